@@ -1,0 +1,23 @@
+const js = require('@eslint/js');
+const tseslint = require('typescript-eslint');
+const prettier = require('eslint-config-prettier');
+
+module.exports = tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', '.deskgraph/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  prettier,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read configuration through the zod models in @deskgraph/platform/config.' },
+      ],
+    },
+  },
+  {
+    files: ['packages/platform/src/config/**/*.ts', '**/*.js'],
+    rules: { 'no-restricted-properties': 'off', '@typescript-eslint/no-require-imports': 'off' },
+  },
+);

@@ -1,0 +1,33 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { loadLauncherConfig } from '../environment';
+import { startInfrastructure } from '../stack/infrastructure';
+import { runCli } from './run-cli';
+
+// `npm test`: runs a command (jest) with PostgreSQL and Kafka available,
+// starting throwaway ones when DATABASE_URL / KAFKA_BROKERS are not given.
+runCli(async () => {
+  const separator = process.argv.indexOf('--');
+  const command = process.argv.slice(separator >= 0 ? separator + 1 : 2);
+  if (command.length === 0) throw new Error('usage: with-infra -- <command> [args…]');
+  const { launcher: config } = loadLauncherConfig();
+  const log = (message: string) => process.stdout.write(`with-infra: ${message}\n`);
+  const infrastructure = await startInfrastructure({
+    config,
+    workDir: join(config.home, `test-infra-${process.pid}`),
+    persistent: false,
+    anyFreePort: true,
+    database: 'deskgraph_test',
+    log,
+  });
+  const child = spawn(command[0], command.slice(1), {
+    stdio: 'inherit',
+    env: { ...process.env, DATABASE_URL: infrastructure.databaseUrl, KAFKA_BROKERS: infrastructure.kafkaBrokers },
+  });
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  const code = await new Promise<number>((resolve) => child.once('exit', (exitCode) => resolve(exitCode ?? 1)));
+  await infrastructure.stop();
+  process.exit(code);
+});

@@ -1,0 +1,24 @@
+import type { Static } from '@sinclair/typebox';
+import type { CloudEvent, EventDefinition } from './envelope';
+import { SlaClockStartedV1 } from './schemas/sla-events';
+import { TicketCreatedV1 } from './schemas/ticket-events';
+
+/** Every event type deskgraph produces. Adding one here documents and validates it. */
+export const EVENT_CATALOG = [TicketCreatedV1, SlaClockStartedV1] as const;
+
+type CatalogEntry = (typeof EVENT_CATALOG)[number];
+
+/** Union of every event deskgraph emits, discriminated by `type`. */
+export type DeskgraphEvent = {
+  [K in CatalogEntry as K['type']]: CloudEvent<K['type'], Static<K['data']>>;
+}[CatalogEntry['type']];
+
+export type DeskgraphEventType = DeskgraphEvent['type'];
+
+export type EventOfType<T extends DeskgraphEventType> = Extract<DeskgraphEvent, { type: T }>;
+
+const byType = new Map<string, EventDefinition>(EVENT_CATALOG.map((definition) => [definition.type, definition]));
+
+export function findEventDefinition(type: string): EventDefinition | undefined {
+  return byType.get(type);
+}

@@ -1,0 +1,79 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+
+export const ROLES = ['customer', 'agent', 'supervisor', 'admin', 'analyst'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const identitySchema = z.object({
+  userId: z.string().min(1),
+  roles: z.array(z.enum(ROLES)),
+  queueIds: z.array(z.string()),
+  customerId: z.string().nullable(),
+});
+
+/** Who is calling, as verified by the gateway and forwarded to subgraphs. */
+export type Identity = z.infer<typeof identitySchema>;
+
+export const ANONYMOUS: Identity = { userId: 'anonymous', roles: [], queueIds: [], customerId: null };
+
+export const IDENTITY_HEADER = 'x-deskgraph-identity';
+export const IDENTITY_SIGNATURE_HEADER = 'x-deskgraph-identity-signature';
+
+function sign(payload: string, secret: string): string {
+  return createHmac('sha256', secret).update(payload).digest('base64url');
+}
+
+/** Headers the gateway adds to every subgraph request. */
+export function signIdentityHeaders(identity: Identity, secret: string): Record<string, string> {
+  const payload = Buffer.from(JSON.stringify(identity)).toString('base64url');
+  return { [IDENTITY_HEADER]: payload, [IDENTITY_SIGNATURE_HEADER]: sign(payload, secret) };
+}
+
+/**
+ * Returns the identity when the headers were signed with the shared secret,
+ * null otherwise: a request that did not come through the gateway.
+ */
+export function verifyIdentityHeaders(
+  headers: Record<string, string | string[] | undefined>,
+  secret: string,
+): Identity | null {
+  const payload = headers[IDENTITY_HEADER];
+  const signature = headers[IDENTITY_SIGNATURE_HEADER];
+  if (typeof payload !== 'string' || typeof signature !== 'string') return null;
+  const expected = Buffer.from(sign(payload, secret));
+  const given = Buffer.from(signature);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
+  try {
+    const parsed = identitySchema.safeParse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+export function hasRole(identity: Identity, ...roles: Role[]): boolean {
+  return identity.roles.some((role) => roles.includes(role));
+}
+
+export function isStaff(identity: Identity): boolean {
+  return hasRole(identity, 'agent', 'supervisor', 'admin', 'analyst');
+}
+
+/** Admins see every queue; others the queues their token lists. */
+export function canSeeQueue(identity: Identity, queueId: string): boolean {
+  if (hasRole(identity, 'admin')) return true;
+  if (!hasRole(identity, 'agent', 'supervisor', 'analyst')) return false;
+  return identity.queueIds.includes(queueId);
+}
+
+/**
+ * The part of an identity that decides what it may read. Two subscribers with
+ * the same scope see the same data, so a fetch can be shared between them.
+ */
+export function authorizationScope(identity: Identity): string {
+  return JSON.stringify([
+    [...identity.roles].sort(),
+    [...identity.queueIds].sort(),
+    identity.customerId,
+  ]);
+}

@@ -1,0 +1,56 @@
+import { GraphQLError } from 'graphql';
+
+/** The `extensions.code` values a client can rely on. */
+export const GRAPHQL_ERROR_CODES = [
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'FORBIDDEN',
+  'UNAUTHENTICATED',
+  'CONFLICT',
+  'RATE_LIMITED',
+  'INTERNAL_SERVER_ERROR',
+] as const;
+export type GraphQLErrorCode = (typeof GRAPHQL_ERROR_CODES)[number];
+
+/**
+ * A business rule said no. Each service declares its own code enum and a
+ * `Record<Code, GraphQLErrorCode>` so the mapping is exhaustive at compile time.
+ */
+export class DomainError<TCode extends string = string> extends Error {
+  constructor(
+    readonly code: TCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export type DomainErrorMapping<TCode extends string> = Record<TCode, GraphQLErrorCode>;
+
+export function toGraphQLError<TCode extends string>(
+  error: DomainError<TCode>,
+  mapping: DomainErrorMapping<TCode>,
+): GraphQLError {
+  return new GraphQLError(error.message, {
+    extensions: { code: mapping[error.code], reason: error.code, ...error.details },
+  });
+}
+
+/** Shorthand errors every service raises the same way. */
+export function forbidden(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'FORBIDDEN' } });
+}
+
+export function unauthenticated(message = 'Sign in: this operation needs a valid token.'): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED' } });
+}
+
+export function badUserInput(message: string, details: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', ...details } });
+}
+
+export function notFound(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'NOT_FOUND' } });
+}

@@ -1,0 +1,201 @@
+import { namespaced, deadLetterTopic, ALL_TOPICS } from '@deskgraph/events';
+import type { GraphQLError } from 'graphql';
+import type { DataSource } from 'typeorm';
+import type { Identity } from '../auth/identity';
+import type { DatabaseConfig, GatewayTrustConfig, HttpConfig, KafkaConfig, RuntimeConfig } from '../config/models';
+import { createEventConsumer, type EventConsumer, type EventHandler } from '../consumer/event-consumer';
+import type { DomainError } from '../errors/domain-error';
+import { createKafka, createProducer, ensureTopics, type Kafka, type Producer } from '../kafka/kafka';
+import { createLogger, type Logger } from '../logging/logger';
+import { OutboxRelay } from '../outbox/outbox-relay';
+import { OutboxWriter } from '../outbox/outbox';
+import { createMetrics, type Metrics } from '../server/metrics';
+import { startSubgraphServer, type BaseContext, type RunningServer } from '../server/subgraph-server';
+
+/** Everything a service's resolvers, consumers and workers are built from. */
+export interface ServiceDependencies {
+  dataSource: DataSource;
+  outbox: OutboxWriter;
+  kafka: Kafka;
+  producer: Producer;
+  logger: Logger;
+  metrics: Metrics;
+  namespace: string;
+}
+
+export interface ConsumerDefinition {
+  group: string;
+  topics: string[];
+  handle: EventHandler;
+}
+
+/** A long-running piece of a service besides its consumers, e.g. a timer scheduler. */
+export interface BackgroundWorker {
+  name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  ready?(): boolean;
+}
+
+export interface ServiceDefinition<TContext extends BaseContext> {
+  /** Service name, also its Postgres schema and Kafka client id. */
+  name: string;
+  schemaDirectory: string;
+  createDataSource: (database: DatabaseConfig) => DataSource;
+  resolvers: (dependencies: ServiceDependencies) => object;
+  buildContext: (base: BaseContext, dependencies: ServiceDependencies) => TContext;
+  mapDomainError: (error: DomainError) => GraphQLError;
+  consumers?: (dependencies: ServiceDependencies) => ConsumerDefinition[];
+  workers?: (dependencies: ServiceDependencies) => BackgroundWorker[];
+}
+
+export interface ServiceConfig {
+  runtime: RuntimeConfig;
+  database: DatabaseConfig;
+  kafka: KafkaConfig;
+  http: HttpConfig;
+  trust: GatewayTrustConfig;
+}
+
+export interface RunningService {
+  url: string;
+  dependencies: ServiceDependencies;
+  server: RunningServer;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a subgraph service: database, Kafka producer, outbox relay,
+ * consumers, workers and the GraphQL server with health and metrics. Stops
+ * them in the reverse order so in-flight work finishes before connections
+ * close.
+ */
+export async function startService<TContext extends BaseContext>(
+  definition: ServiceDefinition<TContext>,
+  config: ServiceConfig,
+): Promise<RunningService> {
+  const logger = createLogger(definition.name, config.runtime.logLevel);
+  const metrics = createMetrics(definition.name);
+  const dataSource = definition.createDataSource(config.database);
+  await dataSource.initialize();
+
+  const kafka = createKafka(config.kafka, `deskgraph-${definition.name}`, logger);
+  const producer = createProducer(kafka);
+  await producer.connect();
+
+  const dependencies: ServiceDependencies = {
+    dataSource,
+    outbox: new OutboxWriter(config.kafka.namespace),
+    kafka,
+    producer,
+    logger,
+    metrics,
+    namespace: config.kafka.namespace,
+  };
+  const consumerDefinitions = definition.consumers?.(dependencies) ?? [];
+  await ensureTopics(kafka, [
+    ...ALL_TOPICS.map((topic) => ({ topic: namespaced(config.kafka.namespace, topic) })),
+    ...consumerDefinitions.map((consumer) => ({
+      topic: namespaced(config.kafka.namespace, deadLetterTopic(consumer.group)),
+      numPartitions: 1,
+    })),
+  ]);
+
+  const relay = new OutboxRelay({
+    dataSource,
+    producer,
+    databaseUrl: config.database.url,
+    schema: definition.name,
+    logger: logger.child({ component: 'outbox-relay' }),
+    metrics,
+  });
+  await relay.start();
+
+  const consumers: EventConsumer[] = consumerDefinitions.map((consumer) =>
+    createEventConsumer({
+      kafka,
+      producer,
+      dataSource,
+      outbox: dependencies.outbox,
+      group: consumer.group,
+      topics: consumer.topics,
+      namespace: config.kafka.namespace,
+      handle: consumer.handle,
+      logger,
+      metrics,
+    }),
+  );
+  for (const consumer of consumers) await consumer.start();
+
+  const workers = definition.workers?.(dependencies) ?? [];
+  for (const worker of workers) await worker.start();
+
+  const admin = kafka.admin();
+  await admin.connect();
+
+  const server = await startSubgraphServer<TContext>({
+    name: definition.name,
+    schemaDirectory: definition.schemaDirectory,
+    resolvers: definition.resolvers(dependencies) as never,
+    http: config.http,
+    trust: config.trust,
+    logger,
+    metrics,
+    mapDomainError: definition.mapDomainError,
+    buildContext: (base) => definition.buildContext(base, dependencies),
+    readiness: async () => ({
+      postgres: await dataSource
+        .query('SELECT 1')
+        .then(() => true)
+        .catch(() => false),
+      kafka: await admin
+        .describeCluster()
+        .then(() => true)
+        .catch(() => false),
+      consumers: consumers.every((consumer) => consumer.ready()),
+      workers: workers.every((worker) => worker.ready?.() ?? true),
+    }),
+  });
+
+  let stopping: Promise<void> | null = null;
+  return {
+    url: server.url,
+    dependencies,
+    server,
+    stop() {
+      stopping ??= (async () => {
+        logger.info('stopping');
+        await server.stop();
+        for (const worker of [...workers].reverse()) await worker.stop();
+        for (const consumer of consumers) await consumer.stop();
+        await relay.stop();
+        await admin.disconnect();
+        await producer.disconnect();
+        await dataSource.destroy();
+        logger.info('stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** SIGTERM / SIGINT stop the service gracefully; a second signal forces exit. */
+export function stopOnSignals(stop: () => Promise<void>, logger: Logger): void {
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) process.exit(1);
+    signalled = true;
+    logger.info({ signal }, 'shutting down');
+    stop().then(
+      () => process.exit(0),
+      (error) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}
+
+export type { Identity };

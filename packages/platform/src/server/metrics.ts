@@ -1,0 +1,56 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Prometheus metrics every deskgraph process exposes on /metrics. */
+export interface Metrics {
+  registry: Registry;
+  outboxPublished: Counter;
+  outboxPublishFailures: Counter;
+  eventsConsumed: Counter<'group' | 'type' | 'outcome'>;
+  deadLettered: Counter<'group' | 'reason'>;
+  consumerReady: Gauge<'group'>;
+  graphqlDuration: Histogram<'operation'>;
+}
+
+export function createMetrics(service: string): Metrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    outboxPublished: new Counter({
+      name: 'deskgraph_outbox_published_total',
+      help: 'Outbox events published to Kafka',
+      registers: [registry],
+    }),
+    outboxPublishFailures: new Counter({
+      name: 'deskgraph_outbox_publish_failures_total',
+      help: 'Outbox batches that failed to publish and will be retried',
+      registers: [registry],
+    }),
+    eventsConsumed: new Counter({
+      name: 'deskgraph_events_consumed_total',
+      help: 'Events handled by consumers, by outcome (applied, duplicate, ignored, dead_lettered)',
+      labelNames: ['group', 'type', 'outcome'],
+      registers: [registry],
+    }),
+    deadLettered: new Counter({
+      name: 'deskgraph_events_dead_lettered_total',
+      help: 'Events sent to a dead-letter topic, by reason',
+      labelNames: ['group', 'reason'],
+      registers: [registry],
+    }),
+    consumerReady: new Gauge({
+      name: 'deskgraph_consumer_ready',
+      help: '1 when the consumer group has joined and has partitions assigned',
+      labelNames: ['group'],
+      registers: [registry],
+    }),
+    graphqlDuration: new Histogram({
+      name: 'deskgraph_graphql_request_duration_seconds',
+      help: 'GraphQL request duration',
+      labelNames: ['operation'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+  };
+}

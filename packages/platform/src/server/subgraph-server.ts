@@ -1,0 +1,141 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import express from 'express';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { verifyIdentityHeaders, type Identity } from '../auth/identity';
+import type { GatewayTrustConfig, HttpConfig } from '../config/models';
+import { DomainError } from '../errors/domain-error';
+import { withCorrelationId, type Logger } from '../logging/logger';
+import type { Metrics } from './metrics';
+import { loadSubgraphTypeDefs } from './sdl';
+
+export interface BaseContext {
+  identity: Identity;
+  logger: Logger;
+}
+
+export interface SubgraphServerOptions<TContext extends BaseContext> {
+  name: string;
+  schemaDirectory: string;
+  /** Resolver map keyed by type name; typed by each service. */
+  resolvers: object;
+  http: HttpConfig;
+  trust: GatewayTrustConfig;
+  logger: Logger;
+  metrics: Metrics;
+  /** Named checks behind /health/ready; all must pass. */
+  readiness: () => Promise<Record<string, boolean>>;
+  buildContext: (base: BaseContext) => TContext;
+  /** Turns a service's domain errors into GraphQL errors with `extensions.code`. */
+  mapDomainError: (error: DomainError) => GraphQLError;
+  /** Request body limit; larger requests get 413. */
+  maxRequestBytes?: string;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  httpServer: Server;
+  stop(): Promise<void>;
+}
+
+function observeRequests(metrics: Metrics): ApolloServerPlugin<BaseContext> {
+  return {
+    async requestDidStart() {
+      const stopTimer = metrics.graphqlDuration.startTimer();
+      return {
+        async willSendResponse(requestContext) {
+          stopTimer({ operation: requestContext.operationName ?? 'anonymous' });
+        },
+      };
+    },
+  };
+}
+
+export async function startSubgraphServer<TContext extends BaseContext>(
+  options: SubgraphServerOptions<TContext>,
+): Promise<RunningServer> {
+  const app = express();
+  const httpServer = createServer(app);
+  const schema = buildSubgraphSchema({
+    typeDefs: loadSubgraphTypeDefs(options.schemaDirectory),
+    resolvers: options.resolvers as GraphQLResolverMap<unknown>,
+  });
+
+  const formatError = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+    if (original instanceof DomainError) {
+      const mapped = options.mapDomainError(original);
+      return { ...formatted, message: mapped.message, extensions: { ...mapped.extensions } };
+    }
+    if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
+      options.logger.error({ err: original }, 'unexpected error in resolver');
+      // Never leak internals (SQL, stack traces) to clients.
+      return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+    }
+    return formatted;
+  };
+
+  const server = new ApolloServer<TContext>({
+    schema,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    csrfPrevention: false,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      observeRequests(options.metrics) as ApolloServerPlugin<TContext>,
+    ],
+  });
+  await server.start();
+
+  app.get('/health/live', (_request, response) => {
+    response.json({ status: 'live', service: options.name });
+  });
+  app.get('/health/ready', async (_request, response) => {
+    const checks = await options.readiness().catch(() => ({ readiness: false }));
+    const ready = Object.values(checks).every(Boolean);
+    response.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
+  });
+  app.get('/metrics', async (_request, response) => {
+    response.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
+  });
+  app.use(
+    '/graphql',
+    express.json({ limit: options.maxRequestBytes ?? '1mb' }),
+    expressMiddleware(server, {
+      context: async ({ req }) => {
+        const identity = verifyIdentityHeaders(req.headers, options.trust.sharedSecret);
+        if (!identity) {
+          // Only the gateway can sign identities; direct calls are refused.
+          throw new GraphQLError('Requests must come through the deskgraph gateway.', {
+            extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+          });
+        }
+        const correlationId = req.header('x-correlation-id') ?? undefined;
+        const logger = options.logger.child({ userId: identity.userId, correlationId });
+        return options.buildContext({ identity, logger });
+      },
+    }),
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.http.port, options.http.host, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}/graphql`;
+  options.logger.info({ url }, `${options.name} subgraph listening`);
+  return {
+    url,
+    port,
+    httpServer,
+    stop: () => server.stop(),
+  };
+}
+
+export { withCorrelationId };
