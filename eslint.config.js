@@ -9,15 +9,25 @@ module.exports = tseslint.config(
   prettier,
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'env', message: 'Read configuration through the zod models in @deskgraph/platform/config.' },
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Read configuration through the zod models in @deskgraph/platform/config.',
+        },
       ],
     },
   },
   {
     files: ['packages/platform/src/config/**/*.ts', '**/*.js'],
+    languageOptions: {
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly' },
+    },
     rules: { 'no-restricted-properties': 'off', '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -35,7 +35,8 @@ module.exports = {
     transform: { '^.+\\.ts$': swc },
     moduleNameMapper: {
       '^@deskgraph/(events|platform)$': path.join(__dirname, 'packages/$1/src/index.ts'),
-      '^@deskgraph/(events|platform)/(.*)$': path.join(__dirname, 'packages/$1/src/$2'),
+      '^@deskgraph/infra$': path.join(__dirname, 'infra/src/index.ts'),
+      '^@deskgraph/gateway$': path.join(__dirname, 'gateway/src/index.ts'),
     },
     setupFiles: ['reflect-metadata'],
   })),

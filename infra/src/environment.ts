@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { parseEnvironment, runtimeModel } from '@deskgraph/platform';
+import { findPackageRoot, parseEnvironment, runtimeModel } from '@deskgraph/platform';
 
-const repositoryRoot = resolve(__dirname, '..', '..', '..');
+// infra/ is one level below the repository root, from src/ and dist/src/ alike.
+const repositoryRoot = resolve(findPackageRoot(__dirname), '..');
 
 /** Settings of the local launcher; existing infrastructure is used when named. */
 export const launcherModel = z
@@ -31,7 +32,8 @@ export const launcherModel = z
     kafkaBrokers: env.KAFKA_BROKERS,
     namespace: env.KAFKA_NAMESPACE,
     home: env.DESKGRAPH_HOME,
-    kafkaCacheDir: env.KAFKA_CACHE_DIR ?? resolve(env.XDG_CACHE_HOME ?? resolve(env.HOME, '.cache'), 'deskgraph'),
+    kafkaCacheDir:
+      env.KAFKA_CACHE_DIR ?? resolve(env.XDG_CACHE_HOME ?? resolve(env.HOME, '.cache'), 'deskgraph'),
     embeddedPostgresPort: env.EMBEDDED_POSTGRES_PORT,
     localKafkaPort: env.LOCAL_KAFKA_PORT,
     gatewayPort: env.GATEWAY_PORT,

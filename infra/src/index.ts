@@ -7,3 +7,4 @@ export * from './stack/deskgraph-stack';
 export * from './stack/infrastructure';
 export * from './stack/topics';
 export * from './testing/test-stack';
+export * from './testing/graphql-client';

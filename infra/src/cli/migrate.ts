@@ -7,7 +7,9 @@ import { runCli } from './run-cli';
 runCli(async () => {
   const { launcher } = loadLauncherConfig();
   if (!launcher.databaseUrl) {
-    throw new InfrastructureError('Set DATABASE_URL to the database to migrate (npm start migrates its own).');
+    throw new InfrastructureError(
+      'Set DATABASE_URL to the database to migrate (npm start migrates its own).',
+    );
   }
   runMigrations(launcher.databaseUrl);
   process.stdout.write('deskgraph: migrations applied\n');

@@ -55,7 +55,9 @@ runCli(async () => {
     });
     stopStack = stack.stop;
     log('');
-    log(`ready: http://localhost:${config.gatewayPort}/graphql (queries, mutations and graphql-ws subscriptions)`);
+    log(
+      `ready: http://localhost:${config.gatewayPort}/graphql (queries, mutations and graphql-ws subscriptions)`,
+    );
     log(`logs:  ${join(config.home, 'logs')}`);
     log('token: npm run token -- --role supervisor --queues general');
     log('Ctrl-C stops everything started here.');

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { readProcessEnvironment } from '@deskgraph/platform';
 import { loadLauncherConfig } from '../environment';
 import { startInfrastructure } from '../stack/infrastructure';
 import { runCli } from './run-cli';
@@ -22,12 +23,18 @@ runCli(async () => {
   });
   const child = spawn(command[0], command.slice(1), {
     stdio: 'inherit',
-    env: { ...process.env, DATABASE_URL: infrastructure.databaseUrl, KAFKA_BROKERS: infrastructure.kafkaBrokers },
+    env: {
+      ...readProcessEnvironment(),
+      DATABASE_URL: infrastructure.databaseUrl,
+      KAFKA_BROKERS: infrastructure.kafkaBrokers,
+    },
   });
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
-  const code = await new Promise<number>((resolve) => child.once('exit', (exitCode) => resolve(exitCode ?? 1)));
+  const code = await new Promise<number>((resolve) =>
+    child.once('exit', (exitCode) => resolve(exitCode ?? 1)),
+  );
   await infrastructure.stop();
   process.exit(code);
 });

@@ -71,7 +71,9 @@ export function resolveKafkaJars(cacheDir: string, javaHome?: string): string {
     { stdio: ['ignore', 'inherit', 'inherit'] },
   );
   if (result.status !== 0) {
-    throw new InfrastructureError('Maven could not resolve Apache Kafka from Maven Central (see the output above).');
+    throw new InfrastructureError(
+      'Maven could not resolve Apache Kafka from Maven Central (see the output above).',
+    );
   }
   return libs;
 }
@@ -123,12 +125,25 @@ function formatStorage(options: LocalKafkaOptions, libs: string, properties: str
   if (existsSync(join(options.dataDir, 'logs', 'meta.properties'))) return;
   const java = javaBinary(options.javaHome);
   const classpath = `${libs}/*`;
-  const uuid = spawnSync(java, ['-cp', classpath, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8' });
+  const uuid = spawnSync(java, ['-cp', classpath, 'kafka.tools.StorageTool', 'random-uuid'], {
+    encoding: 'utf8',
+  });
   const clusterId = uuid.stdout.trim().split('\n').pop();
-  if (uuid.status !== 0 || !clusterId) throw new InfrastructureError(`Kafka StorageTool failed: ${uuid.stderr}`);
+  if (uuid.status !== 0 || !clusterId)
+    throw new InfrastructureError(`Kafka StorageTool failed: ${uuid.stderr}`);
   const format = spawnSync(
     java,
-    [`-Dlog4j.configuration=file:${log4j}`, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties],
+    [
+      `-Dlog4j.configuration=file:${log4j}`,
+      '-cp',
+      classpath,
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      clusterId,
+      '-c',
+      properties,
+    ],
     { encoding: 'utf8' },
   );
   if (format.status !== 0) throw new InfrastructureError(`Formatting Kafka storage failed: ${format.stderr}`);

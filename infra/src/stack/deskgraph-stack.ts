@@ -1,3 +1,4 @@
+import { readProcessEnvironment } from '@deskgraph/platform';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -39,7 +40,7 @@ export function runMigrations(databaseUrl: string): void {
   for (const name of SUBGRAPH_NAMES) {
     const script = resolve(repositoryRoot, 'services', name, 'dist', 'src', 'database', 'migrate.js');
     const result = spawnSync(process.execPath, [script], {
-      env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
+      env: { PATH: readProcessEnvironment().PATH ?? '', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
       encoding: 'utf8',
     });
     if (result.status !== 0) {

@@ -1,3 +1,4 @@
+import { readProcessEnvironment } from '@deskgraph/platform';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { stopChild } from '../kafka/local-kafka';
@@ -27,7 +28,7 @@ export class ManagedProcess {
   async start(): Promise<void> {
     this.log ??= this.options.logFile ? createWriteStream(this.options.logFile, { flags: 'a' }) : null;
     const child = spawn(process.execPath, [this.options.script], {
-      env: { PATH: process.env.PATH ?? '', ...this.options.env },
+      env: { PATH: readProcessEnvironment().PATH ?? '', ...this.options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

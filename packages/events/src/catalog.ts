@@ -17,7 +17,9 @@ export type DeskgraphEventType = DeskgraphEvent['type'];
 
 export type EventOfType<T extends DeskgraphEventType> = Extract<DeskgraphEvent, { type: T }>;
 
-const byType = new Map<string, EventDefinition>(EVENT_CATALOG.map((definition) => [definition.type, definition]));
+const byType = new Map<string, EventDefinition>(
+  EVENT_CATALOG.map((definition) => [definition.type, definition]),
+);
 
 export function findEventDefinition(type: string): EventDefinition | undefined {
   return byType.get(type);

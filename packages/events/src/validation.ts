@@ -22,7 +22,9 @@ export class EventValidationError extends Error {
 }
 
 function describeErrors(validate: ValidateFunction, prefix: string): string[] {
-  return (validate.errors ?? []).map((error) => `${prefix}${error.instancePath || '/'} ${error.message ?? 'is invalid'}`);
+  return (validate.errors ?? []).map(
+    (error) => `${prefix}${error.instancePath || '/'} ${error.message ?? 'is invalid'}`,
+  );
 }
 
 /**
@@ -32,12 +34,17 @@ function describeErrors(validate: ValidateFunction, prefix: string): string[] {
  */
 export function validateEvent(candidate: unknown): DeskgraphEvent {
   if (!validateEnvelope(candidate)) {
-    throw new EventValidationError('Invalid CloudEvents envelope', describeErrors(validateEnvelope, 'envelope'));
+    throw new EventValidationError(
+      'Invalid CloudEvents envelope',
+      describeErrors(validateEnvelope, 'envelope'),
+    );
   }
   const envelope = candidate as { type: string; data: unknown };
   const validateData = dataValidators.get(envelope.type);
   if (!validateData) {
-    throw new EventValidationError('Unknown event type', [`${envelope.type} is not in the deskgraph event catalog`]);
+    throw new EventValidationError('Unknown event type', [
+      `${envelope.type} is not in the deskgraph event catalog`,
+    ]);
   }
   if (!validateData(envelope.data)) {
     throw new EventValidationError(`Invalid data for ${envelope.type}`, describeErrors(validateData, 'data'));

@@ -15,3 +15,5 @@ export * from './server/metrics';
 export * from './server/sdl';
 export * from './server/subgraph-server';
 export * from './runtime/service-runtime';
+export * from './runtime/service-main';
+export * from './server/scalars';

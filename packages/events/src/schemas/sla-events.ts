@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { defineEvent } from '../envelope';
 import { TOPICS } from '../topics';
 import { PrioritySchema, Timestamp, Uuid } from './common';
@@ -27,3 +27,5 @@ export const SlaClockStartedV1 = defineEvent({
     { additionalProperties: false },
   ),
 });
+
+export type SlaTargetName = Static<typeof SlaTargetSchema>;

@@ -71,9 +71,5 @@ export function canSeeQueue(identity: Identity, queueId: string): boolean {
  * the same scope see the same data, so a fetch can be shared between them.
  */
 export function authorizationScope(identity: Identity): string {
-  return JSON.stringify([
-    [...identity.roles].sort(),
-    [...identity.queueIds].sort(),
-    identity.customerId,
-  ]);
+  return JSON.stringify([[...identity.roles].sort(), [...identity.queueIds].sort(), identity.customerId]);
 }

@@ -4,7 +4,12 @@ const DEV_SHARED_SECRET = 'deskgraph-development-shared-secret';
 
 const commaList = z
   .string()
-  .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+  .transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, 'each broker must be host:port')).min(1));
 
 export const runtimeModel = z
@@ -12,7 +17,11 @@ export const runtimeModel = z
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   })
-  .transform((env) => ({ nodeEnv: env.NODE_ENV, logLevel: env.LOG_LEVEL, production: env.NODE_ENV === 'production' }));
+  .transform((env) => ({
+    nodeEnv: env.NODE_ENV,
+    logLevel: env.LOG_LEVEL,
+    production: env.NODE_ENV === 'production',
+  }));
 
 export const databaseModel = z
   .object({

@@ -60,7 +60,13 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
   let consumer: Consumer | null = null;
   let joined = false;
 
-  async function deadLetter(topic: string, partition: number, message: KafkaMessage, reason: string, error: unknown) {
+  async function deadLetter(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    reason: string,
+    error: unknown,
+  ) {
     const description = error instanceof Error ? error.message : String(error);
     await options.producer.send({
       topic: dlqTopic,
@@ -82,7 +88,10 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
       ],
     });
     options.metrics.deadLettered.inc({ group: groupId, reason });
-    logger.warn({ topic, partition, offset: message.offset, reason, error: description }, 'event dead-lettered');
+    logger.warn(
+      { topic, partition, offset: message.offset, reason, error: description },
+      'event dead-lettered',
+    );
   }
 
   async function applyOnce(event: DeskgraphEvent): Promise<Outcome> {
@@ -128,11 +137,18 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
             throw error;
           }
           if (attempt >= maxAttempts) {
-            options.metrics.eventsConsumed.inc({ group: groupId, type: event.type, outcome: 'dead_lettered' });
+            options.metrics.eventsConsumed.inc({
+              group: groupId,
+              type: event.type,
+              outcome: 'dead_lettered',
+            });
             await deadLetter(topic, partition, message, 'handler_failed', error);
             return;
           }
-          logger.warn({ err: error, attempt, eventId: event.id, type: event.type }, 'event handler failed; retrying');
+          logger.warn(
+            { err: error, attempt, eventId: event.id, type: event.type },
+            'event handler failed; retrying',
+          );
           await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
         }
       }
@@ -143,8 +159,9 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     async start() {
       consumer = options.kafka.consumer({
         groupId,
-        sessionTimeout: 30_000,
-        heartbeatInterval: 3_000,
+        // A crashed replica's partitions move to a live one after 10 s, not kafkajs's 30 s.
+        sessionTimeout: 10_000,
+        heartbeatInterval: 1_000,
         allowAutoTopicCreation: false,
       });
       consumer.on(consumer.events.GROUP_JOIN, () => {

@@ -128,12 +128,15 @@ export class OutboxRelay {
             messages: topicRows.map((row) => ({
               key: row.message_key,
               value: JSON.stringify(row.payload),
-              headers: { 'ce_type': row.event_type, 'content-type': 'application/cloudevents+json' },
+              headers: { ce_type: row.event_type, 'content-type': 'application/cloudevents+json' },
             })),
           })),
         });
       } catch (error) {
-        throw new OutboxPublishError(rows.map((row) => row.sequence), error);
+        throw new OutboxPublishError(
+          rows.map((row) => row.sequence),
+          error,
+        );
       }
       await manager.query(`UPDATE outbox SET published_at = now() WHERE sequence = ANY($1::bigint[])`, [
         rows.map((row) => row.sequence),

@@ -20,7 +20,13 @@ export class OutboxWriter {
       if (!definition) throw new Error(`No topic for event type ${event.type}`);
       await manager.query(
         `INSERT INTO outbox (event_id, topic, message_key, event_type, payload) VALUES ($1, $2, $3, $4, $5)`,
-        [event.id, namespaced(this.namespace, definition.topic), event.subject, event.type, JSON.stringify(event)],
+        [
+          event.id,
+          namespaced(this.namespace, definition.topic),
+          event.subject,
+          event.type,
+          JSON.stringify(event),
+        ],
       );
     }
   }

@@ -2,7 +2,13 @@ import { namespaced, deadLetterTopic, ALL_TOPICS } from '@deskgraph/events';
 import type { GraphQLError } from 'graphql';
 import type { DataSource } from 'typeorm';
 import type { Identity } from '../auth/identity';
-import type { DatabaseConfig, GatewayTrustConfig, HttpConfig, KafkaConfig, RuntimeConfig } from '../config/models';
+import type {
+  DatabaseConfig,
+  GatewayTrustConfig,
+  HttpConfig,
+  KafkaConfig,
+  RuntimeConfig,
+} from '../config/models';
 import { createEventConsumer, type EventConsumer, type EventHandler } from '../consumer/event-consumer';
 import type { DomainError } from '../errors/domain-error';
 import { createKafka, createProducer, ensureTopics, type Kafka, type Producer } from '../kafka/kafka';
@@ -37,17 +43,21 @@ export interface BackgroundWorker {
   ready?(): boolean;
 }
 
-export interface ServiceDefinition<TContext extends BaseContext> {
+export interface ServiceDefinition<TServices extends object> {
   /** Service name, also its Postgres schema and Kafka client id. */
   name: string;
   schemaDirectory: string;
   createDataSource: (database: DatabaseConfig) => DataSource;
-  resolvers: (dependencies: ServiceDependencies) => object;
-  buildContext: (base: BaseContext, dependencies: ServiceDependencies) => TContext;
+  /** The service objects resolvers reach through the request context. */
+  createServices: (dependencies: ServiceDependencies) => TServices;
+  resolvers: object;
   mapDomainError: (error: DomainError) => GraphQLError;
-  consumers?: (dependencies: ServiceDependencies) => ConsumerDefinition[];
-  workers?: (dependencies: ServiceDependencies) => BackgroundWorker[];
+  consumers?: (dependencies: ServiceDependencies, services: TServices) => ConsumerDefinition[];
+  workers?: (dependencies: ServiceDependencies, services: TServices) => BackgroundWorker[];
 }
+
+/** What every resolver receives: the caller and the service's objects. */
+export type ServiceContext<TServices extends object> = BaseContext & TServices;
 
 export interface ServiceConfig {
   runtime: RuntimeConfig;
@@ -70,8 +80,8 @@ export interface RunningService {
  * them in the reverse order so in-flight work finishes before connections
  * close.
  */
-export async function startService<TContext extends BaseContext>(
-  definition: ServiceDefinition<TContext>,
+export async function startService<TServices extends object>(
+  definition: ServiceDefinition<TServices>,
   config: ServiceConfig,
 ): Promise<RunningService> {
   const logger = createLogger(definition.name, config.runtime.logLevel);
@@ -92,7 +102,8 @@ export async function startService<TContext extends BaseContext>(
     metrics,
     namespace: config.kafka.namespace,
   };
-  const consumerDefinitions = definition.consumers?.(dependencies) ?? [];
+  const services = definition.createServices(dependencies);
+  const consumerDefinitions = definition.consumers?.(dependencies, services) ?? [];
   await ensureTopics(kafka, [
     ...ALL_TOPICS.map((topic) => ({ topic: namespaced(config.kafka.namespace, topic) })),
     ...consumerDefinitions.map((consumer) => ({
@@ -127,22 +138,22 @@ export async function startService<TContext extends BaseContext>(
   );
   for (const consumer of consumers) await consumer.start();
 
-  const workers = definition.workers?.(dependencies) ?? [];
+  const workers = definition.workers?.(dependencies, services) ?? [];
   for (const worker of workers) await worker.start();
 
   const admin = kafka.admin();
   await admin.connect();
 
-  const server = await startSubgraphServer<TContext>({
+  const server = await startSubgraphServer<ServiceContext<TServices>>({
     name: definition.name,
     schemaDirectory: definition.schemaDirectory,
-    resolvers: definition.resolvers(dependencies) as never,
+    resolvers: definition.resolvers,
     http: config.http,
     trust: config.trust,
     logger,
     metrics,
     mapDomainError: definition.mapDomainError,
-    buildContext: (base) => definition.buildContext(base, dependencies),
+    buildContext: (base) => ({ ...base, ...services }),
     readiness: async () => ({
       postgres: await dataSource
         .query('SELECT 1')

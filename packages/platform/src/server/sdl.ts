@@ -1,5 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parse, type DocumentNode } from 'graphql';
 
 /** Reads every `*.graphql` file of a service's schema folder, in name order. */
@@ -13,4 +13,12 @@ export function readSchemaFiles(directory: string): string {
 
 export function loadSubgraphTypeDefs(directory: string): DocumentNode {
   return parse(readSchemaFiles(directory));
+}
+
+/** The nearest folder with a package.json: works from `src/` (tests) and `dist/src/` alike. */
+export function findPackageRoot(start: string): string {
+  for (let directory = start; ; directory = dirname(directory)) {
+    if (existsSync(join(directory, 'package.json'))) return directory;
+    if (dirname(directory) === directory) throw new Error(`No package.json above ${start}`);
+  }
 }

@@ -76,7 +76,11 @@ export async function startSubgraphServer<TContext extends BaseContext>(
     if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
       options.logger.error({ err: original }, 'unexpected error in resolver');
       // Never leak internals (SQL, stack traces) to clients.
-      return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+      return {
+        message: 'Internal server error',
+        path: formatted.path,
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      };
     }
     return formatted;
   };

@@ -1,0 +1,39 @@
+import { parseArgs } from 'node:util';
+import { parseEnvironmentOrExit, ROLES, type Role } from '@deskgraph/platform';
+import { authModel } from '../environment';
+import { signDevelopmentToken } from './jwt';
+
+// `npm run token -- --role supervisor --queues general,vip`: prints a
+// development token signed with JWT_SECRET (or the development default).
+const { values } = parseArgs({
+  options: {
+    role: { type: 'string', multiple: true, default: ['agent'] },
+    queues: { type: 'string', default: 'general' },
+    user: { type: 'string', default: 'dev-user' },
+    customer: { type: 'string' },
+    expires: { type: 'string', default: '8h' },
+  },
+});
+const roles = (values.role ?? []).flatMap((role) => role.split(','));
+const unknown = roles.filter((role) => !(ROLES as readonly string[]).includes(role));
+if (unknown.length > 0) {
+  process.stderr.write(`Unknown role(s): ${unknown.join(', ')}. Roles: ${ROLES.join(', ')}\n`);
+  process.exit(1);
+}
+const { auth } = parseEnvironmentOrExit({ auth: authModel });
+if (!auth.secret) {
+  process.stderr.write(
+    'JWT_JWKS_URL is set: tokens come from your identity provider, not from this command.\n',
+  );
+  process.exit(1);
+}
+signDevelopmentToken({
+  secret: auth.secret,
+  issuer: auth.issuer,
+  audience: auth.audience,
+  userId: values.user!,
+  roles: roles as Role[],
+  queueIds: values.queues!.split(',').filter(Boolean),
+  customerId: values.customer ?? null,
+  expiresIn: values.expires!,
+}).then((token) => process.stdout.write(`${token}\n`));

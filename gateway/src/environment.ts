@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import {
+  gatewayTrustModel,
+  httpModel,
+  kafkaModel,
+  parseEnvironmentOrExit,
+  runtimeModel,
+} from '@deskgraph/platform';
+
+const DEV_JWT_SECRET = 'deskgraph-development-jwt-secret';
+
+/** How tokens are checked: an HS256 secret in development, a JWKS URL in production. */
+export const authModel = z
+  .object({
+    NODE_ENV: z.string().default('development'),
+    JWT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    JWT_JWKS_URL: z.string().url().optional(),
+    JWT_ISSUER: z.string().default('deskgraph'),
+    JWT_AUDIENCE: z.string().default('deskgraph'),
+    ALLOWED_ORIGINS: z.string().default('*'),
+  })
+  .superRefine((env, context) => {
+    if (env.NODE_ENV === 'production' && !env.JWT_JWKS_URL && !env.JWT_SECRET) {
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['JWT_JWKS_URL'],
+        message: 'set JWT_JWKS_URL (or JWT_SECRET) in production',
+      });
+    }
+  })
+  .transform((env) => ({
+    secret: env.JWT_JWKS_URL ? undefined : (env.JWT_SECRET ?? DEV_JWT_SECRET),
+    jwksUrl: env.JWT_JWKS_URL,
+    issuer: env.JWT_ISSUER,
+    audience: env.JWT_AUDIENCE,
+    allowedOrigins: env.ALLOWED_ORIGINS.split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+  }));
+
+const subgraphUrls = z
+  .string()
+  .default('')
+  .transform((value, context) => {
+    const urls: Record<string, string> = {};
+    for (const pair of value.split(',').filter(Boolean)) {
+      const [name, url] = pair.split('=');
+      if (!name || !url || !/^https?:\/\//.test(url)) {
+        context.addIssue({ code: z.ZodIssueCode.custom, message: `"${pair}" is not name=http(s)://url` });
+        return z.NEVER;
+      }
+      urls[name.trim()] = url.trim();
+    }
+    return urls;
+  });
+
+export const gatewayModel = z
+  .object({
+    SUBGRAPH_URLS: subgraphUrls,
+    SUPERGRAPH_PATH: z.string().optional(),
+    MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(50),
+    MAX_REQUEST_BYTES: z.string().default('256kb'),
+  })
+  .transform((env) => ({
+    subgraphUrls: env.SUBGRAPH_URLS,
+    supergraphPath: env.SUPERGRAPH_PATH,
+    maxSubscriptionsPerConnection: env.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    maxRequestBytes: env.MAX_REQUEST_BYTES,
+  }));
+
+export type AuthConfig = z.output<typeof authModel>;
+export type GatewayConfig = z.output<typeof gatewayModel>;
+
+export function loadEnvironment() {
+  return parseEnvironmentOrExit({
+    runtime: runtimeModel,
+    http: httpModel(4000),
+    kafka: kafkaModel,
+    trust: gatewayTrustModel,
+    auth: authModel,
+    gateway: gatewayModel,
+  });
+}
+
+export { DEV_JWT_SECRET };

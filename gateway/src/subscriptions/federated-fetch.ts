@@ -1,0 +1,214 @@
+import {
+  defaultFieldResolver,
+  GraphQLError,
+  Kind,
+  print,
+  visit,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLFieldResolver,
+  type GraphQLFormattedError,
+  type GraphQLResolveInfo,
+  type SelectionSetNode,
+  type VariableDefinitionNode,
+} from 'graphql';
+import { LRUCache } from 'lru-cache';
+import { authorizationScope, type Identity } from '@deskgraph/platform';
+import type { Counter } from 'prom-client';
+
+const TICKET_ID_VARIABLE = 'deskgraphTicketId';
+/** Marks objects that came back from a federated fetch, keyed by response key. */
+const FETCHED = Symbol('deskgraph.fetched');
+
+export interface FetchRequest {
+  query: string;
+  variables: Record<string, unknown>;
+}
+
+export interface FetchResponse {
+  data?: Record<string, unknown> | null;
+  errors?: readonly GraphQLFormattedError[];
+}
+
+/** Executes an operation through the gateway's own federated query planner. */
+export type FederatedExecutor = (request: FetchRequest, identity: Identity) => Promise<FetchResponse>;
+
+interface TicketQuery {
+  query: string;
+  variableNames: string[];
+}
+
+function addTypename(selectionSet: SelectionSetNode): SelectionSetNode {
+  // Lets abstract types in a subscriber's selection resolve from plain JSON.
+  return visit(selectionSet, {
+    SelectionSet(node) {
+      const hasTypename = node.selections.some(
+        (selection) =>
+          selection.kind === Kind.FIELD && selection.name.value === '__typename' && !selection.alias,
+      );
+      if (hasTypename) return undefined;
+      const typename: FieldNode = { kind: Kind.FIELD, name: { kind: Kind.NAME, value: '__typename' } };
+      return { ...node, selections: [...node.selections, typename] };
+    },
+  });
+}
+
+function collectFragmentsAndVariables(
+  selectionSet: SelectionSetNode,
+  fragments: Record<string, FragmentDefinitionNode>,
+): { fragments: FragmentDefinitionNode[]; variableNames: Set<string> } {
+  const seen = new Map<string, FragmentDefinitionNode>();
+  const variableNames = new Set<string>();
+  const pending: SelectionSetNode[] = [selectionSet];
+  while (pending.length > 0) {
+    visit(pending.pop()!, {
+      Variable(node) {
+        variableNames.add(node.name.value);
+      },
+      FragmentSpread(node) {
+        const fragment = fragments[node.name.value];
+        if (fragment && !seen.has(node.name.value)) {
+          seen.set(node.name.value, fragment);
+          pending.push(fragment.selectionSet);
+        }
+      },
+    });
+  }
+  return { fragments: [...seen.values()], variableNames };
+}
+
+/**
+ * Turns the subscriber's selection under `ticket` into a query the gateway
+ * can plan across subgraphs: `query($id) { ticket(id: $id) { …selection } }`
+ * with the fragments and variables the selection uses.
+ */
+export function buildTicketQuery(info: GraphQLResolveInfo): TicketQuery {
+  const selections = info.fieldNodes.flatMap((node) => node.selectionSet?.selections ?? []);
+  const selectionSet = addTypename({ kind: Kind.SELECTION_SET, selections });
+  const { fragments, variableNames } = collectFragmentsAndVariables(selectionSet, info.fragments);
+  const usedDefinitions: VariableDefinitionNode[] = (info.operation.variableDefinitions ?? []).filter(
+    (definition) => variableNames.has(definition.variable.name.value),
+  );
+  const ticketIdDefinition: VariableDefinitionNode = {
+    kind: Kind.VARIABLE_DEFINITION,
+    variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: TICKET_ID_VARIABLE } },
+    type: {
+      kind: Kind.NON_NULL_TYPE,
+      type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'ID' } },
+    },
+  };
+  const document: DocumentNode = {
+    kind: Kind.DOCUMENT,
+    definitions: [
+      {
+        kind: Kind.OPERATION_DEFINITION,
+        operation: 'query' as never,
+        name: { kind: Kind.NAME, value: 'SubscriptionTicket' },
+        variableDefinitions: [ticketIdDefinition, ...usedDefinitions],
+        selectionSet: {
+          kind: Kind.SELECTION_SET,
+          selections: [
+            {
+              kind: Kind.FIELD,
+              name: { kind: Kind.NAME, value: 'ticket' },
+              arguments: [
+                {
+                  kind: Kind.ARGUMENT,
+                  name: { kind: Kind.NAME, value: 'id' },
+                  value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: TICKET_ID_VARIABLE } },
+                },
+              ],
+              selectionSet,
+            },
+          ],
+        },
+      },
+      ...fragments.map((fragment) => ({ ...fragment, selectionSet: addTypename(fragment.selectionSet) })),
+    ],
+  };
+  return {
+    query: print(document),
+    variableNames: usedDefinitions.map((definition) => definition.variable.name.value),
+  };
+}
+
+function markFetched(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    value.forEach(markFetched);
+  } else if (value && typeof value === 'object') {
+    Object.defineProperty(value, FETCHED, { value: true, enumerable: false });
+    Object.values(value).forEach(markFetched);
+  }
+  return value;
+}
+
+/**
+ * Below a fetched ticket, values are keyed by response key (aliases
+ * included), so fields resolve by `info.path.key` rather than field name.
+ */
+export const subscriptionFieldResolver: GraphQLFieldResolver<unknown, unknown> = (
+  source,
+  args,
+  context,
+  info,
+) => {
+  if (source && typeof source === 'object' && (source as Record<symbol, unknown>)[FETCHED]) {
+    return (source as Record<string | number, unknown>)[info.path.key];
+  }
+  return defaultFieldResolver(source, args, context, info);
+};
+
+export interface FetcherMetrics {
+  fetches: Counter;
+  memoHits: Counter;
+}
+
+/**
+ * Resolves a live update's ticket through the gateway, once per (event,
+ * selection, authorization scope): every subscriber sharing those shares
+ * the one fetch and its promise.
+ */
+export class SubscriptionTicketFetcher {
+  private readonly queries = new WeakMap<FieldNode, TicketQuery>();
+  private readonly memo = new LRUCache<string, Promise<unknown>>({ max: 20_000, ttl: 60_000 });
+
+  constructor(
+    private readonly execute: FederatedExecutor,
+    private readonly metrics: FetcherMetrics,
+  ) {}
+
+  fetchTicket(
+    eventId: string,
+    ticketId: string,
+    identity: Identity,
+    info: GraphQLResolveInfo,
+  ): Promise<unknown> {
+    let ticketQuery = this.queries.get(info.fieldNodes[0]);
+    if (!ticketQuery) {
+      ticketQuery = buildTicketQuery(info);
+      this.queries.set(info.fieldNodes[0], ticketQuery);
+    }
+    const variables: Record<string, unknown> = { [TICKET_ID_VARIABLE]: ticketId };
+    for (const name of ticketQuery.variableNames) variables[name] = info.variableValues[name];
+    const key = JSON.stringify([eventId, ticketQuery.query, variables, authorizationScope(identity)]);
+    const cached = this.memo.get(key);
+    if (cached) {
+      this.metrics.memoHits.inc();
+      return cached;
+    }
+    this.metrics.fetches.inc();
+    const pending = this.execute({ query: ticketQuery.query, variables }, identity).then((response) => {
+      const ticket = response.data?.ticket;
+      if (ticket) return markFetched(ticket);
+      const first = response.errors?.[0];
+      throw new GraphQLError(first?.message ?? 'The ticket of this update is not visible to you.', {
+        extensions: first?.extensions ?? { code: 'NOT_FOUND' },
+      });
+    });
+    this.memo.set(key, pending);
+    // A failed fetch is not memoized, so the next subscriber tries again.
+    pending.catch(() => this.memo.delete(key));
+    return pending;
+  }
+}

@@ -1,0 +1,17 @@
+import { DomainError, toGraphQLError, type DomainErrorMapping } from '@deskgraph/platform';
+
+export enum AnalyticsErrorCode {
+  InvalidPeriod = 'INVALID_PERIOD',
+  NotAllowed = 'ANALYTICS_NOT_ALLOWED',
+}
+
+const mapping: DomainErrorMapping<AnalyticsErrorCode> = {
+  [AnalyticsErrorCode.InvalidPeriod]: 'BAD_USER_INPUT',
+  [AnalyticsErrorCode.NotAllowed]: 'FORBIDDEN',
+};
+
+export class AnalyticsError extends DomainError<AnalyticsErrorCode> {}
+
+export function mapAnalyticsError(error: DomainError) {
+  return toGraphQLError(error as AnalyticsError, mapping);
+}

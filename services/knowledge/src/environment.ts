@@ -1,0 +1,18 @@
+import {
+  databaseModel,
+  gatewayTrustModel,
+  httpModel,
+  kafkaModel,
+  parseEnvironmentOrExit,
+  runtimeModel,
+} from '@deskgraph/platform';
+
+export function loadEnvironment() {
+  return parseEnvironmentOrExit({
+    runtime: runtimeModel,
+    database: databaseModel,
+    kafka: kafkaModel,
+    http: httpModel(4003),
+    trust: gatewayTrustModel,
+  });
+}

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import {
+  databaseModel,
+  gatewayTrustModel,
+  httpModel,
+  kafkaModel,
+  parseEnvironmentOrExit,
+  runtimeModel,
+} from '@deskgraph/platform';
+
+export const deskModel = z
+  .object({
+    DESK_TIME_ZONE: z
+      .string()
+      .default('Asia/Shanghai')
+      .refine((zone) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: zone });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'must be an IANA time zone such as Asia/Shanghai'),
+    DEFAULT_QUEUE_ID: z.string().min(1).default('general'),
+  })
+  .transform((env) => ({ timeZone: env.DESK_TIME_ZONE, defaultQueueId: env.DEFAULT_QUEUE_ID }));
+
+export type DeskConfig = z.output<typeof deskModel>;
+
+export function loadEnvironment() {
+  return parseEnvironmentOrExit({
+    runtime: runtimeModel,
+    database: databaseModel,
+    kafka: kafkaModel,
+    http: httpModel(4001),
+    trust: gatewayTrustModel,
+    desk: deskModel,
+  });
+}
