@@ -1,5 +1,4 @@
-// One jest project per workspace; TypeScript is transpiled by swc (type
-// checking is `npm run build`'s job) so the suite stays fast.
+// One jest project per workspace.
 const path = require('node:path');
 
 const workspaces = [
@@ -13,15 +12,22 @@ const workspaces = [
   'infra',
 ];
 
-const swc = [
-  '@swc/jest',
+// ts-jest transpiles each file on its own (isolatedModules): fast, and keeps
+// TypeORM's decorator metadata; type checking is `npm run build`'s job.
+const transform = [
+  'ts-jest',
   {
-    jsc: {
-      target: 'es2022',
-      parser: { syntax: 'typescript', decorators: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true },
+    diagnostics: false,
+    tsconfig: {
+      target: 'ES2022',
+      module: 'commonjs',
+      moduleResolution: 'node',
+      esModuleInterop: true,
+      experimentalDecorators: true,
+      emitDecoratorMetadata: true,
+      isolatedModules: true,
+      resolveJsonModule: true,
     },
-    module: { type: 'commonjs' },
   },
 ];
 
@@ -32,7 +38,7 @@ module.exports = {
     rootDir: path.join(__dirname, workspace),
     testEnvironment: 'node',
     testMatch: ['<rootDir>/src/**/__tests__/**/*.spec.ts', '<rootDir>/test/**/*.integration-spec.ts'],
-    transform: { '^.+\\.ts$': swc },
+    transform: { '^.+\\.ts$': transform },
     moduleNameMapper: {
       '^@deskgraph/(events|platform)$': path.join(__dirname, 'packages/$1/src/index.ts'),
       '^@deskgraph/infra$': path.join(__dirname, 'infra/src/index.ts'),
