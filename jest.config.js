@@ -47,4 +47,5 @@ module.exports = {
     setupFiles: ['reflect-metadata'],
   })),
   testTimeout: 60_000,
+  reporters: ['default', '<rootDir>/jest-summary-reporter.js'],
 };

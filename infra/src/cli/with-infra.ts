@@ -12,7 +12,8 @@ runCli(async () => {
   const command = process.argv.slice(separator >= 0 ? separator + 1 : 2);
   if (command.length === 0) throw new Error('usage: with-infra -- <command> [args…]');
   const { launcher: config } = loadLauncherConfig();
-  const log = (message: string) => process.stdout.write(`with-infra: ${message}\n`);
+  // stderr, so the test runner's closing lines stay the last lines of stdout.
+  const log = (message: string) => process.stderr.write(`with-infra: ${message}\n`);
   const infrastructure = await startInfrastructure({
     config,
     workDir: join(config.home, `test-infra-${process.pid}`),

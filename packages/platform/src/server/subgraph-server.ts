@@ -110,6 +110,8 @@ export async function startSubgraphServer<TContext extends BaseContext>(
   });
   app.use(
     '/graphql',
+    // Log lines and outgoing events of this request carry the gateway's correlation id.
+    (request, _response, next) => withCorrelationId(request.header('x-correlation-id'), next),
     express.json({ limit: options.maxRequestBytes ?? '1mb' }),
     expressMiddleware(server, {
       context: async ({ req }) => {

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { buildEvent, namespaced, TicketCreatedV1, TOPICS } from '@deskgraph/events';
+import type { Producer } from 'kafkajs';
+import { createLogger, createMetrics, createProducer, OutboxRelay, OutboxWriter } from '../../src';
+import { createHarness, type PlatformHarness } from './harness';
+
+function ticketCreated(title: string) {
+  const id = randomUUID();
+  return buildEvent(TicketCreatedV1, {
+    source: '/test',
+    subject: id,
+    data: {
+      ticketId: id,
+      number: '202611-001',
+      version: 1,
+      title,
+      channel: 'EMAIL',
+      type: 'OTHER',
+      category: null,
+      priority: 'P3',
+      queueId: 'general',
+      customerId: 'C-1',
+      createdAt: new Date().toISOString(),
+    },
+  });
+}
+
+describe('transactional outbox relay against real Kafka and PostgreSQL', () => {
+  let harness: PlatformHarness;
+  const producers: Producer[] = [];
+  const relays: OutboxRelay[] = [];
+
+  beforeAll(async () => {
+    harness = await createHarness();
+    for (let replica = 0; replica < 2; replica++) {
+      const producer = createProducer(harness.kafka);
+      await producer.connect();
+      producers.push(producer);
+      relays.push(
+        new OutboxRelay({
+          dataSource: harness.dataSource,
+          producer,
+          databaseUrl: harness.databaseUrl,
+          schema: harness.schema,
+          logger: createLogger('relay-test', 'silent'),
+          metrics: createMetrics('relay-test'),
+          batchSize: 7,
+        }),
+      );
+    }
+    for (const relay of relays) await relay.start();
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const relay of relays) await relay.stop();
+    for (const producer of producers) await producer.disconnect();
+    await harness?.close();
+  });
+
+  it('should publish committed events exactly once with two relay replicas and drop rolled-back ones', async () => {
+    const outbox = new OutboxWriter(harness.namespace);
+    const committed = Array.from({ length: 40 }, (_, index) => ticketCreated(`committed ${index}`));
+    const rolledBack = ticketCreated('rolled back');
+
+    await harness.dataSource
+      .transaction(async (manager) => {
+        await outbox.enqueue(manager, [rolledBack]);
+        throw new Error('the state change failed');
+      })
+      .catch(() => undefined);
+    for (let index = 0; index < committed.length; index += 5) {
+      await harness.dataSource.transaction((manager) =>
+        outbox.enqueue(manager, committed.slice(index, index + 5)),
+      );
+    }
+
+    const messages = await harness.readTopic(namespaced(harness.namespace, TOPICS.tickets), committed.length);
+    const ids = messages.map((message) => JSON.parse(message.value!.toString()).id);
+    expect(ids).toHaveLength(committed.length);
+    expect(new Set(ids)).toEqual(new Set(committed.map((event) => event.id)));
+    expect(
+      messages.every((message) => message.key?.toString() === JSON.parse(message.value!.toString()).subject),
+    ).toBe(true);
+    expect(await relays[0].backlog()).toBe(0);
+  });
+
+  it('should refuse to enqueue an event that breaks its schema, so the state change rolls back', async () => {
+    const outbox = new OutboxWriter(harness.namespace);
+    const invalid = { ...ticketCreated('bad'), data: { ticketId: 'not-a-uuid' } } as never;
+
+    await expect(
+      harness.dataSource.transaction((manager) => outbox.enqueue(manager, [invalid])),
+    ).rejects.toThrow(/Invalid data for deskgraph.ticket.created.v1/);
+  });
+});
