@@ -8,3 +8,4 @@ export * from './stack/infrastructure';
 export * from './stack/topics';
 export * from './testing/test-stack';
 export * from './testing/graphql-client';
+export * from './testing/test-token';

@@ -68,7 +68,7 @@ function subscriptionFields(
       subscribe: (_root, args: { queueIds: string[] }, context) => {
         authorizeQueues(context.identity, args.queueIds);
         const queues = new Set(args.queueIds);
-        return hub.subscribe((update) => queues.has(update.queueId));
+        return hub.subscribe((update) => update.queueIds.some((queueId) => queues.has(queueId)));
       },
     },
     ticketUpdated: {

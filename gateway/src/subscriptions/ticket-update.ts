@@ -1,7 +1,20 @@
 import type { DeskgraphEvent } from '@deskgraph/events';
 
 export type TicketUpdateKind =
-  'CREATED' | 'ASSIGNED' | 'STATUS_CHANGED' | 'ESCALATED' | 'SLA_STARTED' | 'SLA_WARNED' | 'SLA_BREACHED';
+  | 'CREATED'
+  | 'CLASSIFIED'
+  | 'ASSIGNED'
+  | 'TRANSFERRED'
+  | 'STATUS_CHANGED'
+  | 'REPLIED'
+  | 'ESCALATED'
+  | 'DUTY_MANAGER_NOTIFIED'
+  | 'COMPENSATION_CHANGED'
+  | 'RATED'
+  | 'MERGED'
+  | 'SLA_STARTED'
+  | 'SLA_WARNED'
+  | 'SLA_BREACHED';
 
 /** What the gateway knows of an event before any fetch: enough to route and authorize. */
 export interface TicketUpdate {
@@ -10,30 +23,42 @@ export interface TicketUpdate {
   at: string;
   version: number | null;
   ticketId: string;
-  queueId: string;
+  /** Every queue whose subscribers should see it (e.g. both sides of a transfer). */
+  queueIds: string[];
 }
+
+const TICKET_KINDS: Partial<Record<DeskgraphEvent['type'], TicketUpdateKind>> = {
+  'deskgraph.ticket.created.v1': 'CREATED',
+  'deskgraph.ticket.classified.v1': 'CLASSIFIED',
+  'deskgraph.ticket.assigned.v1': 'ASSIGNED',
+  'deskgraph.ticket.transferred.v1': 'TRANSFERRED',
+  'deskgraph.ticket.status_changed.v1': 'STATUS_CHANGED',
+  'deskgraph.ticket.replied.v1': 'REPLIED',
+  'deskgraph.ticket.escalated.v1': 'ESCALATED',
+  'deskgraph.ticket.duty_manager_notified.v1': 'DUTY_MANAGER_NOTIFIED',
+  'deskgraph.ticket.compensation_changed.v1': 'COMPENSATION_CHANGED',
+  'deskgraph.ticket.rated.v1': 'RATED',
+  'deskgraph.ticket.merged.v1': 'MERGED',
+};
 
 /** Maps a public event to a live update, or null for events no subscription shows. */
 export function toTicketUpdate(event: DeskgraphEvent): TicketUpdate | null {
   const base = { eventId: event.id, at: event.time };
-  switch (event.type) {
-    case 'deskgraph.ticket.created.v1':
-      return {
-        ...base,
-        kind: 'CREATED',
-        version: event.data.version,
-        ticketId: event.data.ticketId,
-        queueId: event.data.queueId,
-      };
-    case 'deskgraph.sla.clock_started.v1':
-      return {
-        ...base,
-        kind: 'SLA_STARTED',
-        version: null,
-        ticketId: event.data.ticketId,
-        queueId: event.data.queueId,
-      };
-    default:
-      return null;
+  if (event.type === 'deskgraph.sla.clock_started.v1') {
+    return {
+      ...base,
+      kind: 'SLA_STARTED',
+      version: null,
+      ticketId: event.data.ticketId,
+      queueIds: [event.data.queueId],
+    };
   }
+  const kind = TICKET_KINDS[event.type];
+  if (!kind || !('version' in event.data)) return null;
+  const data = event.data as { ticketId: string; version: number; queueId: string };
+  const queueIds = new Set([data.queueId]);
+  if (event.type === 'deskgraph.ticket.transferred.v1') queueIds.add(event.data.fromQueueId);
+  if (event.type === 'deskgraph.ticket.escalated.v1')
+    event.data.helperQueueIds.forEach((id) => queueIds.add(id));
+  return { ...base, kind, version: data.version, ticketId: data.ticketId, queueIds: [...queueIds] };
 }

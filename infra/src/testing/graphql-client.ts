@@ -39,3 +39,26 @@ export async function eventually<T>(
   }
   throw new Error(`Timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
+
+/** Runs an operation and fails loudly on errors; returns `data`. */
+export async function graphqlOk<TData = Record<string, any>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  token?: string,
+): Promise<TData> {
+  const response = await graphqlRequest<TData>(url, query, variables, token);
+  if (response.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(response.errors)}`);
+  return response.data as TData;
+}
+
+/** The `extensions.code` of the first error, for asserting refusals. */
+export async function graphqlErrorCode(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  token?: string,
+): Promise<{ code: string | undefined; message: string | undefined }> {
+  const response = await graphqlRequest(url, query, variables, token);
+  return { code: response.errors?.[0]?.extensions?.code, message: response.errors?.[0]?.message };
+}

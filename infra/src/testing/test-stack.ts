@@ -33,7 +33,7 @@ export interface TestStack extends RunningStack {
  * run's PostgreSQL and Kafka, isolated by its own database and topic
  * namespace so test files never see each other's data.
  */
-export async function startTestStack(): Promise<TestStack> {
+export async function startTestStack(options: { env?: Record<string, string> } = {}): Promise<TestStack> {
   const { test } = parseEnvironment({ test: testModel });
   const suffix = randomBytes(4).toString('hex');
   const namespace = `t${suffix}`;
@@ -53,7 +53,7 @@ export async function startTestStack(): Promise<TestStack> {
     gatewayPort,
     subgraphPorts,
     logDir: join(repositoryRoot, '.deskgraph', 'test-logs', namespace),
-    env: { NODE_ENV: 'test', LOG_LEVEL: 'info', JWT_SECRET: TEST_JWT_SECRET },
+    env: { NODE_ENV: 'test', LOG_LEVEL: 'info', JWT_SECRET: TEST_JWT_SECRET, ...options.env },
   });
   return {
     ...stack,

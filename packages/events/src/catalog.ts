@@ -1,10 +1,37 @@
 import type { Static } from '@sinclair/typebox';
 import type { CloudEvent, EventDefinition } from './envelope';
 import { SlaClockStartedV1 } from './schemas/sla-events';
-import { TicketCreatedV1 } from './schemas/ticket-events';
+import {
+  TicketAssignedV1,
+  TicketClassifiedV1,
+  TicketCompensationChangedV1,
+  TicketCreatedV1,
+  TicketDutyManagerNotifiedV1,
+  TicketEscalatedV1,
+  TicketLinkedV1,
+  TicketMergedV1,
+  TicketRatedV1,
+  TicketRepliedV1,
+  TicketStatusChangedV1,
+  TicketTransferredV1,
+} from './schemas/ticket-events';
 
 /** Every event type deskgraph produces. Adding one here documents and validates it. */
-export const EVENT_CATALOG = [TicketCreatedV1, SlaClockStartedV1] as const;
+export const EVENT_CATALOG = [
+  TicketCreatedV1,
+  TicketClassifiedV1,
+  TicketAssignedV1,
+  TicketTransferredV1,
+  TicketStatusChangedV1,
+  TicketRepliedV1,
+  TicketEscalatedV1,
+  TicketDutyManagerNotifiedV1,
+  TicketCompensationChangedV1,
+  TicketRatedV1,
+  TicketMergedV1,
+  TicketLinkedV1,
+  SlaClockStartedV1,
+] as const;
 
 type CatalogEntry = (typeof EVENT_CATALOG)[number];
 

@@ -22,8 +22,25 @@ export const deskModel = z
         }
       }, 'must be an IANA time zone such as Asia/Shanghai'),
     DEFAULT_QUEUE_ID: z.string().min(1).default('general'),
+    AUTO_CLOSE_AFTER_SECONDS: z.coerce
+      .number()
+      .positive()
+      .default(72 * 3600),
+    ARCHIVE_AFTER_SECONDS: z.coerce
+      .number()
+      .positive()
+      .default(30 * 86400),
+    LIFECYCLE_SWEEP_SECONDS: z.coerce.number().positive().default(30),
   })
-  .transform((env) => ({ timeZone: env.DESK_TIME_ZONE, defaultQueueId: env.DEFAULT_QUEUE_ID }));
+  .transform((env) => ({
+    timeZone: env.DESK_TIME_ZONE,
+    defaultQueueId: env.DEFAULT_QUEUE_ID,
+    lifecycle: {
+      autoCloseAfterMs: env.AUTO_CLOSE_AFTER_SECONDS * 1000,
+      archiveAfterMs: env.ARCHIVE_AFTER_SECONDS * 1000,
+      sweepIntervalMs: env.LIFECYCLE_SWEEP_SECONDS * 1000,
+    },
+  }));
 
 export type DeskConfig = z.output<typeof deskModel>;
 

@@ -1,13 +1,28 @@
 import { join } from 'node:path';
 import { findPackageRoot, type ServiceContext, type ServiceDefinition } from '@deskgraph/platform';
+import { CompensationService } from './compensation/compensation.service';
+import { ConversationService } from './conversation/conversation.service';
 import { createTicketsDataSource } from './database/data-source';
 import type { DeskConfig } from './environment';
-import { ticketResolvers } from './ticket/ticket.resolvers';
+import { EscalationService } from './escalation/escalation.service';
+import { QueueService } from './queue/queue.service';
+import { createLifecycleSweeper } from './ticket/lifecycle-sweeper';
+import { TicketChanger } from './ticket/ticket-changes';
+import { TicketQueryService } from './ticket/ticket-query.service';
+import { TicketWorkflowService } from './ticket/ticket-workflow.service';
 import { mapTicketError } from './ticket/ticket.errors';
+import { ticketResolvers } from './ticket/ticket.resolvers';
 import { TicketService } from './ticket/ticket.service';
 
 export interface TicketsServices {
   tickets: TicketService;
+  queries: TicketQueryService;
+  workflow: TicketWorkflowService;
+  conversation: ConversationService;
+  escalations: EscalationService;
+  compensations: CompensationService;
+  queues: QueueService;
+  changer: TicketChanger;
 }
 
 export type TicketsContext = ServiceContext<TicketsServices>;
@@ -17,10 +32,29 @@ export function ticketsService(desk: DeskConfig): ServiceDefinition<TicketsServi
     name: 'tickets',
     schemaDirectory: join(findPackageRoot(__dirname), 'schema'),
     createDataSource: createTicketsDataSource,
-    createServices: (dependencies) => ({
-      tickets: new TicketService(dependencies.dataSource, dependencies.outbox, desk),
-    }),
+    createServices: ({ dataSource, outbox }) => {
+      const queues = new QueueService(dataSource);
+      const changer = new TicketChanger(dataSource, outbox);
+      return {
+        tickets: new TicketService(dataSource, outbox, desk, queues),
+        queries: new TicketQueryService(dataSource),
+        workflow: new TicketWorkflowService(dataSource, changer, queues),
+        conversation: new ConversationService(dataSource, changer),
+        escalations: new EscalationService(changer, queues),
+        compensations: new CompensationService(dataSource, changer),
+        queues,
+        changer,
+      };
+    },
     resolvers: ticketResolvers,
     mapDomainError: mapTicketError,
+    workers: ({ dataSource, logger }, services) => [
+      createLifecycleSweeper(
+        dataSource,
+        services.changer,
+        desk.lifecycle,
+        logger.child({ component: 'lifecycle' }),
+      ),
+    ],
   };
 }

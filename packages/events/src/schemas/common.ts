@@ -22,3 +22,30 @@ export const TicketTypeSchema = Type.Union(
 export type Priority = Static<typeof PrioritySchema>;
 export type Channel = Static<typeof ChannelSchema>;
 export type TicketTypeName = Static<typeof TicketTypeSchema>;
+
+export const TicketStatusSchema = Type.Union(
+  [
+    'NEW',
+    'ASSIGNED',
+    'IN_PROGRESS',
+    'PENDING_CUSTOMER',
+    'PENDING_THIRD_PARTY',
+    'RESOLVED',
+    'CLOSED',
+    'ARCHIVED',
+  ].map((value) => Type.Literal(value)),
+);
+
+/** Who did it: a user (with the role they acted in) or the system itself. */
+export const ActorSchema = Type.Object(
+  {
+    id: Type.String(),
+    role: Type.Union(
+      ['customer', 'agent', 'supervisor', 'admin', 'analyst', 'system'].map((value) => Type.Literal(value)),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type TicketStatusName = Static<typeof TicketStatusSchema>;
+export type Actor = Static<typeof ActorSchema>;

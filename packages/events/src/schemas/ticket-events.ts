@@ -1,7 +1,15 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import { defineEvent } from '../envelope';
 import { TOPICS } from '../topics';
-import { ChannelSchema, PrioritySchema, TicketTypeSchema, Timestamp, Uuid } from './common';
+import {
+  ActorSchema,
+  ChannelSchema,
+  PrioritySchema,
+  TicketStatusSchema,
+  TicketTypeSchema,
+  Timestamp,
+  Uuid,
+} from './common';
 
 export const TicketCreatedV1 = defineEvent({
   type: 'deskgraph.ticket.created.v1',
@@ -19,8 +27,160 @@ export const TicketCreatedV1 = defineEvent({
       priority: PrioritySchema,
       queueId: Type.String(),
       customerId: Type.String(),
+      customerType: Type.Optional(Type.String()),
       createdAt: Timestamp,
+      possibleDuplicateOf: Type.Optional(Type.Union([Uuid, Type.Null()])),
     },
     { additionalProperties: false },
   ),
 });
+
+/** Fields every ticket change event carries, so consumers can route and order without lookups. */
+const change = {
+  ticketId: Uuid,
+  version: Type.Integer({ minimum: 1, description: 'Ticket version after this change.' }),
+  queueId: Type.String(),
+  actor: ActorSchema,
+  at: Timestamp,
+};
+
+function ticketEvent<TType extends string, TProperties extends Record<string, TSchema>>(
+  type: TType,
+  description: string,
+  properties: TProperties,
+) {
+  return defineEvent({
+    type,
+    topic: TOPICS.tickets,
+    description: `${description} Key and subject: ticketId.`,
+    data: Type.Object({ ...change, ...properties }, { additionalProperties: false }),
+  });
+}
+
+export const TicketClassifiedV1 = ticketEvent(
+  'deskgraph.ticket.classified.v1',
+  'An agent changed type, category or priority (overriding the keyword suggestion).',
+  {
+    type: TicketTypeSchema,
+    category: Type.Union([Type.String(), Type.Null()]),
+    priority: PrioritySchema,
+    previous: Type.Object({
+      type: TicketTypeSchema,
+      category: Type.Union([Type.String(), Type.Null()]),
+      priority: PrioritySchema,
+    }),
+    reason: Type.String(),
+  },
+);
+
+export const TicketAssignedV1 = ticketEvent(
+  'deskgraph.ticket.assigned.v1',
+  'The ticket got an assignee (or lost one).',
+  {
+    assigneeId: Type.Union([Type.String(), Type.Null()]),
+    previousAssigneeId: Type.Union([Type.String(), Type.Null()]),
+    mode: Type.Union([Type.Literal('MANUAL'), Type.Literal('AUTOMATIC'), Type.Literal('CLAIMED')]),
+  },
+);
+
+export const TicketTransferredV1 = ticketEvent(
+  'deskgraph.ticket.transferred.v1',
+  'The ticket moved to another queue.',
+  {
+    fromQueueId: Type.String(),
+    reason: Type.String(),
+  },
+);
+
+export const TicketStatusChangedV1 = ticketEvent(
+  'deskgraph.ticket.status_changed.v1',
+  'The ticket moved through the status machine (resolve, pend, close, archive, reopen …).',
+  {
+    from: TicketStatusSchema,
+    to: TicketStatusSchema,
+    reason: Type.Union([Type.String(), Type.Null()]),
+    automatic: Type.Boolean({ description: 'True when a timer or rule made the change, not a person.' }),
+    reopened: Type.Boolean(),
+  },
+);
+
+export const TicketRepliedV1 = ticketEvent(
+  'deskgraph.ticket.replied.v1',
+  'A message was added: a public agent reply, an internal note or a customer reply.',
+  {
+    messageId: Uuid,
+    author: Type.Union([Type.Literal('AGENT'), Type.Literal('CUSTOMER')]),
+    visibility: Type.Union([Type.Literal('PUBLIC'), Type.Literal('INTERNAL')]),
+    channel: ChannelSchema,
+    firstResponse: Type.Boolean({ description: "True for the ticket's first public agent reply." }),
+    createdAt: Timestamp,
+  },
+);
+
+export const TicketEscalatedV1 = ticketEvent(
+  'deskgraph.ticket.escalated.v1',
+  'Vertical (to a supervisor or expert tier) or horizontal (collaborating queues) escalation.',
+  {
+    direction: Type.Union([Type.Literal('VERTICAL'), Type.Literal('HORIZONTAL')]),
+    tier: Type.Union([Type.Literal('SUPERVISOR'), Type.Literal('EXPERT'), Type.Null()]),
+    leadQueueId: Type.String(),
+    helperQueueIds: Type.Array(Type.String()),
+    reason: Type.String(),
+    automatic: Type.Boolean(),
+  },
+);
+
+export const TicketDutyManagerNotifiedV1 = ticketEvent(
+  'deskgraph.ticket.duty_manager_notified.v1',
+  "A P0/P1 ticket: the queue's duty manager must be told.",
+  {
+    dutyManagerId: Type.Union([Type.String(), Type.Null()]),
+    priority: PrioritySchema,
+  },
+);
+
+export const CompensationProposalSchema = Type.Object({
+  proposalId: Uuid,
+  kind: Type.Union(
+    ['REFUND', 'REPLACEMENT', 'COUPON', 'SERVICE_UPGRADE'].map((value) => Type.Literal(value)),
+  ),
+  amount: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
+  currency: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const TicketCompensationChangedV1 = ticketEvent(
+  'deskgraph.ticket.compensation_changed.v1',
+  'A compensation proposal was made, approved, rejected or carried out.',
+  {
+    proposal: CompensationProposalSchema,
+    status: Type.Union(
+      ['PROPOSED', 'APPROVED', 'REJECTED', 'CARRIED_OUT'].map((value) => Type.Literal(value)),
+    ),
+    note: Type.Union([Type.String(), Type.Null()]),
+  },
+);
+
+export const TicketRatedV1 = ticketEvent(
+  'deskgraph.ticket.rated.v1',
+  'The customer confirmed (or not) a resolution and rated satisfaction; UNSATISFIED reopens as a repeat complaint.',
+  {
+    satisfaction: Type.Union(
+      ['VERY_SATISFIED', 'SATISFIED', 'NEUTRAL', 'UNSATISFIED'].map((value) => Type.Literal(value)),
+    ),
+    repeatComplaint: Type.Boolean(),
+  },
+);
+
+export const TicketMergedV1 = ticketEvent(
+  'deskgraph.ticket.merged.v1',
+  'A duplicate was merged into a primary ticket; metrics count the primary only.',
+  { primaryTicketId: Uuid },
+);
+
+export const TicketLinkedV1 = ticketEvent(
+  'deskgraph.ticket.linked.v1',
+  'Two tickets were linked as related.',
+  {
+    relatedTicketId: Uuid,
+  },
+);

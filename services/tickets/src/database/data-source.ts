@@ -1,6 +1,11 @@
 import { createServiceDataSource, type DatabaseConfig } from '@deskgraph/platform';
+import { CompensationEntity } from '../compensation/compensation.entity';
+import { MessageEntity } from '../conversation/message.entity';
+import { AgentEntity, QueueEntity, RoutingRuleEntity } from '../queue/queue.entity';
 import { TicketEntity } from '../ticket/ticket.entity';
+import { TimelineEntryEntity } from '../timeline/timeline.entity';
 import { InitialTickets1763856000000 } from './migrations/1763856000000-initial-tickets';
+import { TicketLifecycle1763860000000 } from './migrations/1763860000000-ticket-lifecycle';
 
 export const TICKETS_SCHEMA = 'tickets';
 
@@ -9,7 +14,15 @@ export function createTicketsDataSource(database: DatabaseConfig) {
     database,
     schema: TICKETS_SCHEMA,
     applicationName: 'deskgraph-tickets',
-    entities: [TicketEntity],
-    migrations: [InitialTickets1763856000000],
+    entities: [
+      TicketEntity,
+      TimelineEntryEntity,
+      MessageEntity,
+      CompensationEntity,
+      QueueEntity,
+      AgentEntity,
+      RoutingRuleEntity,
+    ],
+    migrations: [InitialTickets1763856000000, TicketLifecycle1763860000000],
   });
 }

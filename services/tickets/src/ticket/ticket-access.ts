@@ -4,12 +4,36 @@ import { TicketError, TicketErrorCode } from './ticket.errors';
 interface TicketScope {
   queueId: string;
   customerId: string;
+  helperQueueIds?: string[];
 }
 
-/** Customers see their own tickets; staff the tickets of their queues; admins all. */
+/** Customers see their own tickets; staff the tickets of their queues (lead or helping); admins all. */
 export function canReadTicket(identity: Identity, ticket: TicketScope): boolean {
   if (hasRole(identity, 'customer') && identity.customerId === ticket.customerId) return true;
-  return canSeeQueue(identity, ticket.queueId);
+  return [ticket.queueId, ...(ticket.helperQueueIds ?? [])].some((queueId) => canSeeQueue(identity, queueId));
+}
+
+export function isCustomerOnly(identity: Identity): boolean {
+  return hasRole(identity, 'customer') && !hasRole(identity, 'agent', 'supervisor', 'admin');
+}
+
+/** Agents, supervisors and admins who can see the ticket may work on it. */
+export function assertCanWork(identity: Identity, ticket: TicketScope): void {
+  if (!hasRole(identity, 'agent', 'supervisor', 'admin') || !canReadTicket(identity, ticket)) {
+    throw new TicketError(
+      TicketErrorCode.NotAllowed,
+      'Only agents, supervisors and admins of its queue can do this.',
+    );
+  }
+}
+
+export function assertSupervisor(identity: Identity, ticket: TicketScope): void {
+  if (!hasRole(identity, 'supervisor', 'admin') || !canReadTicket(identity, ticket)) {
+    throw new TicketError(
+      TicketErrorCode.NotAllowed,
+      'Only a supervisor of its queue (or an admin) can do this.',
+    );
+  }
 }
 
 export function assertAuthenticated(identity: Identity): void {

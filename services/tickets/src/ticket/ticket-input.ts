@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PRIORITIES, TICKET_TYPES } from '../classification/classification-rules';
 import { CHANNELS, CUSTOMER_TYPES } from '../customer/customer.entity';
+import { CUSTOMER_MOODS } from './ticket.entity';
 import { TicketError, TicketErrorCode } from './ticket.errors';
 
 /** Limits a frontend can show next to its form fields. */
@@ -10,6 +11,10 @@ export const TICKET_LIMITS = {
   customerName: 200,
   contact: 200,
   category: 64,
+  message: 20_000,
+  reason: 2_000,
+  attachments: 20,
+  tags: 20,
 };
 
 const trimmed = (field: string, max: number) =>
@@ -38,7 +43,40 @@ export const createTicketInputSchema = z.object({
     .nullish(),
   priority: z.enum(PRIORITIES).nullish(),
   queueId: z.string().trim().min(1).max(64).nullish(),
+  occurredAt: z.date().nullish(),
+  expectedOutcome: z.string().trim().max(TICKET_LIMITS.reason).nullish(),
+  expectedBy: z.date().nullish(),
+  customerMood: z.enum(CUSTOMER_MOODS).nullish(),
+  attachments: z
+    .array(
+      z.object({
+        name: z.string().trim().min(1).max(255),
+        contentType: z.string().trim().min(1).max(127),
+        sizeBytes: z
+          .number()
+          .int()
+          .min(0)
+          .max(5 * 1024 ** 3),
+        url: z.string().url().max(2048),
+      }),
+    )
+    .max(TICKET_LIMITS.attachments, `at most ${TICKET_LIMITS.attachments} attachments`)
+    .nullish(),
+  tags: z
+    .array(
+      z
+        .string()
+        .trim()
+        .regex(/^[\p{L}\p{N}_-]{1,32}$/u, 'tags are 1-32 letters, digits, _ or -'),
+    )
+    .max(TICKET_LIMITS.tags)
+    .nullish(),
 });
+
+/** Free text with the service's limits: required, trimmed, bounded. */
+export function requiredText(field: string, max: number) {
+  return trimmed(field, max);
+}
 
 export type CreateTicketInput = z.infer<typeof createTicketInputSchema>;
 

@@ -1,15 +1,21 @@
-import {
-  Column,
-  CreateDateColumn,
-  Entity,
-  Index,
-  PrimaryColumn,
-  UpdateDateColumn,
-  VersionColumn,
-} from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn, VersionColumn } from 'typeorm';
 import type { Channel, CustomerType } from '../customer/customer.entity';
 import type { Priority, TicketType } from '../classification/classification-rules';
 import type { TicketStatus } from './ticket-status';
+
+export const CUSTOMER_MOODS = ['CALM', 'ANXIOUS', 'ANGRY', 'VERY_ANGRY'] as const;
+export type CustomerMood = (typeof CUSTOMER_MOODS)[number];
+export const SATISFACTION_LEVELS = ['VERY_SATISFIED', 'SATISFIED', 'NEUTRAL', 'UNSATISFIED'] as const;
+export type Satisfaction = (typeof SATISFACTION_LEVELS)[number];
+export type EscalationTier = 'SUPERVISOR' | 'EXPERT';
+
+/** Attachment metadata only; files live in the desk's object store. */
+export interface Attachment {
+  name: string;
+  contentType: string;
+  sizeBytes: number;
+  url: string;
+}
 
 @Entity({ name: 'tickets' })
 export class TicketEntity {
@@ -58,11 +64,76 @@ export class TicketEntity {
   @Column('text', { name: 'customer_contact', nullable: true })
   customerContact: string | null;
 
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  // Set by the service (millisecond precision) so pagination cursors round-trip exactly.
+  @Column('timestamptz', { name: 'created_at' })
   createdAt: Date;
 
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  @Column('timestamptz', { name: 'updated_at' })
   updatedAt: Date;
+
+  @Column('text', { name: 'assignee_id', nullable: true })
+  assigneeId: string | null;
+
+  @Column('timestamptz', { name: 'occurred_at', nullable: true })
+  occurredAt: Date | null;
+
+  @Column('text', { name: 'expected_outcome', nullable: true })
+  expectedOutcome: string | null;
+
+  @Column('timestamptz', { name: 'expected_by', nullable: true })
+  expectedBy: Date | null;
+
+  @Column('text', { name: 'customer_mood', nullable: true })
+  customerMood: CustomerMood | null;
+
+  @Column('jsonb', { default: [] })
+  attachments: Attachment[];
+
+  @Column('text', { array: true, default: [] })
+  tags: string[];
+
+  /** What the keyword rules suggested at creation, kept to show overrides. */
+  @Column('jsonb', { nullable: true })
+  suggestion: { type: string | null; category: string | null; priority: string | null } | null;
+
+  @Column('text', { name: 'escalation_tier', nullable: true })
+  escalationTier: EscalationTier | null;
+
+  @Column('text', { name: 'helper_queue_ids', array: true, default: [] })
+  helperQueueIds: string[];
+
+  @Column('timestamptz', { name: 'first_responded_at', nullable: true })
+  firstRespondedAt: Date | null;
+
+  @Column('timestamptz', { name: 'resolved_at', nullable: true })
+  resolvedAt: Date | null;
+
+  @Column('timestamptz', { name: 'closed_at', nullable: true })
+  closedAt: Date | null;
+
+  @Column('timestamptz', { name: 'archived_at', nullable: true })
+  archivedAt: Date | null;
+
+  @Column('boolean', { name: 'auto_closed', default: false })
+  autoClosed: boolean;
+
+  @Column('text', { nullable: true })
+  satisfaction: Satisfaction | null;
+
+  @Column('text', { name: 'satisfaction_comment', nullable: true })
+  satisfactionComment: string | null;
+
+  @Column('boolean', { name: 'repeat_complaint', default: false })
+  repeatComplaint: boolean;
+
+  @Column('integer', { name: 'reopen_count', default: 0 })
+  reopenCount: number;
+
+  @Column('uuid', { name: 'merged_into_id', nullable: true })
+  mergedIntoId: string | null;
+
+  @Column('uuid', { name: 'possible_duplicate_of', nullable: true })
+  possibleDuplicateOf: string | null;
 
   // Optimistic locking: a stale writer gets CONFLICT instead of overwriting.
   @VersionColumn()

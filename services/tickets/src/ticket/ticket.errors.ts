@@ -6,6 +6,12 @@ export enum TicketErrorCode {
   NotAllowed = 'TICKET_ACTION_NOT_ALLOWED',
   NotAuthenticated = 'NOT_AUTHENTICATED',
   VersionConflict = 'TICKET_VERSION_CONFLICT',
+  InvalidTransition = 'INVALID_STATUS_TRANSITION',
+  InvalidState = 'TICKET_STATE_DOES_NOT_ALLOW',
+  AlreadyDecided = 'ALREADY_DECIDED',
+  ProposalNotFound = 'COMPENSATION_NOT_FOUND',
+  AgentNotFound = 'AGENT_NOT_FOUND',
+  QueueNotFound = 'QUEUE_NOT_FOUND',
 }
 
 // Exhaustive: adding a code without a GraphQL mapping does not compile.
@@ -15,6 +21,12 @@ const mapping: DomainErrorMapping<TicketErrorCode> = {
   [TicketErrorCode.NotAllowed]: 'FORBIDDEN',
   [TicketErrorCode.NotAuthenticated]: 'UNAUTHENTICATED',
   [TicketErrorCode.VersionConflict]: 'CONFLICT',
+  [TicketErrorCode.InvalidTransition]: 'BAD_USER_INPUT',
+  [TicketErrorCode.InvalidState]: 'BAD_USER_INPUT',
+  [TicketErrorCode.AlreadyDecided]: 'CONFLICT',
+  [TicketErrorCode.ProposalNotFound]: 'NOT_FOUND',
+  [TicketErrorCode.AgentNotFound]: 'NOT_FOUND',
+  [TicketErrorCode.QueueNotFound]: 'NOT_FOUND',
 };
 
 export class TicketError extends DomainError<TicketErrorCode> {}

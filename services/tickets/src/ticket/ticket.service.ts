@@ -1,18 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { buildEvent, TicketCreatedV1 } from '@deskgraph/events';
-import { hasRole, type Identity, type OutboxWriter } from '@deskgraph/platform';
+import {
+  buildEvent,
+  TicketCreatedV1,
+  TicketDutyManagerNotifiedV1,
+  type DeskgraphEvent,
+} from '@deskgraph/events';
+import type { Identity, OutboxWriter } from '@deskgraph/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import { classifyText } from '../classification/classify';
 import { DEFAULT_CLASSIFICATION_RULES } from '../classification/classification-rules';
 import type { DeskConfig } from '../environment';
 import { maskSensitiveText } from '../privacy/masking';
-import { assertAuthenticated, assertCanCreate, canReadTicket } from './ticket-access';
+import type { QueueService } from '../queue/queue.service';
+import { findLikelyDuplicate } from './duplicate-detection';
+import { assertAuthenticated, assertCanCreate, canReadTicket, isCustomerOnly } from './ticket-access';
+import { actorOf, appendTimeline, EVENT_SOURCE } from './ticket-changes';
 import { createTicketInputSchema, parseInput } from './ticket-input';
 import { formatTicketNumber, ticketMonthKey } from './ticket-number';
 import { TicketEntity } from './ticket.entity';
 import { TicketError, TicketErrorCode } from './ticket.errors';
-
-const EVENT_SOURCE = '/deskgraph/tickets';
 
 function mask(text: string): string {
   return maskSensitiveText(text).text;
@@ -23,23 +29,36 @@ export class TicketService {
     private readonly dataSource: DataSource,
     private readonly outbox: OutboxWriter,
     private readonly desk: DeskConfig,
+    private readonly queues: QueueService,
   ) {}
 
   async createTicket(identity: Identity, rawInput: unknown): Promise<TicketEntity> {
+    assertAuthenticated(identity);
     const input = parseInput(createTicketInputSchema, rawInput);
-    const isCustomer = hasRole(identity, 'customer') && !hasRole(identity, 'agent', 'supervisor', 'admin');
-    // Customers cannot pick a queue or a priority; routing and classification decide.
-    const queueId = (!isCustomer && input.queueId) || this.desk.defaultQueueId;
-    assertCanCreate(identity, queueId);
-
+    // Customers cannot pick a queue, type or priority: routing and classification decide.
+    const isCustomer = isCustomerOnly(identity);
     const title = mask(input.title);
     const description = mask(input.description);
     const suggestion = classifyText(`${title}\n${description}`, DEFAULT_CLASSIFICATION_RULES);
+    const type = (!isCustomer && input.type) || suggestion.type || 'OTHER';
+    const category = (!isCustomer && input.category) || suggestion.category;
+    const priority = (!isCustomer && input.priority) || suggestion.priority || 'P3';
     const customerId = isCustomer
       ? identity.customerId!
       : (input.customer.id ?? `C-${randomUUID().slice(0, 8)}`);
 
     return this.dataSource.transaction(async (manager) => {
+      const requestedQueue = !isCustomer ? input.queueId : null;
+      if (requestedQueue) await this.queues.assertQueuesExist(manager, [requestedQueue]);
+      const queueId =
+        requestedQueue ?? (await this.queues.routeQueue(manager, type, category)) ?? this.desk.defaultQueueId;
+      assertCanCreate(identity, queueId);
+      const openOfCustomer = await manager.query(
+        `SELECT id, title FROM tickets WHERE customer_id = $1 AND status NOT IN ('RESOLVED', 'CLOSED', 'ARCHIVED')
+          ORDER BY created_at DESC LIMIT 50`,
+        [customerId],
+      );
+      const duplicate = findLikelyDuplicate(title, openOfCustomer as { id: string; title: string }[]);
       const now = new Date();
       const ticket = manager.create(TicketEntity, {
         id: randomUUID(),
@@ -47,18 +66,41 @@ export class TicketService {
         title,
         description,
         channel: input.channel,
-        type: (!isCustomer && input.type) || suggestion.type || 'OTHER',
-        category: (!isCustomer && input.category) || suggestion.category,
-        priority: (!isCustomer && input.priority) || suggestion.priority || 'P3',
+        type,
+        category,
+        priority,
         status: 'NEW',
         queueId,
         customerId,
         customerName: mask(input.customer.name),
         customerType: input.customer.type ?? 'INDIVIDUAL',
         customerContact: input.customer.contact ? mask(input.customer.contact) : null,
+        assigneeId: null,
+        occurredAt: input.occurredAt ?? null,
+        expectedOutcome: input.expectedOutcome ? mask(input.expectedOutcome) : null,
+        expectedBy: input.expectedBy ?? null,
+        customerMood: input.customerMood ?? null,
+        attachments: input.attachments ?? [],
+        tags: input.tags ?? [],
+        suggestion: { type: suggestion.type, category: suggestion.category, priority: suggestion.priority },
+        helperQueueIds: [],
+        possibleDuplicateOf: duplicate?.id ?? null,
+        createdAt: now,
+        updatedAt: now,
       });
       const saved = await manager.save(ticket);
-      await this.outbox.enqueue(manager, [
+      const actor = actorOf(identity);
+      await appendTimeline(manager, saved.id, actor, now, [
+        {
+          action: 'CREATED',
+          after: { status: 'NEW', type, category, priority, queueId, channel: saved.channel },
+          result: duplicate ? `possible duplicate of ${duplicate.id}` : null,
+          note: suggestion.matchedKeywords.length
+            ? `keywords: ${suggestion.matchedKeywords.join(', ')}`
+            : null,
+        },
+      ]);
+      const events = [
         buildEvent(TicketCreatedV1, {
           source: EVENT_SOURCE,
           subject: saved.id,
@@ -74,12 +116,28 @@ export class TicketService {
             priority: saved.priority,
             queueId: saved.queueId,
             customerId: saved.customerId,
+            customerType: saved.customerType,
             createdAt: saved.createdAt.toISOString(),
+            possibleDuplicateOf: saved.possibleDuplicateOf,
           },
         }),
-      ]);
+        ...(await this.dutyManagerNotice(manager, saved, actor, now)),
+      ];
+      await this.outbox.enqueue(manager, events);
       return saved;
     });
+  }
+
+  /** P0/P1 tickets notify the queue's duty manager (an event a notifier service delivers). */
+  async dutyManagerNotice(
+    manager: EntityManager,
+    ticket: TicketEntity,
+    actor: ReturnType<typeof actorOf>,
+    now: Date,
+  ): Promise<DeskgraphEvent[]> {
+    if (ticket.priority !== 'P0' && ticket.priority !== 'P1') return [];
+    const queue = await this.queues.findQueue(manager, ticket.queueId);
+    return [buildDutyManagerNotice(ticket, actor, now, queue?.dutyManagerId ?? null)];
   }
 
   /** Returns null for tickets the caller may not see, so ids cannot be probed. */
@@ -109,4 +167,25 @@ export class TicketService {
 
 function isUuid(value: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
+
+export function buildDutyManagerNotice(
+  ticket: TicketEntity,
+  actor: ReturnType<typeof actorOf>,
+  now: Date,
+  dutyManagerId: string | null,
+): DeskgraphEvent {
+  return buildEvent(TicketDutyManagerNotifiedV1, {
+    source: EVENT_SOURCE,
+    subject: ticket.id,
+    data: {
+      ticketId: ticket.id,
+      version: ticket.version,
+      queueId: ticket.queueId,
+      actor,
+      at: now.toISOString(),
+      dutyManagerId,
+      priority: ticket.priority as 'P0' | 'P1',
+    },
+  });
 }

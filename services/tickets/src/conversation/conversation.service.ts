@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import { buildEvent, TicketRepliedV1 } from '@deskgraph/events';
+import { hasRole, type Identity } from '@deskgraph/platform';
+import type { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { maskSensitiveText } from '../privacy/masking';
+import { assertCanWork, canReadTicket, isCustomerOnly } from '../ticket/ticket-access';
+import { changeMeta, EVENT_SOURCE, type TicketChanger } from '../ticket/ticket-changes';
+import { parseInput, requiredText, TICKET_LIMITS } from '../ticket/ticket-input';
+import { isPendingStatus } from '../ticket/ticket-status';
+import { statusEvent } from '../ticket/ticket-workflow.service';
+import type { TicketEntity } from '../ticket/ticket.entity';
+import { TicketError, TicketErrorCode } from '../ticket/ticket.errors';
+import { MessageEntity, type MessageVisibility } from './message.entity';
+
+const replySchema = z.object({
+  ticketId: z.string().uuid('ticketId must be a ticket id'),
+  body: requiredText('body', TICKET_LIMITS.message),
+  visibility: z.enum(['PUBLIC', 'INTERNAL']).default('PUBLIC'),
+});
+
+/** Public replies, internal notes and customer replies on a ticket. */
+export class ConversationService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly changer: TicketChanger,
+  ) {}
+
+  async reply(
+    identity: Identity,
+    rawInput: unknown,
+  ): Promise<{ ticket: TicketEntity; message: MessageEntity }> {
+    const input = parseInput(replySchema, rawInput);
+    const fromCustomer = isCustomerOnly(identity);
+    if (fromCustomer && input.visibility === 'INTERNAL') {
+      throw new TicketError(TicketErrorCode.NotAllowed, 'Customers cannot write internal notes.');
+    }
+    const body = maskSensitiveText(input.body).text;
+    let message: MessageEntity | null = null;
+    const ticket = await this.changer.change(
+      identity,
+      input.ticketId,
+      null,
+      async ({ ticket, actor, now, manager }) => {
+        if (fromCustomer) {
+          if (!(hasRole(identity, 'customer') && identity.customerId === ticket.customerId)) {
+            throw new TicketError(
+              TicketErrorCode.NotAllowed,
+              'Customers can only reply on their own tickets.',
+            );
+          }
+        } else {
+          assertCanWork(identity, ticket);
+        }
+        if (ticket.status === 'ARCHIVED' || ticket.mergedIntoId) {
+          throw new TicketError(
+            TicketErrorCode.InvalidState,
+            ticket.mergedIntoId
+              ? 'This ticket was merged; reply on its primary ticket.'
+              : 'Archived tickets are read-only.',
+          );
+        }
+        const from = ticket.status;
+        const isPublicAgentReply = !fromCustomer && input.visibility === 'PUBLIC';
+        const firstResponse = isPublicAgentReply && !ticket.firstRespondedAt;
+        if (firstResponse) ticket.firstRespondedAt = now;
+        // A customer's answer ends the wait on them; an agent's first answer starts the work.
+        if (fromCustomer && isPendingStatus(ticket.status)) ticket.status = 'IN_PROGRESS';
+        if (isPublicAgentReply && (ticket.status === 'NEW' || ticket.status === 'ASSIGNED')) {
+          ticket.status = 'IN_PROGRESS';
+          ticket.assigneeId ??= identity.userId;
+        }
+        message = manager.create(MessageEntity, {
+          id: randomUUID(),
+          ticketId: ticket.id,
+          authorId: identity.userId,
+          authorKind: fromCustomer ? 'CUSTOMER' : 'AGENT',
+          visibility: input.visibility as MessageVisibility,
+          // Public replies go out through the customer's own channel.
+          channel: ticket.channel,
+          body,
+          createdAt: now,
+        });
+        await manager.insert(MessageEntity, message);
+        const action = fromCustomer
+          ? 'CUSTOMER_REPLIED'
+          : input.visibility === 'PUBLIC'
+            ? 'REPLIED'
+            : 'NOTE_ADDED';
+        return {
+          timeline: [
+            {
+              action,
+              before: { status: from },
+              after: { status: ticket.status, messageId: message.id },
+              result: firstResponse ? 'first response' : null,
+            },
+          ],
+          events: (saved) => [
+            buildEvent(TicketRepliedV1, {
+              source: EVENT_SOURCE,
+              subject: saved.id,
+              data: {
+                ...changeMeta(saved, actor, now),
+                messageId: message!.id,
+                author: fromCustomer ? 'CUSTOMER' : 'AGENT',
+                visibility: input.visibility as MessageVisibility,
+                channel: saved.channel,
+                firstResponse,
+                createdAt: now.toISOString(),
+              },
+            }),
+            ...statusEvent(
+              saved,
+              actor,
+              now,
+              from,
+              fromCustomer ? 'customer replied' : 'agent replied',
+              true,
+            ),
+          ],
+        };
+      },
+    );
+    return { ticket, message: message! };
+  }
+
+  /** Customers see public messages only. */
+  async messages(identity: Identity, ticket: TicketEntity): Promise<MessageEntity[]> {
+    if (!canReadTicket(identity, ticket)) return [];
+    const where = isCustomerOnly(identity)
+      ? { ticketId: ticket.id, visibility: 'PUBLIC' as const }
+      : { ticketId: ticket.id };
+    return this.dataSource.getRepository(MessageEntity).find({ where, order: { createdAt: 'ASC' } });
+  }
+}

@@ -1,0 +1,118 @@
+import type { Actor, DeskgraphEvent } from '@deskgraph/events';
+import { hasRole, type Identity, type OutboxWriter } from '@deskgraph/platform';
+import type { DataSource, EntityManager } from 'typeorm';
+import { TimelineEntryEntity } from '../timeline/timeline.entity';
+import { canReadTicket } from './ticket-access';
+import { TicketEntity } from './ticket.entity';
+import { TicketError, TicketErrorCode } from './ticket.errors';
+
+export const EVENT_SOURCE = '/deskgraph/tickets';
+
+export interface TimelineRecord {
+  action: string;
+  before?: Record<string, unknown> | null;
+  after?: Record<string, unknown> | null;
+  result?: string | null;
+  note?: string | null;
+}
+
+export interface ChangeContext {
+  manager: EntityManager;
+  /** Locked for this transaction; mutate it, the changer saves it. */
+  ticket: TicketEntity;
+  actor: Actor;
+  now: Date;
+}
+
+export interface ChangeOutcome {
+  timeline: TimelineRecord[];
+  /** Built after saving, so events carry the new version. */
+  events: (saved: TicketEntity) => DeskgraphEvent[];
+}
+
+/** The role an identity acts in, most privileged first. */
+export function actorOf(identity: Identity): Actor {
+  const role = (['admin', 'supervisor', 'agent', 'customer', 'analyst'] as const).find((candidate) =>
+    hasRole(identity, candidate),
+  );
+  return { id: identity.userId, role: role ?? 'customer' };
+}
+
+export const SYSTEM_ACTOR: Actor = { id: 'system', role: 'system' };
+
+export async function appendTimeline(
+  manager: EntityManager,
+  ticketId: string,
+  actor: Actor,
+  at: Date,
+  records: TimelineRecord[],
+): Promise<void> {
+  if (records.length === 0) return;
+  await manager.save(
+    TimelineEntryEntity,
+    records.map((record) => ({
+      ticketId,
+      at,
+      actorId: actor.id,
+      actorRole: actor.role,
+      action: record.action,
+      before: record.before ?? null,
+      after: record.after ?? null,
+      result: record.result ?? null,
+      note: record.note ?? null,
+    })) as TimelineEntryEntity[],
+  );
+}
+
+/**
+ * The one way a ticket changes: lock the row, check the caller's expected
+ * version, apply, save (bumping the version), append the timeline and
+ * enqueue the events — all in one transaction, so a change is never
+ * half-applied and never happens without its trail and its events.
+ */
+export class TicketChanger {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly outbox: OutboxWriter,
+  ) {}
+
+  async change(
+    identity: Identity | null,
+    ticketId: string,
+    expectedVersion: number | null | undefined,
+    apply: (context: ChangeContext) => Promise<ChangeOutcome> | ChangeOutcome,
+    manager?: EntityManager,
+  ): Promise<TicketEntity> {
+    if (!manager) {
+      return this.dataSource.transaction((transaction) =>
+        this.change(identity, ticketId, expectedVersion, apply, transaction),
+      );
+    }
+    const ticket = await manager.findOne(TicketEntity, {
+      where: { id: ticketId },
+      lock: { mode: 'pessimistic_write' },
+    });
+    if (!ticket || (identity && !canReadTicket(identity, ticket))) {
+      throw new TicketError(TicketErrorCode.TicketNotFound, `No ticket ${ticketId} that you can see.`);
+    }
+    if (expectedVersion != null && ticket.version !== expectedVersion) {
+      throw new TicketError(
+        TicketErrorCode.VersionConflict,
+        `Ticket ${ticket.number} changed meanwhile (now version ${ticket.version}, you had ${expectedVersion}); reload and retry.`,
+        { currentVersion: ticket.version },
+      );
+    }
+    const actor = identity ? actorOf(identity) : SYSTEM_ACTOR;
+    const now = new Date();
+    const outcome = await apply({ manager, ticket, actor, now });
+    ticket.updatedAt = now;
+    const saved = await manager.save(ticket);
+    await appendTimeline(manager, saved.id, actor, now, outcome.timeline);
+    await this.outbox.enqueue(manager, outcome.events(saved));
+    return saved;
+  }
+}
+
+export function changeMeta(saved: TicketEntity, actor: Actor, now: Date) {
+  return { ticketId: saved.id, version: saved.version, queueId: saved.queueId, actor, at: now.toISOString() };
+}
