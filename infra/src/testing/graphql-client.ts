@@ -41,6 +41,7 @@ export async function eventually<T>(
 }
 
 /** Runs an operation and fails loudly on errors; returns `data`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read deep response shapes freely
 export async function graphqlOk<TData = Record<string, any>>(
   url: string,
   query: string,

@@ -47,7 +47,32 @@ function maskKeepingLastFour(value: string): string {
 
 // Not preceded/followed by another digit, so parts of longer numbers never match.
 const ID_PATTERN = /(?<!\d)\d{17}[\dXx](?![\dXx])/g;
-const CARD_PATTERN = /(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)/g;
+// A maximal run of digit groups joined by single spaces or hyphens.
+const DIGIT_RUN = /\d+(?:[ -]\d+)*/g;
+
+/**
+ * Masks card numbers inside one run of digit groups: the longest span of
+ * whole groups holding 13–19 digits that passes Luhn, scanning left to right,
+ * so a card written next to another number ("13800138000 4111 …") is found.
+ */
+function maskCardsInRun(run: string): { text: string; count: number } {
+  const groups = run.split(/([ -])/);
+  const digitGroups = groups.filter((_, index) => index % 2 === 0);
+  const masked = [...digitGroups];
+  let count = 0;
+  for (let start = 0; start < digitGroups.length; start++) {
+    for (let end = digitGroups.length; end > start; end--) {
+      const digits = digitGroups.slice(start, end).join('');
+      if (digits.length < 13 || digits.length > 19 || !passesLuhn(digits)) continue;
+      const span = maskKeepingLastFour(digitGroups.slice(start, end).join('\u0000')).split('\u0000');
+      span.forEach((group, offset) => (masked[start + offset] = group));
+      count++;
+      start = end - 1;
+      break;
+    }
+  }
+  return { text: groups.map((part, index) => (index % 2 === 0 ? masked[index / 2] : part)).join(''), count };
+}
 
 /**
  * Masks national ID and bank card numbers in free text before it is stored
@@ -61,12 +86,18 @@ export function maskSensitiveText(text: string): { text: string; maskedCount: nu
     maskedCount++;
     return maskKeepingLastFour(match);
   });
-  const masked = withoutIds.replace(CARD_PATTERN, (match) => {
-    const digits = match.replace(/[ -]/g, '');
-    if (digits.length < 13 || digits.length > 19 || !passesLuhn(digits)) return match;
-    if (/[ -]{2}/.test(match)) return match;
-    maskedCount++;
-    return maskKeepingLastFour(match);
-  });
+  // Repeat until nothing changes: masking one span can leave the rest of a run
+  // looking like another card; when in doubt, privacy wins over readability.
+  let masked = withoutIds;
+  for (let pass = 0; pass < 10; pass++) {
+    let found = 0;
+    masked = masked.replace(DIGIT_RUN, (run) => {
+      const { text: result, count } = maskCardsInRun(run);
+      found += count;
+      return result;
+    });
+    maskedCount += found;
+    if (found === 0) break;
+  }
   return { text: masked, maskedCount };
 }
