@@ -1,6 +1,15 @@
 import type { Static } from '@sinclair/typebox';
 import type { CloudEvent, EventDefinition } from './envelope';
-import { SlaClockStartedV1 } from './schemas/sla-events';
+import {
+  SlaClockBreachedV1,
+  SlaClockFulfilledV1,
+  SlaClockPausedV1,
+  SlaClockRecomputedV1,
+  SlaClockResumedV1,
+  SlaClockStartedV1,
+  SlaClockStoppedV1,
+  SlaClockWarnedV1,
+} from './schemas/sla-events';
 import {
   TicketAssignedV1,
   TicketClassifiedV1,
@@ -31,6 +40,13 @@ export const EVENT_CATALOG = [
   TicketMergedV1,
   TicketLinkedV1,
   SlaClockStartedV1,
+  SlaClockPausedV1,
+  SlaClockResumedV1,
+  SlaClockWarnedV1,
+  SlaClockBreachedV1,
+  SlaClockFulfilledV1,
+  SlaClockRecomputedV1,
+  SlaClockStoppedV1,
 ] as const;
 
 type CatalogEntry = (typeof EVENT_CATALOG)[number];
