@@ -71,6 +71,17 @@ function subscriptionFields(
         return hub.subscribe((update) => update.queueIds.some((queueId) => queues.has(queueId)));
       },
     },
+    slaAlerts: {
+      subscribe: (_root, args: { queueIds: string[] }, context) => {
+        authorizeQueues(context.identity, args.queueIds);
+        const queues = new Set(args.queueIds);
+        return hub.subscribe(
+          (update) =>
+            (update.kind === 'SLA_WARNED' || update.kind === 'SLA_BREACHED') &&
+            update.queueIds.some((queueId) => queues.has(queueId)),
+        );
+      },
+    },
     ticketUpdated: {
       subscribe: async (_root, args: { id: string }, context) => {
         await authorizeTicket(execute, context.identity, args.id);

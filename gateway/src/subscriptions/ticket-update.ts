@@ -41,17 +41,19 @@ const TICKET_KINDS: Partial<Record<DeskgraphEvent['type'], TicketUpdateKind>> = 
   'deskgraph.ticket.merged.v1': 'MERGED',
 };
 
+const SLA_KINDS: Partial<Record<DeskgraphEvent['type'], TicketUpdateKind>> = {
+  'deskgraph.sla.clock_started.v1': 'SLA_STARTED',
+  'deskgraph.sla.clock_warned.v1': 'SLA_WARNED',
+  'deskgraph.sla.clock_breached.v1': 'SLA_BREACHED',
+};
+
 /** Maps a public event to a live update, or null for events no subscription shows. */
 export function toTicketUpdate(event: DeskgraphEvent): TicketUpdate | null {
   const base = { eventId: event.id, at: event.time };
-  if (event.type === 'deskgraph.sla.clock_started.v1') {
-    return {
-      ...base,
-      kind: 'SLA_STARTED',
-      version: null,
-      ticketId: event.data.ticketId,
-      queueIds: [event.data.queueId],
-    };
+  const slaKind = SLA_KINDS[event.type];
+  if (slaKind) {
+    const data = event.data as { ticketId: string; queueId: string };
+    return { ...base, kind: slaKind, version: null, ticketId: data.ticketId, queueIds: [data.queueId] };
   }
   const kind = TICKET_KINDS[event.type];
   if (!kind || !('version' in event.data)) return null;

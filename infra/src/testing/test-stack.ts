@@ -20,6 +20,8 @@ const testModel = z
   .transform((env) => ({ databaseUrl: env.DATABASE_URL, kafkaBrokers: env.KAFKA_BROKERS }));
 
 export const TEST_JWT_SECRET = 'deskgraph-test-jwt-secret-0123456789';
+/** Signs identities from the gateway to subgraphs in test stacks (tests may call a subgraph directly). */
+export const TEST_SHARED_SECRET = 'deskgraph-test-shared-secret-0123456789';
 
 export interface TestStack extends RunningStack {
   databaseUrl: string;
@@ -53,7 +55,13 @@ export async function startTestStack(options: { env?: Record<string, string> } =
     gatewayPort,
     subgraphPorts,
     logDir: join(repositoryRoot, '.deskgraph', 'test-logs', namespace),
-    env: { NODE_ENV: 'test', LOG_LEVEL: 'info', JWT_SECRET: TEST_JWT_SECRET, ...options.env },
+    env: {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      JWT_SECRET: TEST_JWT_SECRET,
+      GATEWAY_SHARED_SECRET: TEST_SHARED_SECRET,
+      ...options.env,
+    },
   });
   return {
     ...stack,

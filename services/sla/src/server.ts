@@ -1,18 +1,19 @@
 import { join } from 'node:path';
-import {
-  DomainError,
-  findPackageRoot,
-  type ServiceContext,
-  type ServiceDefinition,
-} from '@deskgraph/platform';
-import { GraphQLError } from 'graphql';
+import { findPackageRoot, type ServiceContext, type ServiceDefinition } from '@deskgraph/platform';
+import { ClockEngine } from './clock/clock-engine';
 import { slaResolvers } from './clock/sla.resolvers';
 import { SlaService } from './clock/sla.service';
 import { createSlaDataSource } from './database/data-source';
 import { ticketEventsConsumer } from './events/consumers/ticket-events.consumer';
+import { PolicyStore } from './policy/policy-store';
+import { mapSlaError } from './sla.errors';
+import { createTimerScheduler, type TimerScheduler } from './timer/timer-scheduler';
 
 export interface SlaServices {
   sla: SlaService;
+  policies: PolicyStore;
+  engine: ClockEngine;
+  scheduler: TimerScheduler;
 }
 
 export type SlaContext = ServiceContext<SlaServices>;
@@ -22,10 +23,20 @@ export function slaService(): ServiceDefinition<SlaServices> {
     name: 'sla',
     schemaDirectory: join(findPackageRoot(__dirname), 'schema'),
     createDataSource: createSlaDataSource,
-    createServices: (dependencies) => ({ sla: new SlaService(dependencies.dataSource) }),
+    createServices: ({ dataSource, outbox, logger }) => {
+      const policies = new PolicyStore(dataSource);
+      const engine = new ClockEngine(policies, outbox);
+      const scheduler = createTimerScheduler(
+        dataSource,
+        engine,
+        outbox,
+        logger.child({ component: 'timers' }),
+      );
+      return { sla: new SlaService(dataSource, engine), policies, engine, scheduler };
+    },
     resolvers: slaResolvers,
-    mapDomainError: (error: DomainError) =>
-      new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT', reason: error.code } }),
-    consumers: () => [ticketEventsConsumer()],
+    mapDomainError: mapSlaError,
+    consumers: (_dependencies, services) => [ticketEventsConsumer(services.engine, services.scheduler.nudge)],
+    workers: (_dependencies, services) => [services.scheduler],
   };
 }

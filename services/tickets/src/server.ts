@@ -5,6 +5,7 @@ import { ConversationService } from './conversation/conversation.service';
 import { createTicketsDataSource } from './database/data-source';
 import type { DeskConfig } from './environment';
 import { EscalationService } from './escalation/escalation.service';
+import { slaBreachedConsumer } from './events/consumers/sla-breached.consumer';
 import { QueueService } from './queue/queue.service';
 import { createLifecycleSweeper } from './ticket/lifecycle-sweeper';
 import { TicketChanger } from './ticket/ticket-changes';
@@ -48,6 +49,7 @@ export function ticketsService(desk: DeskConfig): ServiceDefinition<TicketsServi
     },
     resolvers: ticketResolvers,
     mapDomainError: mapTicketError,
+    consumers: (_dependencies, services) => [slaBreachedConsumer(services.changer)],
     workers: ({ dataSource, logger }, services) => [
       createLifecycleSweeper(
         dataSource,

@@ -1,28 +1,105 @@
 import { DateTimeScalar } from '@deskgraph/platform';
+import { GraphQLScalarType } from 'graphql';
+import type { BusinessCalendar } from '../calendar/business-calendar';
+import type { Versioned } from '../policy/policy-store';
+import type { SlaPolicyDefinition, SlaTarget } from '../policy/sla-policy';
 import type { SlaContext } from '../server';
-import type { TicketSlaView } from './sla.service';
+import type { ClockView } from './sla.service';
 
-function toTicketSlaGraph(view: TicketSlaView) {
-  const firstResponse = view.clocks.find((clock) => clock.target === 'FIRST_RESPONSE');
+const JSONScalar = new GraphQLScalarType({ name: 'JSON', serialize: (value) => value });
+
+function toClockGraph({ clock, remainingMs }: ClockView) {
   return {
-    firstResponseDueAt: firstResponse?.dueAt ?? null,
-    clocks: view.clocks.map((clock) => ({
-      target: clock.target,
-      state: clock.state,
-      startedAt: clock.startedAt,
-      dueAt: clock.dueAt,
-      businessTime: clock.businessTime,
+    ...clock,
+    targetMinutes: Math.round(clock.targetMs / 60_000),
+    remainingSeconds: Math.round(remainingMs / 1000),
+    overdue: remainingMs < 0 && ['RUNNING', 'BREACHED'].includes(clock.state),
+    pausedPeriods: clock.pauses.map((pause) => ({
+      from: new Date(pause.from),
+      to: pause.to && new Date(pause.to),
+      reason: pause.reason,
     })),
   };
 }
 
+function toTicketSlaGraph(views: ClockView[]) {
+  const current = (target: SlaTarget) => views.find((view) => view.clock.target === target)?.clock;
+  const running = views.filter((view) => view.clock.state === 'RUNNING' && view.clock.dueAt);
+  return {
+    firstResponseDueAt: current('FIRST_RESPONSE')?.dueAt ?? null,
+    resolutionDueAt: current('RESOLUTION')?.dueAt ?? null,
+    nextBreachAt:
+      running.map((view) => view.clock.dueAt!).sort((a, b) => a.getTime() - b.getTime())[0] ?? null,
+    clocks: views.map(toClockGraph),
+  };
+}
+
+function toVersionGraph<T>(versioned: Versioned<T>) {
+  return { ...versioned, definition: versioned.definition };
+}
+
+interface PolicyInput extends SlaPolicyDefinition {
+  effectiveFrom?: Date | null;
+}
+
+interface CalendarInput {
+  id: string;
+  timeZone: string;
+  weekly: { weekday: number; shifts: { start: string; end: string }[] }[];
+  holidays: string[];
+  extraWorkingDays: BusinessCalendar['extraWorkingDays'];
+  effectiveFrom?: Date | null;
+}
+
 export const slaResolvers = {
   DateTime: DateTimeScalar,
+  JSON: JSONScalar,
+  Query: {
+    atRiskTickets: async (
+      _: unknown,
+      args: { queueIds: string[]; withinMinutes: number; first: number },
+      context: SlaContext,
+    ) =>
+      (await context.sla.atRisk(context.identity, args.queueIds, args.withinMinutes, args.first)).map(
+        (view) => ({
+          ticket: { id: view.clock.ticketId },
+          target: view.clock.target,
+          state: view.clock.state,
+          dueAt: view.clock.dueAt,
+          remainingSeconds: Math.round(view.remainingMs / 1000),
+        }),
+      ),
+    slaPolicyVersions: async (_: unknown, __: unknown, context: SlaContext) =>
+      (await context.policies.versions<SlaPolicyDefinition>('policies', 'default')).map(toVersionGraph),
+    businessCalendarVersions: async (_: unknown, args: { id: string }, context: SlaContext) =>
+      (await context.policies.versions<BusinessCalendar>('calendars', args.id)).map(toVersionGraph),
+  },
+  Mutation: {
+    setSlaPolicy: async (_: unknown, { input }: { input: PolicyInput }, context: SlaContext) => {
+      const { effectiveFrom, ...definition } = input;
+      return toVersionGraph(
+        await context.policies.setPolicy(context.identity, definition, effectiveFrom ?? null),
+      );
+    },
+    setBusinessCalendar: async (_: unknown, { input }: { input: CalendarInput }, context: SlaContext) => {
+      const weekly: BusinessCalendar['weekly'] = {};
+      for (const day of input.weekly) weekly[day.weekday as 1] = day.shifts;
+      const calendar: BusinessCalendar = {
+        timeZone: input.timeZone,
+        weekly,
+        holidays: input.holidays,
+        extraWorkingDays: input.extraWorkingDays,
+      };
+      return toVersionGraph(
+        await context.policies.setCalendar(context.identity, input.id, calendar, input.effectiveFrom ?? null),
+      );
+    },
+  },
   Ticket: {
     __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
     sla: async (ticket: { id: string }, _: unknown, context: SlaContext) => {
-      const view = await context.sla.ticketSla(context.identity, ticket.id);
-      return view && toTicketSlaGraph(view);
+      const views = await context.sla.ticketSla(context.identity, ticket.id);
+      return views && toTicketSlaGraph(views);
     },
   },
 };

@@ -1,23 +1,72 @@
 import { canSeeQueue, hasRole, type Identity } from '@deskgraph/platform';
 import type { DataSource } from 'typeorm';
+import { SlaError, SlaErrorCode } from '../sla.errors';
+import type { ClockEngine } from './clock-engine';
+import { remainingMs } from './clock-math';
 import { SlaClockEntity, TrackedTicketEntity } from './sla-clock.entity';
 
-export interface TicketSlaView {
-  clocks: SlaClockEntity[];
+export interface ClockView {
+  clock: SlaClockEntity;
+  remainingMs: number;
 }
 
 export class SlaService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly engine: ClockEngine,
+  ) {}
 
   /** A ticket's clocks, or null if unknown here or not visible to the caller. */
-  async ticketSla(identity: Identity, ticketId: string): Promise<TicketSlaView | null> {
+  async ticketSla(identity: Identity, ticketId: string): Promise<ClockView[] | null> {
     const ticket = await this.dataSource.getRepository(TrackedTicketEntity).findOneBy({ ticketId });
     if (!ticket) return null;
     const ownTicket = hasRole(identity, 'customer') && identity.customerId === ticket.customerId;
     if (!ownTicket && !canSeeQueue(identity, ticket.queueId)) return null;
     const clocks = await this.dataSource
       .getRepository(SlaClockEntity)
-      .find({ where: { ticketId }, order: { startedAt: 'ASC' } });
-    return { clocks };
+      .find({ where: { ticketId }, order: { startedAt: 'ASC', target: 'ASC' } });
+    return Promise.all(clocks.map((clock) => this.view(clock)));
+  }
+
+  async atRisk(
+    identity: Identity,
+    queueIds: string[],
+    withinMinutes: number,
+    first: number,
+  ): Promise<ClockView[]> {
+    if (!hasRole(identity, 'agent', 'supervisor', 'admin')) {
+      throw new SlaError(SlaErrorCode.NotAllowed, 'At-risk tickets are for agents, supervisors and admins.');
+    }
+    const foreign = queueIds.filter((queueId) => !canSeeQueue(identity, queueId));
+    if (foreign.length)
+      throw new SlaError(SlaErrorCode.NotAllowed, `You cannot see queue(s): ${foreign.join(', ')}.`);
+    if (
+      queueIds.length === 0 ||
+      withinMinutes < 0 ||
+      withinMinutes > 7 * 24 * 60 ||
+      first < 1 ||
+      first > 200
+    ) {
+      throw new SlaError(
+        SlaErrorCode.InvalidInput,
+        'Give 1+ queueIds, withinMinutes between 0 and 10080, and first between 1 and 200.',
+      );
+    }
+    const clocks = await this.dataSource
+      .getRepository(SlaClockEntity)
+      .createQueryBuilder('clock')
+      .where('clock.queue_id = ANY(:queueIds)', { queueIds })
+      .andWhere(`clock.state IN ('RUNNING', 'BREACHED')`)
+      .andWhere('clock.due_at <= :until', { until: new Date(Date.now() + withinMinutes * 60_000) })
+      .orderBy('clock.due_at', 'ASC')
+      .take(first)
+      .getMany();
+    return Promise.all(clocks.map((clock) => this.view(clock)));
+  }
+
+  private async view(clock: SlaClockEntity): Promise<ClockView> {
+    const calendar = await this.engine.calendarOf(this.dataSource.manager, clock);
+    const end = clock.fulfilledAt ?? clock.stoppedAt ?? new Date();
+    return { clock, remainingMs: remainingMs(this.engine.clockInput(clock, calendar), end) };
   }
 }

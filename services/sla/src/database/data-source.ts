@@ -1,6 +1,7 @@
 import { createServiceDataSource, type DatabaseConfig } from '@deskgraph/platform';
-import { SlaClockEntity, TrackedTicketEntity } from '../clock/sla-clock.entity';
+import { SlaClockEntity, SlaTimerEntity, TrackedTicketEntity } from '../clock/sla-clock.entity';
 import { InitialSla1763856000000 } from './migrations/1763856000000-initial-sla';
+import { SlaEngine1763860000000 } from './migrations/1763860000000-sla-engine';
 
 export const SLA_SCHEMA = 'sla';
 
@@ -9,7 +10,7 @@ export function createSlaDataSource(database: DatabaseConfig) {
     database,
     schema: SLA_SCHEMA,
     applicationName: 'deskgraph-sla',
-    entities: [SlaClockEntity, TrackedTicketEntity],
-    migrations: [InitialSla1763856000000],
+    entities: [SlaClockEntity, TrackedTicketEntity, SlaTimerEntity],
+    migrations: [InitialSla1763856000000, SlaEngine1763860000000],
   });
 }

@@ -1,77 +1,137 @@
-import { randomUUID } from 'node:crypto';
-import {
-  buildEvent,
-  SlaClockStartedV1,
-  TOPICS,
-  type DeskgraphEvent,
-  type EventOfType,
-} from '@deskgraph/events';
+import { TOPICS, type DeskgraphEvent } from '@deskgraph/events';
 import type { ConsumerDefinition, EventHandlerContext, HandlerOutcome } from '@deskgraph/platform';
-import { SlaClockEntity, TrackedTicketEntity } from '../../clock/sla-clock.entity';
-import { dueAtFor, firstResponseRule } from '../../policy/default-policy';
+import type { EntityManager } from 'typeorm';
+import type { ClockEngine } from '../../clock/clock-engine';
+import { TrackedTicketEntity } from '../../clock/sla-clock.entity';
 
-const EVENT_SOURCE = '/deskgraph/sla';
+const PENDING = new Set(['PENDING_CUSTOMER', 'PENDING_THIRD_PARTY']);
 
-/** A new ticket starts its first-response clock. */
-async function onTicketCreated(
-  event: EventOfType<'deskgraph.ticket.created.v1'>,
-  { manager, outbox }: EventHandlerContext,
+/** Counts events that could not be applied as such (unknown ticket, stale), durably. */
+async function countAnomaly(
+  manager: EntityManager,
+  kind: string,
+  eventType: string,
 ): Promise<HandlerOutcome> {
-  const { data } = event;
-  const known = await manager.findOneBy(TrackedTicketEntity, { ticketId: data.ticketId });
-  if (known) return 'ignored';
-  const createdAt = new Date(data.createdAt);
-  await manager.insert(TrackedTicketEntity, {
-    ticketId: data.ticketId,
-    queueId: data.queueId,
-    customerId: data.customerId,
-    priority: data.priority,
-    createdAt,
+  await manager.query(
+    `INSERT INTO anomalies (kind, event_type, count) VALUES ($1, $2, 1)
+     ON CONFLICT (kind, event_type) DO UPDATE SET count = anomalies.count + 1, last_seen_at = now()`,
+    [kind, eventType],
+  );
+  return 'ignored';
+}
+
+/**
+ * Applies one ticket event to the ticket's clocks. Exported on its own so it
+ * can be tested without a broker; the consumer wraps it in the idempotent
+ * transaction.
+ */
+export async function applyTicketEvent(
+  engine: ClockEngine,
+  event: DeskgraphEvent,
+  { manager }: EventHandlerContext,
+): Promise<HandlerOutcome> {
+  if (event.type === 'deskgraph.ticket.created.v1') {
+    const { data } = event;
+    if (await manager.findOneBy(TrackedTicketEntity, { ticketId: data.ticketId })) {
+      return countAnomaly(manager, 'duplicate_create', event.type);
+    }
+    const ticket = manager.create(TrackedTicketEntity, {
+      ticketId: data.ticketId,
+      queueId: data.queueId,
+      customerId: data.customerId,
+      priority: data.priority,
+      ticketType: data.type,
+      customerType: data.customerType ?? null,
+      status: 'NEW',
+      version: data.version,
+      createdAt: new Date(data.createdAt),
+    });
+    await manager.insert(TrackedTicketEntity, ticket);
+    const createdAt = new Date(data.createdAt);
+    await engine.start(manager, ticket, 'FIRST_RESPONSE', createdAt);
+    await engine.start(manager, ticket, 'RESOLUTION', createdAt);
+    return 'applied';
+  }
+  if (!event.type.startsWith('deskgraph.ticket.')) return 'ignored';
+  const data = event.data as { ticketId: string; version: number; queueId: string; at: string };
+  const ticket = await manager.findOne(TrackedTicketEntity, {
+    where: { ticketId: data.ticketId },
+    lock: { mode: 'pessimistic_write' },
   });
-  const rule = firstResponseRule(data.priority);
-  const clock = manager.create(SlaClockEntity, {
-    id: randomUUID(),
-    ticketId: data.ticketId,
-    target: rule.target,
-    state: 'RUNNING',
-    priority: data.priority,
-    startedAt: createdAt,
-    dueAt: dueAtFor(rule, createdAt),
-    businessTime: rule.businessTime,
-  });
-  await manager.insert(SlaClockEntity, clock);
-  await outbox.enqueue(manager, [
-    buildEvent(SlaClockStartedV1, {
-      source: EVENT_SOURCE,
-      subject: data.ticketId,
-      data: {
-        clockId: clock.id,
-        ticketId: clock.ticketId,
-        queueId: data.queueId,
-        target: clock.target,
-        priority: clock.priority,
-        startedAt: clock.startedAt.toISOString(),
-        dueAt: clock.dueAt!.toISOString(),
-        businessTime: clock.businessTime,
-      },
-    }),
-  ]);
+  // A change before the create (or for a ticket never created) must not invent clocks.
+  if (!ticket) return countAnomaly(manager, 'unknown_ticket', event.type);
+  if (data.version < ticket.version) return countAnomaly(manager, 'stale_event', event.type);
+  ticket.version = data.version;
+  const at = new Date(data.at);
+  if (ticket.queueId !== data.queueId) {
+    ticket.queueId = data.queueId;
+    await engine.moveQueue(manager, ticket.ticketId, data.queueId);
+  }
+  switch (event.type) {
+    case 'deskgraph.ticket.replied.v1': {
+      if (event.data.author === 'AGENT' && event.data.visibility === 'PUBLIC') {
+        await engine.fulfil(manager, ticket.ticketId, 'FIRST_RESPONSE', at);
+        await engine.fulfil(manager, ticket.ticketId, 'NEXT_RESPONSE', at);
+      } else if (event.data.author === 'CUSTOMER') {
+        // Each customer message awaits an agent reply, unless the first response still does.
+        const open = await manager.query(
+          `SELECT target FROM clocks WHERE ticket_id = $1 AND target IN ('FIRST_RESPONSE', 'NEXT_RESPONSE')
+             AND state IN ('RUNNING', 'PAUSED', 'BREACHED')`,
+          [ticket.ticketId],
+        );
+        if (open.length === 0 && !['RESOLVED', 'CLOSED', 'ARCHIVED'].includes(ticket.status)) {
+          await engine.start(manager, ticket, 'NEXT_RESPONSE', at);
+        }
+      }
+      break;
+    }
+    case 'deskgraph.ticket.status_changed.v1': {
+      const { from, to } = event.data;
+      ticket.status = to;
+      if (PENDING.has(from) && !PENDING.has(to)) await engine.resumeAll(manager, ticket, at);
+      if (PENDING.has(to) && !PENDING.has(from)) {
+        await engine.pauseAll(
+          manager,
+          ticket,
+          to === 'PENDING_CUSTOMER' ? 'WAITING_ON_CUSTOMER' : 'WAITING_ON_THIRD_PARTY',
+          at,
+        );
+      }
+      if (to === 'RESOLVED') {
+        await engine.fulfil(manager, ticket.ticketId, 'RESOLUTION', at);
+        await engine.stop(manager, ticket.ticketId, at, ['NEXT_RESPONSE']);
+      }
+      if (to === 'CLOSED' || to === 'ARCHIVED') await engine.stop(manager, ticket.ticketId, at);
+      if (event.data.reopened) await engine.start(manager, ticket, 'RESOLUTION', at);
+      break;
+    }
+    case 'deskgraph.ticket.classified.v1': {
+      const priorityChanged = ticket.priority !== event.data.priority;
+      const typeChanged = ticket.ticketType !== event.data.type;
+      ticket.priority = event.data.priority;
+      ticket.ticketType = event.data.type;
+      if (priorityChanged || typeChanged) await engine.recompute(manager, ticket, at);
+      break;
+    }
+    case 'deskgraph.ticket.merged.v1':
+      await engine.stop(manager, ticket.ticketId, at);
+      break;
+    default:
+      break;
+  }
+  await manager.save(ticket);
   return 'applied';
 }
 
-/** Exported on its own so it can be tested without a broker. */
-export async function handleTicketEvent(
-  event: DeskgraphEvent,
-  context: EventHandlerContext,
-): Promise<HandlerOutcome> {
-  switch (event.type) {
-    case 'deskgraph.ticket.created.v1':
-      return onTicketCreated(event, context);
-    default:
-      return 'ignored';
-  }
-}
-
-export function ticketEventsConsumer(): ConsumerDefinition {
-  return { group: 'sla', topics: [TOPICS.tickets], handle: handleTicketEvent };
+export function ticketEventsConsumer(engine: ClockEngine, afterApply: () => void): ConsumerDefinition {
+  return {
+    group: 'sla',
+    topics: [TOPICS.tickets],
+    handle: async (event, context) => {
+      const outcome = await applyTicketEvent(engine, event, context);
+      // New timers may be due before the scheduler's next wake-up.
+      setImmediate(afterApply);
+      return outcome;
+    },
+  };
 }

@@ -1,0 +1,342 @@
+import { randomUUID } from 'node:crypto';
+import {
+  buildEvent,
+  SlaClockFulfilledV1,
+  SlaClockPausedV1,
+  SlaClockRecomputedV1,
+  SlaClockResumedV1,
+  SlaClockStartedV1,
+  SlaClockStoppedV1,
+  type DeskgraphEvent,
+} from '@deskgraph/events';
+import type { OutboxWriter } from '@deskgraph/platform';
+import { In, type EntityManager } from 'typeorm';
+import type { BusinessCalendar } from '../calendar/business-calendar';
+import { addBusinessTime } from '../calendar/business-time';
+import type { PolicyStore } from '../policy/policy-store';
+import {
+  applicableRules,
+  strictestRule,
+  type SlaPolicyDefinition,
+  type SlaTarget,
+} from '../policy/sla-policy';
+import { dueAt, elapsedMs, warningAt, type ClockInput } from './clock-math';
+import {
+  SlaClockEntity,
+  SlaTimerEntity,
+  type PauseReason,
+  type TrackedTicketEntity,
+} from './sla-clock.entity';
+
+export const EVENT_SOURCE = '/deskgraph/sla';
+const OPEN_STATES = ['RUNNING', 'PAUSED', 'BREACHED'] as const;
+
+/**
+ * Drives clocks from ticket facts: start, pause, resume, fulfil, stop and
+ * recompute, each persisted with its timers and its event in the caller's
+ * transaction.
+ */
+export class ClockEngine {
+  constructor(
+    private readonly policies: PolicyStore,
+    private readonly outbox: OutboxWriter,
+  ) {}
+
+  async calendarOf(manager: EntityManager, clock: SlaClockEntity): Promise<BusinessCalendar | null> {
+    if (!clock.businessTime || !clock.calendarId || !clock.calendarVersion) return null;
+    return (
+      await this.policies.version<BusinessCalendar>(
+        manager,
+        'calendars',
+        clock.calendarId,
+        clock.calendarVersion,
+      )
+    ).definition;
+  }
+
+  clockInput(clock: SlaClockEntity, calendar: BusinessCalendar | null): ClockInput {
+    return {
+      calendar,
+      startedAt: clock.startedAt,
+      targetMs: clock.targetMs,
+      pauses: clock.pauses.map((pause) => ({
+        from: new Date(pause.from),
+        to: pause.to ? new Date(pause.to) : null,
+      })),
+    };
+  }
+
+  /** Starts a target's clock, or restarts it as a new cycle (NEXT_RESPONSE, reopened RESOLUTION). */
+  async start(
+    manager: EntityManager,
+    ticket: TrackedTicketEntity,
+    target: SlaTarget,
+    at: Date,
+  ): Promise<SlaClockEntity | null> {
+    const policy = await this.policies.effective<SlaPolicyDefinition>(manager, 'policies', 'default', at);
+    const existing = await manager.findOne(SlaClockEntity, {
+      where: { ticketId: ticket.ticketId, target },
+      lock: { mode: 'pessimistic_write' },
+    });
+    const chosen = await this.resolveRule(manager, policy.definition, target, ticket, at);
+    if (!chosen) return null;
+    const clock =
+      existing ??
+      manager.create(SlaClockEntity, { id: randomUUID(), ticketId: ticket.ticketId, target, cycle: 0 });
+    Object.assign(clock, {
+      queueId: ticket.queueId,
+      cycle: clock.cycle + 1,
+      state: 'RUNNING',
+      priority: ticket.priority,
+      startedAt: at,
+      targetMs: Math.round(chosen.rule.minutes * 60_000),
+      warningShare: policy.definition.warningShare,
+      businessTime: chosen.rule.businessTime,
+      policyVersion: policy.version,
+      calendarId: chosen.calendar ? chosen.calendarId : null,
+      calendarVersion: chosen.calendar ? chosen.calendarVersion : null,
+      pauses: [],
+      warnedAt: null,
+      breachedAt: null,
+      fulfilledAt: null,
+      stoppedAt: null,
+    });
+    await this.reschedule(manager, clock, chosen.calendar);
+    await this.emit(manager, [
+      buildEvent(SlaClockStartedV1, {
+        source: EVENT_SOURCE,
+        subject: clock.ticketId,
+        data: {
+          clockId: clock.id,
+          ticketId: clock.ticketId,
+          queueId: clock.queueId,
+          target: clock.target,
+          priority: clock.priority,
+          startedAt: at.toISOString(),
+          dueAt: clock.dueAt!.toISOString(),
+          businessTime: clock.businessTime,
+          cycle: clock.cycle,
+          warningAt: clock.warningAt!.toISOString(),
+          policyVersion: clock.policyVersion,
+        },
+      }),
+    ]);
+    return clock;
+  }
+
+  async pauseAll(
+    manager: EntityManager,
+    ticket: TrackedTicketEntity,
+    reason: PauseReason,
+    at: Date,
+  ): Promise<void> {
+    for (const clock of await this.clocks(manager, ticket.ticketId, ['RUNNING'])) {
+      clock.pauses = [...clock.pauses, { from: at.toISOString(), to: null, reason }];
+      clock.state = 'PAUSED';
+      await this.reschedule(manager, clock, await this.calendarOf(manager, clock));
+      await this.emit(manager, [
+        buildEvent(SlaClockPausedV1, {
+          source: EVENT_SOURCE,
+          subject: clock.ticketId,
+          data: { ...this.base(clock, at), reason },
+        }),
+      ]);
+    }
+  }
+
+  async resumeAll(manager: EntityManager, ticket: TrackedTicketEntity, at: Date): Promise<void> {
+    for (const clock of await this.clocks(manager, ticket.ticketId, ['PAUSED'])) {
+      const open = clock.pauses.at(-1)!;
+      clock.pauses = [...clock.pauses.slice(0, -1), { ...open, to: at.toISOString() }];
+      clock.state = 'RUNNING';
+      await this.reschedule(manager, clock, await this.calendarOf(manager, clock));
+      await this.emit(manager, [
+        buildEvent(SlaClockResumedV1, {
+          source: EVENT_SOURCE,
+          subject: clock.ticketId,
+          data: {
+            ...this.base(clock, at),
+            dueAt: clock.dueAt!.toISOString(),
+            pausedMs: Math.max(0, at.getTime() - new Date(open.from).getTime()),
+          },
+        }),
+      ]);
+    }
+  }
+
+  async fulfil(manager: EntityManager, ticketId: string, target: SlaTarget, at: Date): Promise<boolean> {
+    const [clock] = await this.clocks(manager, ticketId, [...OPEN_STATES], target);
+    if (!clock) return false;
+    const calendar = await this.calendarOf(manager, clock);
+    if (clock.state === 'PAUSED')
+      clock.pauses = clock.pauses.map((pause) => (pause.to ? pause : { ...pause, to: at.toISOString() }));
+    clock.state = 'FULFILLED';
+    clock.fulfilledAt = at;
+    await this.clearTimers(manager, clock);
+    await manager.save(clock);
+    await this.emit(manager, [
+      buildEvent(SlaClockFulfilledV1, {
+        source: EVENT_SOURCE,
+        subject: clock.ticketId,
+        data: {
+          ...this.base(clock, at),
+          dueAt: clock.dueAt?.toISOString() ?? null,
+          breached: clock.breachedAt !== null,
+          elapsedMs: Math.max(0, Math.round(elapsedMs(this.clockInput(clock, calendar), at))),
+          businessTime: clock.businessTime,
+        },
+      }),
+    ]);
+    return true;
+  }
+
+  async stop(manager: EntityManager, ticketId: string, at: Date, targets?: SlaTarget[]): Promise<void> {
+    for (const clock of await this.clocks(manager, ticketId, [...OPEN_STATES])) {
+      if (targets && !targets.includes(clock.target)) continue;
+      clock.state = 'STOPPED';
+      clock.stoppedAt = at;
+      await this.clearTimers(manager, clock);
+      await manager.save(clock);
+      await this.emit(manager, [
+        buildEvent(SlaClockStoppedV1, {
+          source: EVENT_SOURCE,
+          subject: clock.ticketId,
+          data: this.base(clock, at),
+        }),
+      ]);
+    }
+  }
+
+  /** A priority change recomputes open clocks from their start under the policy version they started with. */
+  async recompute(manager: EntityManager, ticket: TrackedTicketEntity, at: Date): Promise<void> {
+    for (const clock of await this.clocks(manager, ticket.ticketId, [...OPEN_STATES])) {
+      const policy = await this.policies.version<SlaPolicyDefinition>(
+        manager,
+        'policies',
+        'default',
+        clock.policyVersion,
+      );
+      const chosen = await this.resolveRule(
+        manager,
+        policy.definition,
+        clock.target,
+        ticket,
+        clock.startedAt,
+      );
+      if (!chosen) continue;
+      const previousDueAt = clock.dueAt;
+      clock.priority = ticket.priority;
+      clock.targetMs = Math.round(chosen.rule.minutes * 60_000);
+      clock.businessTime = chosen.rule.businessTime;
+      clock.calendarId = chosen.calendar ? chosen.calendarId : null;
+      clock.calendarVersion = chosen.calendar ? chosen.calendarVersion : null;
+      // A breach that the new target no longer implies is withdrawn (a breach already emitted stays on record).
+      if (clock.state === 'BREACHED') clock.state = 'RUNNING';
+      await this.reschedule(manager, clock, chosen.calendar);
+      await this.emit(manager, [
+        buildEvent(SlaClockRecomputedV1, {
+          source: EVENT_SOURCE,
+          subject: clock.ticketId,
+          data: {
+            ...this.base(clock, at),
+            priority: clock.priority,
+            previousDueAt: previousDueAt?.toISOString() ?? null,
+            dueAt: clock.dueAt?.toISOString() ?? null,
+            targetMs: clock.targetMs,
+          },
+        }),
+      ]);
+    }
+  }
+
+  async moveQueue(manager: EntityManager, ticketId: string, queueId: string): Promise<void> {
+    await manager.update(SlaClockEntity, { ticketId }, { queueId });
+  }
+
+  /** Recomputes due and warning times and replaces the clock's pending timers. */
+  private async reschedule(
+    manager: EntityManager,
+    clock: SlaClockEntity,
+    calendar: BusinessCalendar | null,
+  ): Promise<void> {
+    const input = this.clockInput(clock, calendar);
+    clock.dueAt = dueAt(input);
+    clock.warningAt = warningAt(input, clock.warningShare);
+    await manager.save(clock);
+    await this.clearTimers(manager, clock);
+    if (clock.state !== 'RUNNING') return;
+    const timers: Partial<SlaTimerEntity>[] = [];
+    if (!clock.warnedAt && clock.warningAt) timers.push({ kind: 'WARNING', fireAt: clock.warningAt });
+    if (!clock.breachedAt && clock.dueAt) timers.push({ kind: 'BREACH', fireAt: clock.dueAt });
+    if (timers.length) {
+      await manager.insert(
+        SlaTimerEntity,
+        timers.map((timer) => ({ ...timer, clockId: clock.id, cycle: clock.cycle, firedAt: null })),
+      );
+    }
+  }
+
+  private async clearTimers(manager: EntityManager, clock: SlaClockEntity): Promise<void> {
+    await manager.query(`DELETE FROM timers WHERE clock_id = $1 AND fired_at IS NULL`, [clock.id]);
+  }
+
+  private async resolveRule(
+    manager: EntityManager,
+    policy: SlaPolicyDefinition,
+    target: SlaTarget,
+    ticket: TrackedTicketEntity,
+    at: Date,
+  ) {
+    const calendar = await this.policies.effective<BusinessCalendar>(
+      manager,
+      'calendars',
+      policy.calendarId,
+      at,
+    );
+    const rules = applicableRules(policy, target, {
+      priority: ticket.priority,
+      ticketType: ticket.ticketType,
+      customerType: ticket.customerType,
+    });
+    const rule = strictestRule(rules, (candidate) =>
+      candidate.businessTime
+        ? addBusinessTime(calendar.definition, at, candidate.minutes * 60_000)
+        : new Date(at.getTime() + candidate.minutes * 60_000),
+    );
+    if (!rule) return null;
+    return {
+      rule,
+      calendar: rule.businessTime ? calendar.definition : null,
+      calendarId: calendar.id,
+      calendarVersion: calendar.version,
+    };
+  }
+
+  private clocks(
+    manager: EntityManager,
+    ticketId: string,
+    states: SlaClockEntity['state'][],
+    target?: SlaTarget,
+  ) {
+    return manager.find(SlaClockEntity, {
+      where: { ticketId, state: In(states), ...(target ? { target } : {}) },
+      order: { target: 'ASC' },
+      lock: { mode: 'pessimistic_write' },
+    });
+  }
+
+  base(clock: SlaClockEntity, at: Date) {
+    return {
+      clockId: clock.id,
+      ticketId: clock.ticketId,
+      queueId: clock.queueId,
+      target: clock.target,
+      cycle: clock.cycle,
+      at: at.toISOString(),
+    };
+  }
+
+  private emit(manager: EntityManager, events: DeskgraphEvent[]) {
+    return this.outbox.enqueue(manager, events);
+  }
+}

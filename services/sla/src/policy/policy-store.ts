@@ -1,0 +1,161 @@
+import { hasRole, type Identity } from '@deskgraph/platform';
+import type { DataSource, EntityManager } from 'typeorm';
+import { validateCalendar, type BusinessCalendar } from '../calendar/business-calendar';
+import { SlaError, SlaErrorCode } from '../sla.errors';
+import { validatePolicy, type SlaPolicyDefinition } from './sla-policy';
+
+export interface Versioned<T> {
+  id: string;
+  version: number;
+  effectiveFrom: Date;
+  definition: T;
+  createdBy: string;
+  createdAt: Date;
+}
+
+interface Row {
+  id: string;
+  version: number;
+  effective_from: Date;
+  definition: unknown;
+  created_by: string;
+  created_at: Date;
+}
+
+function toVersioned<T>(row: Row): Versioned<T> {
+  return {
+    id: row.id,
+    version: row.version,
+    effectiveFrom: row.effective_from,
+    definition: row.definition as T,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+  };
+}
+
+/**
+ * Policies and calendars are append-only versions with an effective time. A
+ * clock records the versions it started under and keeps them, so a later
+ * change never moves a deadline or a figure already measured.
+ */
+export class PolicyStore {
+  // Versions never change once written, so they can be cached forever.
+  private readonly cache = new Map<string, Versioned<unknown>>();
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  async effective<T>(
+    manager: EntityManager,
+    table: 'policies' | 'calendars',
+    id: string,
+    at: Date,
+  ): Promise<Versioned<T>> {
+    const [row] = await manager.query(
+      `SELECT * FROM ${table} WHERE id = $1 AND effective_from <= $2 ORDER BY effective_from DESC, version DESC LIMIT 1`,
+      [id, at],
+    );
+    if (!row) throw new Error(`No ${table} "${id}" effective at ${at.toISOString()}`);
+    const versioned = toVersioned<T>(row);
+    this.cache.set(`${table}:${id}:${versioned.version}`, versioned);
+    return versioned;
+  }
+
+  async version<T>(
+    manager: EntityManager,
+    table: 'policies' | 'calendars',
+    id: string,
+    version: number,
+  ): Promise<Versioned<T>> {
+    const key = `${table}:${id}:${version}`;
+    const cached = this.cache.get(key);
+    if (cached) return cached as Versioned<T>;
+    const [row] = await manager.query(`SELECT * FROM ${table} WHERE id = $1 AND version = $2`, [id, version]);
+    if (!row) throw new Error(`No ${table} "${id}" version ${version}`);
+    const versioned = toVersioned<T>(row);
+    this.cache.set(key, versioned);
+    return versioned;
+  }
+
+  async versions<T>(table: 'policies' | 'calendars', id: string): Promise<Versioned<T>[]> {
+    const rows: Row[] = await this.dataSource.query(`SELECT * FROM ${table} WHERE id = $1 ORDER BY version`, [
+      id,
+    ]);
+    return rows.map((row) => toVersioned<T>(row));
+  }
+
+  async setPolicy(identity: Identity, definition: SlaPolicyDefinition, effectiveFrom: Date | null) {
+    assertAdmin(identity);
+    const problems = validatePolicy(definition);
+    if (problems.length) throw new SlaError(SlaErrorCode.InvalidPolicy, problems.join('; '), { problems });
+    return this.dataSource.transaction(async (manager) => {
+      const [calendar] = await manager.query(`SELECT 1 FROM calendars WHERE id = $1 LIMIT 1`, [
+        definition.calendarId,
+      ]);
+      if (!calendar) {
+        throw new SlaError(SlaErrorCode.InvalidPolicy, `Unknown calendar "${definition.calendarId}".`);
+      }
+      return this.append<SlaPolicyDefinition>(
+        manager,
+        'policies',
+        'default',
+        definition,
+        effectiveFrom,
+        identity,
+      );
+    });
+  }
+
+  async setCalendar(
+    identity: Identity,
+    id: string,
+    definition: BusinessCalendar,
+    effectiveFrom: Date | null,
+  ) {
+    assertAdmin(identity);
+    if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(id)) {
+      throw new SlaError(
+        SlaErrorCode.InvalidCalendar,
+        'calendar id must be 1-64 lowercase letters, digits, _ or -',
+      );
+    }
+    const problems = validateCalendar(definition);
+    if (problems.length) throw new SlaError(SlaErrorCode.InvalidCalendar, problems.join('; '), { problems });
+    return this.dataSource.transaction((manager) =>
+      this.append<BusinessCalendar>(manager, 'calendars', id, definition, effectiveFrom, identity),
+    );
+  }
+
+  private async append<T>(
+    manager: EntityManager,
+    table: 'policies' | 'calendars',
+    id: string,
+    definition: T,
+    effectiveFrom: Date | null,
+    identity: Identity,
+  ): Promise<Versioned<T>> {
+    const now = new Date();
+    if (effectiveFrom && effectiveFrom.getTime() < now.getTime() - 60_000) {
+      throw new SlaError(
+        SlaErrorCode.InvalidPolicy,
+        'effectiveFrom cannot be in the past: what was measured is never rewritten.',
+      );
+    }
+    // Serialise writers of one id so versions stay dense.
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`${table}:${id}`]);
+    const [{ next }] = await manager.query(
+      `SELECT coalesce(max(version), 0) + 1 AS next FROM ${table} WHERE id = $1`,
+      [id],
+    );
+    const [row] = await manager.query(
+      `INSERT INTO ${table} (id, version, effective_from, definition, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
+      [id, next, effectiveFrom ?? now, JSON.stringify(definition), identity.userId],
+    );
+    return toVersioned<T>(row);
+  }
+}
+
+function assertAdmin(identity: Identity): void {
+  if (!hasRole(identity, 'admin')) {
+    throw new SlaError(SlaErrorCode.NotAllowed, 'Only admins change SLA policies and calendars.');
+  }
+}

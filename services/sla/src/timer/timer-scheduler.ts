@@ -1,0 +1,147 @@
+import { buildEvent, SlaClockBreachedV1, SlaClockWarnedV1 } from '@deskgraph/events';
+import type { BackgroundWorker, Logger, OutboxWriter } from '@deskgraph/platform';
+import type { DataSource } from 'typeorm';
+import type { ClockEngine } from '../clock/clock-engine';
+import { EVENT_SOURCE } from '../clock/clock-engine';
+import { SlaClockEntity } from '../clock/sla-clock.entity';
+
+/** A timer fired more than this after its moment says so (`late: true`). */
+export const LATE_AFTER_MS = 1_000;
+const MAX_SLEEP_MS = 1_000;
+
+interface DueTimer {
+  id: string;
+  clock_id: string;
+  cycle: number;
+  kind: 'WARNING' | 'BREACH';
+  fire_at: Date;
+}
+
+export interface TimerScheduler extends BackgroundWorker {
+  /** Wake now: a new timer may be due sooner than the next planned wake-up. */
+  nudge(): void;
+  /** Fires every due timer; returns how many fired. Exposed for tests. */
+  fireDue(): Promise<number>;
+}
+
+/**
+ * Fires warnings and breaches from the durable timers table. A timer is
+ * claimed with FOR UPDATE SKIP LOCKED and marked fired in the same
+ * transaction that writes its event to the outbox, so across restarts and
+ * replicas each fires exactly once; after an outage the overdue ones fire
+ * late and say so. The loop sleeps until the next timer, at most a second,
+ * so a running service fires within a second of the moment.
+ */
+export function createTimerScheduler(
+  dataSource: DataSource,
+  engine: ClockEngine,
+  outbox: OutboxWriter,
+  logger: Logger,
+): TimerScheduler {
+  let running = false;
+  let sleeper: NodeJS.Timeout | null = null;
+  let wake: (() => void) | null = null;
+  let loop: Promise<void> | null = null;
+
+  async function fireBatch(): Promise<number> {
+    return dataSource.transaction(async (manager) => {
+      const timers: DueTimer[] = await manager.query(
+        `SELECT id, clock_id, cycle, kind, fire_at FROM timers
+          WHERE fired_at IS NULL AND fire_at <= now() ORDER BY fire_at LIMIT 50 FOR UPDATE SKIP LOCKED`,
+      );
+      const now = new Date();
+      for (const timer of timers) {
+        const lateMs = Math.max(0, now.getTime() - new Date(timer.fire_at).getTime());
+        await manager.query(`UPDATE timers SET fired_at = $2, late_ms = $3 WHERE id = $1`, [
+          timer.id,
+          now,
+          lateMs,
+        ]);
+        const clock = await manager.findOne(SlaClockEntity, {
+          where: { id: timer.clock_id },
+          lock: { mode: 'pessimistic_write' },
+        });
+        // A timer of an older cycle or of a clock no longer running is obsolete.
+        if (!clock || clock.cycle !== timer.cycle || clock.state !== 'RUNNING') continue;
+        const firing = {
+          ...engine.base(clock, now),
+          dueAt: clock.dueAt!.toISOString(),
+          priority: clock.priority,
+          late: lateMs > LATE_AFTER_MS,
+          lateMs,
+        };
+        if (timer.kind === 'WARNING' && !clock.warnedAt) {
+          clock.warnedAt = now;
+          await manager.save(clock);
+          await outbox.enqueue(manager, [
+            buildEvent(SlaClockWarnedV1, { source: EVENT_SOURCE, subject: clock.ticketId, data: firing }),
+          ]);
+        } else if (timer.kind === 'BREACH' && !clock.breachedAt) {
+          clock.breachedAt = now;
+          clock.state = 'BREACHED';
+          await manager.save(clock);
+          await outbox.enqueue(manager, [
+            buildEvent(SlaClockBreachedV1, { source: EVENT_SOURCE, subject: clock.ticketId, data: firing }),
+          ]);
+          if (firing.late)
+            logger.warn({ ticketId: clock.ticketId, target: clock.target, lateMs }, 'late breach');
+        }
+      }
+      return timers.length;
+    });
+  }
+
+  async function fireDue(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const fired = await fireBatch();
+      total += fired;
+      if (fired < 50) return total;
+    }
+  }
+
+  async function sleepUntilNext(): Promise<void> {
+    const [{ next }] = await dataSource.query(
+      `SELECT min(fire_at) AS next FROM timers WHERE fired_at IS NULL`,
+    );
+    const delay = next
+      ? Math.min(MAX_SLEEP_MS, Math.max(0, new Date(next).getTime() - Date.now()))
+      : MAX_SLEEP_MS;
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      sleeper = setTimeout(resolve, delay);
+    });
+    wake = null;
+  }
+
+  async function run(): Promise<void> {
+    while (running) {
+      try {
+        await fireDue();
+        await sleepUntilNext();
+      } catch (error) {
+        logger.error({ err: error }, 'timer scheduler failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, MAX_SLEEP_MS));
+      }
+    }
+  }
+
+  return {
+    name: 'sla-timer-scheduler',
+    async start() {
+      running = true;
+      loop = run();
+    },
+    async stop() {
+      running = false;
+      if (sleeper) clearTimeout(sleeper);
+      wake?.();
+      await loop;
+    },
+    nudge() {
+      if (sleeper) clearTimeout(sleeper);
+      wake?.();
+    },
+    fireDue,
+  };
+}
