@@ -1,5 +1,6 @@
 import type { Static } from '@sinclair/typebox';
 import type { CloudEvent, EventDefinition } from './envelope';
+import { AnalyticsMetricsChangedV1 } from './schemas/analytics-events';
 import {
   SlaClockBreachedV1,
   SlaClockFulfilledV1,
@@ -47,6 +48,7 @@ export const EVENT_CATALOG = [
   SlaClockFulfilledV1,
   SlaClockRecomputedV1,
   SlaClockStoppedV1,
+  AnalyticsMetricsChangedV1,
 ] as const;
 
 type CatalogEntry = (typeof EVENT_CATALOG)[number];

@@ -5,3 +5,4 @@ export * from './validation';
 export * from './schemas/common';
 export * from './schemas/ticket-events';
 export * from './schemas/sla-events';
+export * from './schemas/analytics-events';

@@ -6,6 +6,8 @@ export const TOPICS = {
   tickets: 'deskgraph.tickets.v1',
   sla: 'deskgraph.sla.v1',
   knowledge: 'deskgraph.knowledge.v1',
+  /** Derived signals of the analytics service (e.g. "these queues' figures changed"), for live dashboards. */
+  analytics: 'deskgraph.analytics.v1',
 } as const;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
