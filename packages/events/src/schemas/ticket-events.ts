@@ -21,6 +21,11 @@ export const TicketCreatedV1 = defineEvent({
       number: Type.String({ pattern: '^[0-9]{6}-[0-9]{3,}$' }),
       version: Type.Integer({ minimum: 1, description: 'Ticket version after this change.' }),
       title: Type.String(),
+      description: Type.Optional(
+        Type.String({
+          description: 'Masked (ID and card numbers never appear); used e.g. to suggest articles.',
+        }),
+      ),
       channel: ChannelSchema,
       type: TicketTypeSchema,
       category: Type.Union([Type.String(), Type.Null()]),
@@ -114,6 +119,14 @@ export const TicketRepliedV1 = ticketEvent(
     channel: ChannelSchema,
     firstResponse: Type.Boolean({ description: "True for the ticket's first public agent reply." }),
     createdAt: Timestamp,
+    body: Type.Optional(
+      Type.String({ description: 'Masked text of public messages; internal notes never carry their text.' }),
+    ),
+    escalationTier: Type.Optional(
+      Type.Union([Type.Literal('SUPERVISOR'), Type.Literal('EXPERT'), Type.Null()], {
+        description: 'Escalation tier of the ticket when written: an EXPERT reply is an expert answer.',
+      }),
+    ),
   },
 );
 

@@ -108,6 +108,8 @@ export class ConversationService {
                 channel: saved.channel,
                 firstResponse,
                 createdAt: now.toISOString(),
+                ...(input.visibility === 'PUBLIC' ? { body } : {}),
+                escalationTier: saved.escalationTier,
               },
             }),
             ...statusEvent(

@@ -110,6 +110,7 @@ export class TicketService {
             number: saved.number,
             version: saved.version,
             title: saved.title,
+            description: saved.description,
             channel: saved.channel,
             type: saved.type,
             category: saved.category,
