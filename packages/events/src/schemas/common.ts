@@ -41,7 +41,9 @@ export const ActorSchema = Type.Object(
   {
     id: Type.String(),
     role: Type.Union(
-      ['customer', 'agent', 'supervisor', 'admin', 'analyst', 'system'].map((value) => Type.Literal(value)),
+      ['customer', 'agent', 'supervisor', 'admin', 'analyst', 'editor', 'system'].map((value) =>
+        Type.Literal(value),
+      ),
     ),
   },
   { additionalProperties: false },

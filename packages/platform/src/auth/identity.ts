@@ -1,7 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 
-export const ROLES = ['customer', 'agent', 'supervisor', 'admin', 'analyst'] as const;
+/** `editor`: reviews and publishes knowledge articles. */
+export const ROLES = ['customer', 'agent', 'supervisor', 'admin', 'analyst', 'editor'] as const;
 export type Role = (typeof ROLES)[number];
 
 export const identitySchema = z.object({
