@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { findPackageRoot, type ServiceContext, type ServiceDefinition } from '@deskgraph/platform';
+import { ClassificationRuleService } from './classification/classification-rule.service';
 import { CompensationService } from './compensation/compensation.service';
 import { ConversationService } from './conversation/conversation.service';
 import { createTicketsDataSource } from './database/data-source';
@@ -23,6 +24,7 @@ export interface TicketsServices {
   escalations: EscalationService;
   compensations: CompensationService;
   queues: QueueService;
+  classificationRules: ClassificationRuleService;
   changer: TicketChanger;
 }
 
@@ -36,14 +38,16 @@ export function ticketsService(desk: DeskConfig): ServiceDefinition<TicketsServi
     createServices: ({ dataSource, outbox }) => {
       const queues = new QueueService(dataSource);
       const changer = new TicketChanger(dataSource, outbox);
+      const classificationRules = new ClassificationRuleService(dataSource);
       return {
-        tickets: new TicketService(dataSource, outbox, desk, queues),
+        tickets: new TicketService(dataSource, outbox, desk, queues, classificationRules),
         queries: new TicketQueryService(dataSource),
         workflow: new TicketWorkflowService(dataSource, changer, queues),
         conversation: new ConversationService(dataSource, changer),
         escalations: new EscalationService(changer, queues),
         compensations: new CompensationService(dataSource, changer),
         queues,
+        classificationRules,
         changer,
       };
     },

@@ -106,6 +106,12 @@ export const TicketStatusChangedV1 = ticketEvent(
     reason: Type.Union([Type.String(), Type.Null()]),
     automatic: Type.Boolean({ description: 'True when a timer or rule made the change, not a person.' }),
     reopened: Type.Boolean(),
+    mergedIntoTicketId: Type.Optional(
+      Type.Union([Uuid, Type.Null()], {
+        description:
+          'Set when the ticket closed because it was merged into this primary: not a resolution, and not counted in closure metrics.',
+      }),
+    ),
   },
 );
 
@@ -186,8 +192,15 @@ export const TicketRatedV1 = ticketEvent(
 
 export const TicketMergedV1 = ticketEvent(
   'deskgraph.ticket.merged.v1',
-  'A duplicate was merged into a primary ticket; metrics count the primary only.',
-  { primaryTicketId: Uuid },
+  'A duplicate (ticketId) was merged into a primary ticket; metrics count the primary only, so consumers drop ticketId from every figure, including what they counted before the merge.',
+  {
+    primaryTicketId: Uuid,
+    excludeFromMetrics: Type.Optional(
+      Type.Literal(true, { description: 'Always true: the duplicate ticketId must not be counted.' }),
+    ),
+    number: Type.Optional(Type.String({ description: 'Number of the duplicate.' })),
+    primaryNumber: Type.Optional(Type.String({ description: 'Number of the primary ticket.' })),
+  },
 );
 
 export const TicketLinkedV1 = ticketEvent(

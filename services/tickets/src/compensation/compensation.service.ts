@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { maskSensitiveText } from '../privacy/masking';
 import { assertCanWork, assertSupervisor, canReadTicket } from '../ticket/ticket-access';
 import { changeMeta, EVENT_SOURCE, type TicketChanger } from '../ticket/ticket-changes';
-import { parseInput, requiredText, TICKET_LIMITS } from '../ticket/ticket-input';
+import { assertUuid, optionalText, parseInput, requiredText, TICKET_LIMITS } from '../ticket/ticket-input';
 import { TicketEntity } from '../ticket/ticket.entity';
 import { TicketError, TicketErrorCode } from '../ticket/ticket.errors';
 import { COMPENSATION_KINDS, CompensationEntity, type CompensationStatus } from './compensation.entity';
@@ -30,6 +30,11 @@ const proposeSchema = z
       context.addIssue({ code: 'custom', path: ['currency'], message: 'an amount needs a currency' });
     }
   });
+
+function maskNote(note: string | null | undefined): string | null {
+  const checked = parseInput(optionalText('note', TICKET_LIMITS.reason), note);
+  return checked ? maskSensitiveText(checked).text : null;
+}
 
 function toEventProposal(proposal: CompensationEntity) {
   return {
@@ -96,7 +101,7 @@ export class CompensationService {
     identity: Identity,
     input: { proposalId: string; approve: boolean; note?: string | null },
   ): Promise<CompensationEntity> {
-    const note = input.note ? maskSensitiveText(input.note.trim()).text.slice(0, TICKET_LIMITS.reason) : null;
+    const note = maskNote(input.note);
     return this.transition(
       identity,
       input.proposalId,
@@ -116,7 +121,7 @@ export class CompensationService {
       input.proposalId,
       'APPROVED',
       'CARRIED_OUT',
-      input.note ?? null,
+      maskNote(input.note),
       (ticket) => assertCanWork(identity, ticket),
     );
   }
@@ -136,9 +141,7 @@ export class CompensationService {
     note: string | null,
     authorize: (ticket: TicketEntity) => void,
   ): Promise<CompensationEntity> {
-    if (!/^[0-9a-f-]{36}$/i.test(proposalId)) {
-      throw new TicketError(TicketErrorCode.InvalidInput, `"${proposalId}" is not a proposal id.`);
-    }
+    assertUuid(proposalId, 'compensation proposal');
     return this.dataSource.transaction(async (manager) => {
       const proposal = await manager.findOne(CompensationEntity, {
         where: { id: proposalId },

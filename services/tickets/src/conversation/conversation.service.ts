@@ -76,8 +76,8 @@ export class ConversationService {
           authorId: identity.userId,
           authorKind: fromCustomer ? 'CUSTOMER' : 'AGENT',
           visibility: input.visibility as MessageVisibility,
-          // Public replies go out through the customer's own channel.
-          channel: ticket.channel,
+          // Public replies go out through the channel the customer prefers (else the one they came by).
+          channel: ticket.customerPreferredChannel ?? ticket.channel,
           body,
           createdAt: now,
         });
@@ -105,7 +105,7 @@ export class ConversationService {
                 messageId: message!.id,
                 author: fromCustomer ? 'CUSTOMER' : 'AGENT',
                 visibility: input.visibility as MessageVisibility,
-                channel: saved.channel,
+                channel: message!.channel,
                 firstResponse,
                 createdAt: now.toISOString(),
                 ...(input.visibility === 'PUBLIC' ? { body } : {}),

@@ -1,4 +1,5 @@
 import { createServiceDataSource, type DatabaseConfig } from '@deskgraph/platform';
+import { ClassificationRuleEntity } from '../classification/classification-rule.entity';
 import { CompensationEntity } from '../compensation/compensation.entity';
 import { MessageEntity } from '../conversation/message.entity';
 import { AgentEntity, QueueEntity, RoutingRuleEntity } from '../queue/queue.entity';
@@ -6,6 +7,7 @@ import { TicketEntity } from '../ticket/ticket.entity';
 import { TimelineEntryEntity } from '../timeline/timeline.entity';
 import { InitialTickets1763856000000 } from './migrations/1763856000000-initial-tickets';
 import { TicketLifecycle1763860000000 } from './migrations/1763860000000-ticket-lifecycle';
+import { ClassificationRules1764010000000 } from './migrations/1764010000000-classification-rules';
 
 export const TICKETS_SCHEMA = 'tickets';
 
@@ -22,7 +24,8 @@ export function createTicketsDataSource(database: DatabaseConfig) {
       QueueEntity,
       AgentEntity,
       RoutingRuleEntity,
+      ClassificationRuleEntity,
     ],
-    migrations: [InitialTickets1763856000000, TicketLifecycle1763860000000],
+    migrations: [InitialTickets1763856000000, TicketLifecycle1763860000000, ClassificationRules1764010000000],
   });
 }

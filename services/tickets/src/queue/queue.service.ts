@@ -1,5 +1,6 @@
 import { hasRole, type Identity } from '@deskgraph/platform';
 import type { DataSource, EntityManager } from 'typeorm';
+import { assertStaff } from '../ticket/ticket-access';
 import { TicketError, TicketErrorCode } from '../ticket/ticket.errors';
 import { AgentEntity, QueueEntity, RoutingRuleEntity } from './queue.entity';
 
@@ -94,17 +95,20 @@ export class QueueService {
     });
   }
 
-  listQueues() {
+  listQueues(identity: Identity) {
+    assertStaff(identity);
     return this.dataSource.getRepository(QueueEntity).find({ order: { id: 'ASC' } });
   }
 
-  listAgents(queueId?: string | null) {
+  listAgents(identity: Identity, queueId?: string | null) {
+    assertStaff(identity);
     const query = this.dataSource.getRepository(AgentEntity).createQueryBuilder('agent').orderBy('agent.id');
     if (queueId) query.where(':queueId = ANY(agent.queue_ids)', { queueId });
     return query.getMany();
   }
 
-  listRoutingRules() {
+  listRoutingRules(identity: Identity) {
+    assertStaff(identity);
     return this.dataSource.getRepository(RoutingRuleEntity).find({ order: { position: 'ASC' } });
   }
 

@@ -36,6 +36,14 @@ export function assertSupervisor(identity: Identity, ticket: TicketScope): void 
   }
 }
 
+/** Desk configuration (queues, agents, rules) is for staff, not customers. */
+export function assertStaff(identity: Identity): void {
+  assertAuthenticated(identity);
+  if (!hasRole(identity, 'agent', 'supervisor', 'admin')) {
+    throw new TicketError(TicketErrorCode.NotAllowed, 'Only agents, supervisors and admins can see this.');
+  }
+}
+
 export function assertAuthenticated(identity: Identity): void {
   if (identity.roles.length === 0) {
     throw new TicketError(TicketErrorCode.NotAuthenticated, 'Sign in: this operation needs a valid token.');

@@ -3,6 +3,7 @@ import { hasRole, type Identity, type OutboxWriter } from '@deskgraph/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import { TimelineEntryEntity } from '../timeline/timeline.entity';
 import { canReadTicket } from './ticket-access';
+import { assertUuid } from './ticket-input';
 import { TicketEntity } from './ticket.entity';
 import { TicketError, TicketErrorCode } from './ticket.errors';
 
@@ -84,6 +85,7 @@ export class TicketChanger {
     manager?: EntityManager,
   ): Promise<TicketEntity> {
     if (!manager) {
+      assertUuid(ticketId, 'ticket');
       return this.dataSource.transaction((transaction) =>
         this.change(identity, ticketId, expectedVersion, apply, transaction),
       );

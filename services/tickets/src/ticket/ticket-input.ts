@@ -34,6 +34,7 @@ export const createTicketInputSchema = z.object({
     name: trimmed('customer.name', TICKET_LIMITS.customerName),
     type: z.enum(CUSTOMER_TYPES).nullish(),
     contact: z.string().trim().max(TICKET_LIMITS.contact).nullish(),
+    preferredChannel: z.enum(CHANNELS).nullish(),
   }),
   type: z.enum(TICKET_TYPES).nullish(),
   category: z
@@ -78,6 +79,16 @@ export function requiredText(field: string, max: number) {
   return trimmed(field, max);
 }
 
+/** Optional free text: blank means absent, too long is refused rather than cut. */
+export function optionalText(field: string, max: number) {
+  return z
+    .string()
+    .trim()
+    .max(max, `${field} must be at most ${max} characters`)
+    .nullish()
+    .transform((value) => value || null);
+}
+
 export type CreateTicketInput = z.infer<typeof createTicketInputSchema>;
 
 /** Parses GraphQL input; every problem is reported in one BAD_USER_INPUT error. */
@@ -91,4 +102,19 @@ export function parseInput<T>(schema: z.ZodType<T>, input: unknown): T {
   throw new TicketError(TicketErrorCode.InvalidInput, problems.map((problem) => problem.message).join('; '), {
     problems,
   });
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+/** Ticket and proposal ids are UUIDs; anything else is a client mistake, not a lookup. */
+export function assertUuid(value: string, what: string): void {
+  if (!isUuid(value)) {
+    throw new TicketError(TicketErrorCode.InvalidInput, `"${value}" is not a ${what} id (a UUID).`, {
+      field: what,
+    });
+  }
 }

@@ -15,9 +15,9 @@ import { z } from 'zod';
 import { PRIORITIES, TICKET_TYPES } from '../classification/classification-rules';
 import type { QueueService } from '../queue/queue.service';
 import { maskSensitiveText } from '../privacy/masking';
-import { appendTimeline, changeMeta, EVENT_SOURCE, type TicketChanger } from './ticket-changes';
+import { actorOf, appendTimeline, changeMeta, EVENT_SOURCE, type TicketChanger } from './ticket-changes';
 import { assertCanWork, canReadTicket, isCustomerOnly } from './ticket-access';
-import { parseInput, requiredText, TICKET_LIMITS } from './ticket-input';
+import { assertUuid, parseInput, requiredText, TICKET_LIMITS } from './ticket-input';
 import { allowedNextStatuses, canTransition, TICKET_STATUSES, type TicketStatus } from './ticket-status';
 import { SATISFACTION_LEVELS, TicketEntity } from './ticket.entity';
 import { TicketError, TicketErrorCode } from './ticket.errors';
@@ -217,6 +217,7 @@ export class TicketWorkflowService {
         );
       }
       const from = ticket.status;
+      const reason = input.reason ? mask(input.reason) : null;
       applyTransition(ticket, input.status, now);
       return {
         timeline: [
@@ -224,10 +225,10 @@ export class TicketWorkflowService {
             action: 'STATUS_CHANGED',
             before: { status: from },
             after: { status: ticket.status },
-            note: input.reason,
+            note: reason,
           },
         ],
-        events: (saved) => statusEvent(saved, actor, now, from, input.reason ?? null, false),
+        events: (saved) => statusEvent(saved, actor, now, from, reason, false),
       };
     });
   }
@@ -300,6 +301,8 @@ export class TicketWorkflowService {
 
   /** Closes a duplicate into its primary; history stays, analytics count the primary only. */
   async merge(identity: Identity, input: { duplicateId: string; primaryId: string }): Promise<TicketEntity> {
+    assertUuid(input.duplicateId, 'duplicate ticket');
+    assertUuid(input.primaryId, 'primary ticket');
     if (input.duplicateId === input.primaryId) {
       throw new TicketError(TicketErrorCode.InvalidInput, 'A ticket cannot be merged into itself.');
     }
@@ -340,24 +343,31 @@ export class TicketWorkflowService {
             timeline: [
               {
                 action: 'MERGED',
-                before: { status: from },
+                before: { status: from, mergedInto: null },
                 after: { status: 'CLOSED', mergedInto: primary.number },
+                result: 'excluded from metrics',
               },
             ],
             events: (saved) => [
               buildEvent(TicketMergedV1, {
                 source: EVENT_SOURCE,
                 subject: saved.id,
-                data: { ...changeMeta(saved, actor, now), primaryTicketId: primary.id },
+                data: {
+                  ...changeMeta(saved, actor, now),
+                  primaryTicketId: primary.id,
+                  excludeFromMetrics: true,
+                  number: saved.number,
+                  primaryNumber: primary.number,
+                },
               }),
-              ...statusEvent(saved, actor, now, from, `merged into ${primary.number}`, false),
+              ...statusEvent(saved, actor, now, from, `merged into ${primary.number}`, false, primary.id),
             ],
           };
         },
         manager,
       );
-      await appendTimeline(manager, primary.id, { id: identity.userId, role: 'agent' }, new Date(), [
-        { action: 'DUPLICATE_MERGED_IN', after: { duplicate: duplicate.number } },
+      await appendTimeline(manager, primary.id, actorOf(identity), new Date(), [
+        { action: 'DUPLICATE_MERGED_IN', after: { duplicate: duplicate.number }, result: 'merged' },
       ]);
       return duplicate;
     });
@@ -367,6 +377,8 @@ export class TicketWorkflowService {
     identity: Identity,
     input: { ticketId: string; relatedTicketId: string },
   ): Promise<TicketEntity> {
+    assertUuid(input.ticketId, 'ticket');
+    assertUuid(input.relatedTicketId, 'related ticket');
     if (input.ticketId === input.relatedTicketId) {
       throw new TicketError(TicketErrorCode.InvalidInput, 'A ticket cannot be linked to itself.');
     }
@@ -442,6 +454,7 @@ export function statusEvent(
   from: TicketStatus,
   reason: string | null,
   automatic: boolean,
+  mergedIntoTicketId?: string,
 ): DeskgraphEvent[] {
   if (saved.status === from) return [];
   return [
@@ -455,6 +468,7 @@ export function statusEvent(
         reason,
         automatic,
         reopened: saved.status === 'IN_PROGRESS' && (from === 'RESOLVED' || from === 'CLOSED'),
+        ...(mergedIntoTicketId ? { mergedIntoTicketId } : {}),
       },
     }),
   ];

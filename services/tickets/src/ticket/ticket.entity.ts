@@ -64,6 +64,10 @@ export class TicketEntity {
   @Column('text', { name: 'customer_contact', nullable: true })
   customerContact: string | null;
 
+  /** Public replies go out through this channel; the ticket's own channel when unset. */
+  @Column('text', { name: 'customer_preferred_channel', nullable: true })
+  customerPreferredChannel: Channel | null;
+
   // Set by the service (millisecond precision) so pagination cursors round-trip exactly.
   @Column('timestamptz', { name: 'created_at' })
   createdAt: Date;

@@ -18,6 +18,7 @@ export function toTicketGraph(ticket: TicketEntity) {
       name: ticket.customerName,
       type: ticket.customerType,
       contact: ticket.customerContact,
+      preferredChannel: ticket.customerPreferredChannel,
     },
     entity: ticket,
   };
@@ -100,10 +101,13 @@ export const ticketResolvers = {
           args.after,
         ),
       ),
-    queues: (_: unknown, __: unknown, context: TicketsContext) => context.queues.listQueues(),
+    queues: (_: unknown, __: unknown, context: TicketsContext) => context.queues.listQueues(context.identity),
     agents: (_: unknown, args: { queueId?: string | null }, context: TicketsContext) =>
-      context.queues.listAgents(args.queueId),
-    routingRules: (_: unknown, __: unknown, context: TicketsContext) => context.queues.listRoutingRules(),
+      context.queues.listAgents(context.identity, args.queueId),
+    routingRules: (_: unknown, __: unknown, context: TicketsContext) =>
+      context.queues.listRoutingRules(context.identity),
+    classificationRules: (_: unknown, __: unknown, context: TicketsContext) =>
+      context.classificationRules.list(context.identity),
   },
   Mutation: {
     createTicket: async (_: unknown, args: { input: unknown }, context: TicketsContext) =>
@@ -172,6 +176,8 @@ export const ticketResolvers = {
       args: { rules: { id: string; type?: string; category?: string; queueId: string }[] },
       context: TicketsContext,
     ) => context.queues.replaceRoutingRules(context.identity, args.rules),
+    setClassificationRules: (_: unknown, args: { rules: unknown }, context: TicketsContext) =>
+      context.classificationRules.replace(context.identity, args.rules),
   },
   Ticket: {
     __resolveReference: async (reference: { id: string }, context: TicketsContext) =>

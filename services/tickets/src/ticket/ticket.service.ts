@@ -8,17 +8,16 @@ import {
 import type { Identity, OutboxWriter } from '@deskgraph/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import { classifyText } from '../classification/classify';
-import { DEFAULT_CLASSIFICATION_RULES } from '../classification/classification-rules';
+import type { ClassificationRuleService } from '../classification/classification-rule.service';
 import type { DeskConfig } from '../environment';
 import { maskSensitiveText } from '../privacy/masking';
 import type { QueueService } from '../queue/queue.service';
 import { findLikelyDuplicate } from './duplicate-detection';
 import { assertAuthenticated, assertCanCreate, canReadTicket, isCustomerOnly } from './ticket-access';
 import { actorOf, appendTimeline, EVENT_SOURCE } from './ticket-changes';
-import { createTicketInputSchema, parseInput } from './ticket-input';
+import { assertUuid, createTicketInputSchema, parseInput } from './ticket-input';
 import { formatTicketNumber, ticketMonthKey } from './ticket-number';
 import { TicketEntity } from './ticket.entity';
-import { TicketError, TicketErrorCode } from './ticket.errors';
 
 function mask(text: string): string {
   return maskSensitiveText(text).text;
@@ -30,6 +29,7 @@ export class TicketService {
     private readonly outbox: OutboxWriter,
     private readonly desk: DeskConfig,
     private readonly queues: QueueService,
+    private readonly classificationRules: ClassificationRuleService,
   ) {}
 
   async createTicket(identity: Identity, rawInput: unknown): Promise<TicketEntity> {
@@ -39,15 +39,16 @@ export class TicketService {
     const isCustomer = isCustomerOnly(identity);
     const title = mask(input.title);
     const description = mask(input.description);
-    const suggestion = classifyText(`${title}\n${description}`, DEFAULT_CLASSIFICATION_RULES);
-    const type = (!isCustomer && input.type) || suggestion.type || 'OTHER';
-    const category = (!isCustomer && input.category) || suggestion.category;
-    const priority = (!isCustomer && input.priority) || suggestion.priority || 'P3';
     const customerId = isCustomer
       ? identity.customerId!
       : (input.customer.id ?? `C-${randomUUID().slice(0, 8)}`);
 
     return this.dataSource.transaction(async (manager) => {
+      const rules = await this.classificationRules.activeRules(manager);
+      const suggestion = classifyText(`${title}\n${description}`, rules);
+      const type = (!isCustomer && input.type) || suggestion.type || 'OTHER';
+      const category = (!isCustomer && input.category) || suggestion.category;
+      const priority = (!isCustomer && input.priority) || suggestion.priority || 'P3';
       const requestedQueue = !isCustomer ? input.queueId : null;
       if (requestedQueue) await this.queues.assertQueuesExist(manager, [requestedQueue]);
       const queueId =
@@ -75,13 +76,17 @@ export class TicketService {
         customerName: mask(input.customer.name),
         customerType: input.customer.type ?? 'INDIVIDUAL',
         customerContact: input.customer.contact ? mask(input.customer.contact) : null,
+        customerPreferredChannel: input.customer.preferredChannel ?? null,
         assigneeId: null,
         occurredAt: input.occurredAt ?? null,
         expectedOutcome: input.expectedOutcome ? mask(input.expectedOutcome) : null,
         expectedBy: input.expectedBy ?? null,
         customerMood: input.customerMood ?? null,
-        attachments: input.attachments ?? [],
-        tags: input.tags ?? [],
+        attachments: (input.attachments ?? []).map((attachment) => ({
+          ...attachment,
+          name: mask(attachment.name),
+        })),
+        tags: (input.tags ?? []).map(mask),
         suggestion: { type: suggestion.type, category: suggestion.category, priority: suggestion.priority },
         helperQueueIds: [],
         possibleDuplicateOf: duplicate?.id ?? null,
@@ -147,9 +152,7 @@ export class TicketService {
     where: { id: string } | { number: string },
   ): Promise<TicketEntity | null> {
     assertAuthenticated(identity);
-    if ('id' in where && !isUuid(where.id)) {
-      throw new TicketError(TicketErrorCode.InvalidInput, `"${where.id}" is not a ticket id (a UUID).`);
-    }
+    if ('id' in where) assertUuid(where.id, 'ticket');
     const ticket = await this.dataSource.getRepository(TicketEntity).findOneBy(where);
     return ticket && canReadTicket(identity, ticket) ? ticket : null;
   }
@@ -164,10 +167,6 @@ export class TicketService {
     );
     return formatTicketNumber(monthKey, sequence);
   }
-}
-
-function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }
 
 export function buildDutyManagerNotice(
