@@ -59,13 +59,31 @@ export const gatewayModel = z
     SUBGRAPH_URLS: subgraphUrls,
     SUPERGRAPH_PATH: z.string().optional(),
     MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(50),
-    MAX_REQUEST_BYTES: z.string().default('256kb'),
+    MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).default(262_144),
+    MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(12),
+    MAX_QUERY_COST: z.coerce.number().int().min(1).default(5_000),
+    MAX_ALIASES: z.coerce.number().int().min(0).default(15),
+    MAX_QUERY_TOKENS: z.coerce.number().int().min(10).default(2_000),
+    RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(50),
+    RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
+    REPLAY_WINDOW_SECONDS: z.coerce.number().int().min(0).default(300),
+    REPLAY_MAX_EVENTS: z.coerce.number().int().min(0).default(10_000),
+    METRICS_PUSH_INTERVAL_MS: z.coerce.number().int().min(0).default(1_000),
   })
   .transform((env) => ({
     subgraphUrls: env.SUBGRAPH_URLS,
     supergraphPath: env.SUPERGRAPH_PATH,
     maxSubscriptionsPerConnection: env.MAX_SUBSCRIPTIONS_PER_CONNECTION,
     maxRequestBytes: env.MAX_REQUEST_BYTES,
+    limits: {
+      maxDepth: env.MAX_QUERY_DEPTH,
+      maxCost: env.MAX_QUERY_COST,
+      maxAliases: env.MAX_ALIASES,
+      maxTokens: env.MAX_QUERY_TOKENS,
+    },
+    rateLimit: { perSecond: env.RATE_LIMIT_PER_SECOND, burst: env.RATE_LIMIT_BURST },
+    replayWindow: { maxAgeMs: env.REPLAY_WINDOW_SECONDS * 1000, maxEvents: env.REPLAY_MAX_EVENTS },
+    metricsPushIntervalMs: env.METRICS_PUSH_INTERVAL_MS,
   }));
 
 export type AuthConfig = z.output<typeof authModel>;

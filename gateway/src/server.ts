@@ -6,13 +6,15 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
-import express from 'express';
+import express, { type ErrorRequestHandler } from 'express';
 import {
   GraphQLError,
   OperationTypeNode,
   getOperationAST,
   parse,
+  specifiedRules,
   subscribe,
+  validate,
   type GraphQLSchema,
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -30,7 +32,10 @@ import { AuthenticationError, bearerToken, TokenVerifier } from './auth/jwt';
 import { SUPERGRAPH_PATH } from './compose/compose';
 import type { loadEnvironment } from './environment';
 import { IdentityForwardingDataSource, type GatewayContext } from './http/identity-forwarding';
+import { formatLimitError, queryLimitProtection } from './limits/request-limits';
+import { TokenBucketLimiter } from './limits/rate-limiter';
 import { createEventStream } from './subscriptions/event-stream';
+import { MetricsHub } from './subscriptions/metrics-hub';
 import {
   subscriptionFieldResolver,
   SubscriptionTicketFetcher,
@@ -57,6 +62,37 @@ interface ConnectionState {
   expiryTimer?: NodeJS.Timeout;
 }
 
+/**
+ * Refusals of the body parser as GraphQL errors: 413 PAYLOAD_TOO_LARGE with
+ * the limit, 400 BAD_REQUEST for malformed JSON. Never an HTML stack page.
+ */
+function requestBodyErrors(maxRequestBytes: number, logger: Logger): ErrorRequestHandler {
+  return (error: { type?: string; status?: number }, _request, response, _next) => {
+    if (error.type === 'entity.too.large') {
+      response.status(413).json({
+        errors: [
+          {
+            message: `Request body is larger than ${maxRequestBytes} bytes; send a smaller operation (persisted queries help).`,
+            extensions: { code: 'PAYLOAD_TOO_LARGE', maxRequestBytes },
+          },
+        ],
+      });
+      return;
+    }
+    if (error.type === 'entity.parse.failed') {
+      response.status(400).json({
+        errors: [{ message: 'Request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }],
+      });
+      return;
+    }
+    // Anything else is ours: logged here, never sent (no stack traces leave the server).
+    logger.error({ err: error }, 'unhandled HTTP error');
+    response.status(error.status && error.status < 500 ? error.status : 500).json({
+      errors: [{ message: 'Request failed.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+    });
+  };
+}
+
 export async function startGateway(environment: GatewayEnvironment): Promise<RunningGateway> {
   const { runtime, http, kafka: kafkaConfig, trust, auth, gateway: gatewayConfig } = environment;
   const logger = createLogger('gateway', runtime.logLevel);
@@ -74,6 +110,28 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
     }),
   };
   const verifier = new TokenVerifier(auth);
+  const limiter = new TokenBucketLimiter(gatewayConfig.rateLimit);
+  const rateLimited = (key: string): GraphQLError | null => {
+    const taken = limiter.take(key);
+    if (taken.allowed) return null;
+    return new GraphQLError(
+      `Too many requests: at most ${gatewayConfig.rateLimit.perSecond}/s (bursts of ${gatewayConfig.rateLimit.burst}); retry in ${taken.retryAfterMs} ms.`,
+      {
+        extensions: {
+          code: 'RATE_LIMITED',
+          retryAfterMs: taken.retryAfterMs,
+          http: {
+            status: 429,
+            headers: new Map([['retry-after', String(Math.ceil(taken.retryAfterMs / 1000))]]),
+          },
+        },
+      },
+    );
+  };
+  const protection = queryLimitProtection({
+    ...gatewayConfig.limits,
+    fieldSuggestions: !runtime.production,
+  });
 
   const gateway = new ApolloGateway({
     supergraphSdl: readFileSync(gatewayConfig.supergraphPath ?? SUPERGRAPH_PATH, 'utf8'),
@@ -87,8 +145,11 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
     gateway,
     introspection: !runtime.production,
     includeStacktraceInErrorResponses: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
-    formatError: (formatted) => {
+    allowBatchedHttpRequests: false,
+    validationRules: protection.validationRules,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ...protection.plugins],
+    formatError: (unlimited) => {
+      const formatted = formatLimitError(unlimited);
       if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR' && runtime.production) {
         return {
           message: 'Internal server error',
@@ -101,7 +162,8 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
     },
   });
 
-  const hub = new UpdateHub();
+  const hub = new UpdateHub(gatewayConfig.replayWindow);
+  const metricsHub = new MetricsHub(gatewayConfig.metricsPushIntervalMs);
   const execute: FederatedExecutor = async (request, identity) => {
     const response = await apollo.executeOperation(request, { contextValue: { identity } });
     if (response.body.kind !== 'single')
@@ -111,12 +173,12 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
   const fetcher = new SubscriptionTicketFetcher(execute, fetcherMetrics);
   let subscriptionSchema: GraphQLSchema | null = null;
   gateway.onSchemaLoadOrUpdate(({ apiSchema }) => {
-    subscriptionSchema = buildSubscriptionSchema(apiSchema, { hub, fetcher, execute });
+    subscriptionSchema = buildSubscriptionSchema(apiSchema, { hub, metricsHub, fetcher, execute });
   });
   await apollo.start();
 
   const kafka = createKafka(kafkaConfig, 'deskgraph-gateway', logger);
-  const eventStream = createEventStream({ kafka, namespace: kafkaConfig.namespace, hub, logger });
+  const eventStream = createEventStream({ kafka, namespace: kafkaConfig.namespace, hub, metricsHub, logger });
   await eventStream.start();
 
   app.get('/health/live', (_request, response) => {
@@ -133,10 +195,15 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
   app.use(
     '/graphql',
     express.json({ limit: gatewayConfig.maxRequestBytes }),
+    requestBodyErrors(gatewayConfig.maxRequestBytes, logger),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         try {
           const { identity } = await verifier.verify(bearerToken(req.header('authorization')));
+          const refusal = rateLimited(
+            identity.roles.length > 0 ? `user:${identity.userId}` : `ip:${req.socket.remoteAddress}`,
+          );
+          if (refusal) throw refusal;
           return { identity, correlationId: req.header('x-correlation-id') ?? randomUUID() };
         } catch (error) {
           if (error instanceof AuthenticationError) {
@@ -150,7 +217,13 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
     }),
   );
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  // A frame larger than the request limit closes the socket with 1009 (message too big).
+  const wsServer = new WebSocketServer({
+    server: httpServer,
+    path: '/graphql',
+    maxPayload: gatewayConfig.maxRequestBytes,
+  });
+  const validationRules = [...specifiedRules, ...protection.validationRules];
   const connections = new WeakMap<object, ConnectionState>();
   const stateOf = (socket: object): ConnectionState => {
     let state = connections.get(socket);
@@ -167,6 +240,7 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
         return subscriptionSchema;
       },
       context: (ctx) => ({ identity: stateOf(ctx.extra.socket).identity }),
+      validate: (schema, document) => validate(schema, document, validationRules),
       subscribe: (args) =>
         withCorrelationId(undefined, () => subscribe({ ...args, fieldResolver: subscriptionFieldResolver })),
       onConnect: async (ctx) => {
@@ -217,6 +291,8 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
           ];
         }
         const state = stateOf(ctx.extra.socket);
+        const refusal = rateLimited(`user:${state.identity?.userId ?? 'anonymous'}`);
+        if (refusal) return [refusal];
         state.subscriptions ??= new Set();
         if (state.subscriptions.size >= gatewayConfig.maxSubscriptionsPerConnection) {
           return [

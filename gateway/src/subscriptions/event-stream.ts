@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { namespaced, TOPICS, validateEvent } from '@deskgraph/events';
 import type { Consumer, Kafka, Logger } from '@deskgraph/platform';
+import type { MetricsHub } from './metrics-hub';
 import { toTicketUpdate } from './ticket-update';
 import type { UpdateHub } from './update-hub';
 
@@ -8,6 +9,7 @@ export interface EventStreamOptions {
   kafka: Kafka;
   namespace: string;
   hub: UpdateHub;
+  metricsHub: MetricsHub;
   logger: Logger;
 }
 
@@ -35,14 +37,25 @@ export function createEventStream(options: EventStreamOptions): EventStream {
       consumer.on(consumer.events.CRASH, () => (joined = false));
       await consumer.connect();
       await consumer.subscribe({
-        topics: [TOPICS.tickets, TOPICS.sla].map((topic) => namespaced(options.namespace, topic)),
+        topics: [TOPICS.tickets, TOPICS.sla, TOPICS.analytics].map((topic) =>
+          namespaced(options.namespace, topic),
+        ),
         fromBeginning: false,
       });
       await consumer.run({
         autoCommit: false,
         eachMessage: async ({ message }) => {
           try {
-            const update = toTicketUpdate(validateEvent(JSON.parse(message.value?.toString('utf8') ?? '')));
+            const event = validateEvent(JSON.parse(message.value?.toString('utf8') ?? ''));
+            if (event.type === 'deskgraph.analytics.metrics_changed.v1') {
+              options.metricsHub.publish({
+                eventId: event.id,
+                queueIds: event.data.queueIds,
+                at: event.data.at,
+              });
+              return;
+            }
+            const update = toTicketUpdate(event);
             if (update) options.hub.publish(update);
           } catch (error) {
             // The services' own consumers dead-letter bad events; here they are only skipped.

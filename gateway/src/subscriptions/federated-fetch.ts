@@ -17,7 +17,7 @@ import { LRUCache } from 'lru-cache';
 import { authorizationScope, type Identity } from '@deskgraph/platform';
 import type { Counter } from 'prom-client';
 
-const TICKET_ID_VARIABLE = 'deskgraphTicketId';
+const ROOT_ARGUMENT_VARIABLE = 'deskgraphRootArgument';
 /** Marks objects that came back from a federated fetch, keyed by response key. */
 const FETCHED = Symbol('deskgraph.fetched');
 
@@ -78,25 +78,52 @@ function collectFragmentsAndVariables(
   return { fragments: [...seen.values()], variableNames };
 }
 
+/** The query field a subscription payload field is resolved through, and its one argument. */
+export interface RootFieldSpec {
+  operationName: string;
+  field: string;
+  argument: string;
+  /** The argument's type, e.g. `ID!` or `[ID!]!`. */
+  argumentType: 'ID!' | '[ID!]!';
+}
+
+export const TICKET_FIELD: RootFieldSpec = {
+  operationName: 'SubscriptionTicket',
+  field: 'ticket',
+  argument: 'id',
+  argumentType: 'ID!',
+};
+
+export const LIVE_METRICS_FIELD: RootFieldSpec = {
+  operationName: 'SubscriptionLiveMetrics',
+  field: 'liveMetrics',
+  argument: 'queueIds',
+  argumentType: '[ID!]!',
+};
+
+function variableType(type: RootFieldSpec['argumentType']): VariableDefinitionNode['type'] {
+  const id = { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'ID' } } as const;
+  const nonNullId = { kind: Kind.NON_NULL_TYPE, type: id } as const;
+  if (type === 'ID!') return nonNullId;
+  return { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.LIST_TYPE, type: nonNullId } };
+}
+
 /**
- * Turns the subscriber's selection under `ticket` into a query the gateway
- * can plan across subgraphs: `query($id) { ticket(id: $id) { …selection } }`
- * with the fragments and variables the selection uses.
+ * Turns the subscriber's selection under a payload field into a query the
+ * gateway can plan across subgraphs, e.g. `query($id) { ticket(id: $id) {
+ * …selection } }`, with the fragments and variables the selection uses.
  */
-export function buildTicketQuery(info: GraphQLResolveInfo): TicketQuery {
+export function buildRootFieldQuery(info: GraphQLResolveInfo, spec: RootFieldSpec): TicketQuery {
   const selections = info.fieldNodes.flatMap((node) => node.selectionSet?.selections ?? []);
   const selectionSet = addTypename({ kind: Kind.SELECTION_SET, selections });
   const { fragments, variableNames } = collectFragmentsAndVariables(selectionSet, info.fragments);
   const usedDefinitions: VariableDefinitionNode[] = (info.operation.variableDefinitions ?? []).filter(
     (definition) => variableNames.has(definition.variable.name.value),
   );
-  const ticketIdDefinition: VariableDefinitionNode = {
+  const argumentDefinition: VariableDefinitionNode = {
     kind: Kind.VARIABLE_DEFINITION,
-    variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: TICKET_ID_VARIABLE } },
-    type: {
-      kind: Kind.NON_NULL_TYPE,
-      type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'ID' } },
-    },
+    variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: ROOT_ARGUMENT_VARIABLE } },
+    type: variableType(spec.argumentType),
   };
   const document: DocumentNode = {
     kind: Kind.DOCUMENT,
@@ -104,19 +131,19 @@ export function buildTicketQuery(info: GraphQLResolveInfo): TicketQuery {
       {
         kind: Kind.OPERATION_DEFINITION,
         operation: 'query' as never,
-        name: { kind: Kind.NAME, value: 'SubscriptionTicket' },
-        variableDefinitions: [ticketIdDefinition, ...usedDefinitions],
+        name: { kind: Kind.NAME, value: spec.operationName },
+        variableDefinitions: [argumentDefinition, ...usedDefinitions],
         selectionSet: {
           kind: Kind.SELECTION_SET,
           selections: [
             {
               kind: Kind.FIELD,
-              name: { kind: Kind.NAME, value: 'ticket' },
+              name: { kind: Kind.NAME, value: spec.field },
               arguments: [
                 {
                   kind: Kind.ARGUMENT,
-                  name: { kind: Kind.NAME, value: 'id' },
-                  value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: TICKET_ID_VARIABLE } },
+                  name: { kind: Kind.NAME, value: spec.argument },
+                  value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: ROOT_ARGUMENT_VARIABLE } },
                 },
               ],
               selectionSet,
@@ -131,6 +158,11 @@ export function buildTicketQuery(info: GraphQLResolveInfo): TicketQuery {
     query: print(document),
     variableNames: usedDefinitions.map((definition) => definition.variable.name.value),
   };
+}
+
+/** `ticket(id) { …selection }` for a TicketUpdate's `ticket`. */
+export function buildTicketQuery(info: GraphQLResolveInfo): TicketQuery {
+  return buildRootFieldQuery(info, TICKET_FIELD);
 }
 
 function markFetched(value: unknown): unknown {
@@ -165,9 +197,10 @@ export interface FetcherMetrics {
 }
 
 /**
- * Resolves a live update's ticket through the gateway, once per (event,
- * selection, authorization scope): every subscriber sharing those shares
- * the one fetch and its promise.
+ * Resolves a live update's payload field (the ticket, or live metrics)
+ * through the gateway, once per (event, selection, authorization scope,
+ * argument): every subscriber sharing those shares the one fetch and its
+ * promise.
  */
 export class SubscriptionTicketFetcher {
   private readonly queries = new WeakMap<FieldNode, TicketQuery>();
@@ -184,25 +217,59 @@ export class SubscriptionTicketFetcher {
     identity: Identity,
     info: GraphQLResolveInfo,
   ): Promise<unknown> {
-    let ticketQuery = this.queries.get(info.fieldNodes[0]);
-    if (!ticketQuery) {
-      ticketQuery = buildTicketQuery(info);
-      this.queries.set(info.fieldNodes[0], ticketQuery);
+    return this.fetch(
+      TICKET_FIELD,
+      eventId,
+      ticketId,
+      identity,
+      info,
+      'The ticket of this update is not visible to you.',
+    );
+  }
+
+  fetchLiveMetrics(
+    eventId: string,
+    queueIds: string[],
+    identity: Identity,
+    info: GraphQLResolveInfo,
+  ): Promise<unknown> {
+    return this.fetch(
+      LIVE_METRICS_FIELD,
+      eventId,
+      queueIds,
+      identity,
+      info,
+      'These metrics are not visible to you.',
+    );
+  }
+
+  private fetch(
+    spec: RootFieldSpec,
+    eventId: string,
+    argument: unknown,
+    identity: Identity,
+    info: GraphQLResolveInfo,
+    notVisible: string,
+  ): Promise<unknown> {
+    let rootQuery = this.queries.get(info.fieldNodes[0]);
+    if (!rootQuery) {
+      rootQuery = buildRootFieldQuery(info, spec);
+      this.queries.set(info.fieldNodes[0], rootQuery);
     }
-    const variables: Record<string, unknown> = { [TICKET_ID_VARIABLE]: ticketId };
-    for (const name of ticketQuery.variableNames) variables[name] = info.variableValues[name];
-    const key = JSON.stringify([eventId, ticketQuery.query, variables, authorizationScope(identity)]);
+    const variables: Record<string, unknown> = { [ROOT_ARGUMENT_VARIABLE]: argument };
+    for (const name of rootQuery.variableNames) variables[name] = info.variableValues[name];
+    const key = JSON.stringify([eventId, rootQuery.query, variables, authorizationScope(identity)]);
     const cached = this.memo.get(key);
     if (cached) {
       this.metrics.memoHits.inc();
       return cached;
     }
     this.metrics.fetches.inc();
-    const pending = this.execute({ query: ticketQuery.query, variables }, identity).then((response) => {
-      const ticket = response.data?.ticket;
-      if (ticket) return markFetched(ticket);
+    const pending = this.execute({ query: rootQuery.query, variables }, identity).then((response) => {
+      const value = response.data?.[spec.field];
+      if (value) return markFetched(value);
       const first = response.errors?.[0];
-      throw new GraphQLError(first?.message ?? 'The ticket of this update is not visible to you.', {
+      throw new GraphQLError(first?.message ?? notVisible, {
         extensions: first?.extensions ?? { code: 'NOT_FOUND' },
       });
     });

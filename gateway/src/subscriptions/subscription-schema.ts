@@ -1,7 +1,8 @@
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { GraphQLError, type GraphQLFieldConfig, type GraphQLSchema } from 'graphql';
-import { canSeeQueue, hasRole, type Identity } from '@deskgraph/platform';
+import { canSeeQueue, hasRole, type Identity, type Role } from '@deskgraph/platform';
 import type { FederatedExecutor, SubscriptionTicketFetcher } from './federated-fetch';
+import type { MetricsHub, MetricsPush } from './metrics-hub';
 import type { TicketUpdate } from './ticket-update';
 import type { UpdateHub } from './update-hub';
 
@@ -11,20 +12,19 @@ export interface SubscriptionContext {
 
 export interface SubscriptionDependencies {
   hub: UpdateHub;
+  metricsHub: MetricsHub;
   fetcher: SubscriptionTicketFetcher;
   execute: FederatedExecutor;
 }
 
 const MAX_QUEUES_PER_SUBSCRIPTION = 50;
 
-function authorizeQueues(identity: Identity, queueIds: string[]): void {
+function authorizeQueues(identity: Identity, queueIds: string[], roles: Role[], what: string): void {
   if (identity.roles.length === 0) {
     throw new GraphQLError('Sign in to subscribe.', { extensions: { code: 'UNAUTHENTICATED' } });
   }
-  if (!hasRole(identity, 'agent', 'supervisor', 'admin')) {
-    throw new GraphQLError('Queue updates are for agents, supervisors and admins.', {
-      extensions: { code: 'FORBIDDEN' },
-    });
+  if (!hasRole(identity, ...roles)) {
+    throw new GraphQLError(`${what} are for ${roles.join(', ')}.`, { extensions: { code: 'FORBIDDEN' } });
   }
   if (queueIds.length === 0 || queueIds.length > MAX_QUEUES_PER_SUBSCRIPTION) {
     throw new GraphQLError(`queueIds must name 1 to ${MAX_QUEUES_PER_SUBSCRIPTION} queues.`, {
@@ -39,11 +39,15 @@ function authorizeQueues(identity: Identity, queueIds: string[]): void {
   }
 }
 
+/** Asks the tickets subgraph, under the subscriber's identity, whether it may see the ticket. */
 async function authorizeTicket(
   execute: FederatedExecutor,
   identity: Identity,
   ticketId: string,
 ): Promise<void> {
+  if (identity.roles.length === 0) {
+    throw new GraphQLError('Sign in to subscribe.', { extensions: { code: 'UNAUTHENTICATED' } });
+  }
   const response = await execute(
     { query: 'query($id: ID!) { ticket(id: $id) { id } }', variables: { id: ticketId } },
     identity,
@@ -57,35 +61,62 @@ async function authorizeTicket(
   }
 }
 
+/**
+ * The supergraph's DateTime scalar has no parser at the gateway, so `since`
+ * arrives as the client sent it.
+ */
+function parseSince(value: unknown): Date | null {
+  if (value === undefined || value === null) return null;
+  const date = value instanceof Date ? value : new Date(String(value));
+  if (Number.isNaN(date.getTime())) {
+    throw new GraphQLError('since must be an ISO-8601 date-time, e.g. the `at` of the last update you saw.', {
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  }
+  return date;
+}
+
 type SubscriptionField = GraphQLFieldConfig<unknown, SubscriptionContext>;
+
+const QUEUE_ROLES: Role[] = ['agent', 'supervisor', 'admin'];
+const SLA_KINDS = new Set<TicketUpdate['kind']>(['SLA_WARNED', 'SLA_BREACHED', 'RESYNC_REQUIRED']);
 
 function subscriptionFields(
   dependencies: SubscriptionDependencies,
 ): Record<string, Partial<SubscriptionField>> {
-  const { hub, execute } = dependencies;
+  const { hub, metricsHub, execute } = dependencies;
   return {
     queueUpdates: {
-      subscribe: (_root, args: { queueIds: string[] }, context) => {
-        authorizeQueues(context.identity, args.queueIds);
+      subscribe: (_root, args: { queueIds: string[]; since?: unknown }, context) => {
+        authorizeQueues(context.identity, args.queueIds, QUEUE_ROLES, 'Queue updates');
         const queues = new Set(args.queueIds);
-        return hub.subscribe((update) => update.queueIds.some((queueId) => queues.has(queueId)));
+        return hub.subscribe(
+          (update) => update.queueIds.some((queueId) => queues.has(queueId)),
+          parseSince(args.since),
+        );
       },
     },
     slaAlerts: {
-      subscribe: (_root, args: { queueIds: string[] }, context) => {
-        authorizeQueues(context.identity, args.queueIds);
+      subscribe: (_root, args: { queueIds: string[]; since?: unknown }, context) => {
+        authorizeQueues(context.identity, args.queueIds, QUEUE_ROLES, 'SLA alerts');
         const queues = new Set(args.queueIds);
         return hub.subscribe(
-          (update) =>
-            (update.kind === 'SLA_WARNED' || update.kind === 'SLA_BREACHED') &&
-            update.queueIds.some((queueId) => queues.has(queueId)),
+          (update) => SLA_KINDS.has(update.kind) && update.queueIds.some((queueId) => queues.has(queueId)),
+          parseSince(args.since),
         );
       },
     },
     ticketUpdated: {
-      subscribe: async (_root, args: { id: string }, context) => {
+      subscribe: async (_root, args: { id: string; since?: unknown }, context) => {
+        const since = parseSince(args.since);
         await authorizeTicket(execute, context.identity, args.id);
-        return hub.subscribe((update) => update.ticketId === args.id);
+        return hub.subscribe((update) => update.ticketId === args.id, since);
+      },
+    },
+    metricsUpdated: {
+      subscribe: (_root, args: { queueIds: string[] }, context) => {
+        authorizeQueues(context.identity, args.queueIds, ['supervisor', 'admin', 'analyst'], 'Live metrics');
+        return metricsHub.subscribe([...new Set(args.queueIds)].sort());
       },
     },
   };
@@ -115,15 +146,31 @@ export function buildSubscriptionSchema(
           },
         };
       }
-      return { ...fieldConfig, ...served, resolve: (update: TicketUpdate) => update };
+      return { ...fieldConfig, ...served, resolve: (update: unknown) => update };
     },
     [MapperKind.OBJECT_FIELD]: (fieldConfig, fieldName, typeName) => {
-      if (typeName !== 'TicketUpdate' || fieldName !== 'ticket') return fieldConfig;
-      return {
-        ...fieldConfig,
-        resolve: (update: TicketUpdate, _args: unknown, context: SubscriptionContext, info) =>
-          dependencies.fetcher.fetchTicket(update.eventId, update.ticketId, context.identity, info),
-      };
+      if (typeName === 'TicketUpdate' && fieldName === 'ticket') {
+        return {
+          ...fieldConfig,
+          resolve: (update: TicketUpdate, _args: unknown, context: SubscriptionContext, info) =>
+            update.ticketId === null
+              ? null
+              : dependencies.fetcher.fetchTicket(update.eventId, update.ticketId, context.identity, info),
+        };
+      }
+      if (typeName === 'MetricsUpdate' && fieldName === 'metrics') {
+        return {
+          ...fieldConfig,
+          resolve: (push: MetricsPush, _args: unknown, context: SubscriptionContext, info) =>
+            dependencies.fetcher.fetchLiveMetrics(
+              push.eventId,
+              push.subscribedQueueIds,
+              context.identity,
+              info,
+            ),
+        };
+      }
+      return fieldConfig;
     },
   });
 }

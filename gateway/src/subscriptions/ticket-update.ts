@@ -14,7 +14,9 @@ export type TicketUpdateKind =
   | 'MERGED'
   | 'SLA_STARTED'
   | 'SLA_WARNED'
-  | 'SLA_BREACHED';
+  | 'SLA_BREACHED'
+  /** The client's `since` is older than the replay window: refetch a snapshot. */
+  | 'RESYNC_REQUIRED';
 
 /** What the gateway knows of an event before any fetch: enough to route and authorize. */
 export interface TicketUpdate {
@@ -22,7 +24,8 @@ export interface TicketUpdate {
   kind: TicketUpdateKind;
   at: string;
   version: number | null;
-  ticketId: string;
+  /** Null only for RESYNC_REQUIRED, which concerns no single ticket. */
+  ticketId: string | null;
   /** Every queue whose subscribers should see it (e.g. both sides of a transfer). */
   queueIds: string[];
 }

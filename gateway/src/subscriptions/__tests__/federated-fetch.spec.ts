@@ -48,8 +48,8 @@ describe('buildTicketQuery', () => {
     const { query, variableNames } = buildTicketQuery(info);
 
     expect(variableNames).toEqual(['n']);
-    expect(query).toContain('query SubscriptionTicket($deskgraphTicketId: ID!, $n: Int)');
-    expect(query).toContain('ticket(id: $deskgraphTicketId)');
+    expect(query).toContain('query SubscriptionTicket($deskgraphRootArgument: ID!, $n: Int)');
+    expect(query).toContain('ticket(id: $deskgraphRootArgument)');
     expect(query).toContain('due: sla');
     expect(query).toContain('fragment Basics on Ticket');
     expect(query).not.toContain('$unused');
@@ -78,7 +78,7 @@ describe('SubscriptionTicketFetcher', () => {
 
     expect(results).toHaveLength(100);
     expect(calls).toHaveLength(3);
-    expect(calls[0].variables).toEqual({ deskgraphTicketId: 't1' });
+    expect(calls[0].variables).toEqual({ deskgraphRootArgument: 't1' });
   });
 
   it('should surface the gateway error when the ticket is not visible', async () => {

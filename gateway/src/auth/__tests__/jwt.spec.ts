@@ -1,0 +1,107 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
+import { AuthenticationError, signDevelopmentToken, TokenVerifier } from '../jwt';
+
+const ISSUER = 'https://id.deskgraph.test';
+const AUDIENCE = 'deskgraph-api';
+
+interface SigningKey {
+  kid: string;
+  alg: 'RS256' | 'ES256';
+  privateKey: KeyLike;
+}
+
+function sign(key: SigningKey, claims: { iss?: string; aud?: string; exp?: number | string } = {}) {
+  return new SignJWT({ roles: ['supervisor'], queues: ['general'] })
+    .setProtectedHeader({ alg: key.alg, kid: key.kid })
+    .setSubject('sup-1')
+    .setIssuer(claims.iss ?? ISSUER)
+    .setAudience(claims.aud ?? AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(claims.exp ?? '5m')
+    .sign(key.privateKey);
+}
+
+describe('TokenVerifier with a JWKS URL', () => {
+  let server: Server;
+  let jwksUrl: string;
+  let rsa: SigningKey;
+  let ec: SigningKey;
+  let unpublished: SigningKey;
+
+  beforeAll(async () => {
+    const keys: JWK[] = [];
+    const make = async (kid: string, alg: SigningKey['alg'], publish: boolean): Promise<SigningKey> => {
+      const pair = await generateKeyPair(alg);
+      if (publish) keys.push({ ...(await exportJWK(pair.publicKey)), kid, alg, use: 'sig' });
+      return { kid, alg, privateKey: pair.privateKey };
+    };
+    rsa = await make('rsa-1', 'RS256', true);
+    ec = await make('ec-1', 'ES256', true);
+    unpublished = await make('rsa-2', 'RS256', false);
+    server = createServer((_request, response) => {
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ keys }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
+  });
+
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  const verifier = () =>
+    new TokenVerifier({
+      jwksUrl,
+      secret: undefined,
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      allowedOrigins: ['*'],
+    });
+
+  it.each(['RS256', 'ES256'])('should accept a %s token whose key the JWKS publishes', async (alg) => {
+    const token = await sign(alg === 'RS256' ? rsa : ec);
+
+    const { identity, expiresAt } = await verifier().verify(token);
+
+    expect(identity).toEqual({
+      userId: 'sup-1',
+      roles: ['supervisor'],
+      queueIds: ['general'],
+      customerId: null,
+    });
+    expect(expiresAt).toBeGreaterThan(Date.now());
+  });
+
+  it('should refuse a token when its key is not in the JWKS', async () => {
+    await expect(verifier().verify(await sign(unpublished))).rejects.toBeInstanceOf(AuthenticationError);
+  });
+
+  it('should refuse a token when the issuer is not the configured one', async () => {
+    await expect(verifier().verify(await sign(rsa, { iss: 'https://evil.test' }))).rejects.toThrow(/iss/);
+  });
+
+  it('should refuse a token when the audience is not the configured one', async () => {
+    await expect(verifier().verify(await sign(rsa, { aud: 'another-api' }))).rejects.toThrow(/aud/);
+  });
+
+  it('should report expiry distinctly when the token has expired', async () => {
+    const token = await sign(ec, { exp: Math.floor(Date.now() / 1000) - 60 });
+
+    await expect(verifier().verify(token)).rejects.toMatchObject({ expired: true });
+  });
+
+  it('should refuse an HS256 token when the gateway verifies with a JWKS', async () => {
+    const token = await signDevelopmentToken({
+      secret: 'deskgraph-development-jwt-secret',
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      userId: 'forger',
+      roles: ['admin'],
+      queueIds: [],
+      expiresIn: '5m',
+    });
+
+    await expect(verifier().verify(token)).rejects.toThrow(/alg/);
+  });
+});
