@@ -2,6 +2,7 @@ import { createServiceDataSource, type DatabaseConfig } from '@deskgraph/platfor
 import { SlaClockEntity, SlaTimerEntity, TrackedTicketEntity } from '../clock/sla-clock.entity';
 import { InitialSla1763856000000 } from './migrations/1763856000000-initial-sla';
 import { SlaEngine1763860000000 } from './migrations/1763860000000-sla-engine';
+import { ComplaintAnswerPolicy1764000000000 } from './migrations/1764000000000-complaint-answer-policy';
 
 export const SLA_SCHEMA = 'sla';
 
@@ -11,6 +12,6 @@ export function createSlaDataSource(database: DatabaseConfig) {
     schema: SLA_SCHEMA,
     applicationName: 'deskgraph-sla',
     entities: [SlaClockEntity, TrackedTicketEntity, SlaTimerEntity],
-    migrations: [InitialSla1763856000000, SlaEngine1763860000000],
+    migrations: [InitialSla1763856000000, SlaEngine1763860000000, ComplaintAnswerPolicy1764000000000],
   });
 }
