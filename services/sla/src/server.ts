@@ -7,6 +7,7 @@ import { createSlaDataSource } from './database/data-source';
 import { ticketEventsConsumer } from './events/consumers/ticket-events.consumer';
 import { PolicyStore } from './policy/policy-store';
 import { mapSlaError } from './sla.errors';
+import { createSlaMetrics } from './sla.metrics';
 import { createTimerScheduler, type TimerScheduler } from './timer/timer-scheduler';
 
 export interface SlaServices {
@@ -23,14 +24,16 @@ export function slaService(): ServiceDefinition<SlaServices> {
     name: 'sla',
     schemaDirectory: join(findPackageRoot(__dirname), 'schema'),
     createDataSource: createSlaDataSource,
-    createServices: ({ dataSource, outbox, logger }) => {
+    createServices: ({ dataSource, outbox, logger, metrics }) => {
       const policies = new PolicyStore(dataSource);
       const engine = new ClockEngine(policies, outbox);
+      const slaMetrics = createSlaMetrics(metrics, dataSource);
       const scheduler = createTimerScheduler(
         dataSource,
         engine,
         outbox,
         logger.child({ component: 'timers' }),
+        (kind, lateMs) => slaMetrics.timerLateness.observe({ kind }, lateMs / 1000),
       );
       return { sla: new SlaService(dataSource, engine), policies, engine, scheduler };
     },

@@ -81,6 +81,39 @@ export function validateCalendar(calendar: BusinessCalendar): string[] {
   return problems;
 }
 
+/** A calendar as a client sends it: shifts listed per weekday. */
+export interface CalendarInput {
+  timeZone: string;
+  weekly: { weekday: number; shifts: WorkingShift[] }[];
+  holidays: string[];
+  extraWorkingDays: ExtraWorkingDay[];
+}
+
+/** Builds a calendar from its input shape; a weekday or date given twice is a problem, not an overwrite. */
+export function calendarFromInput(input: CalendarInput): { calendar: BusinessCalendar; problems: string[] } {
+  const problems: string[] = [];
+  const weekly: BusinessCalendar['weekly'] = {};
+  for (const day of input.weekly) {
+    const weekday = day.weekday as keyof BusinessCalendar['weekly'];
+    if (weekly[weekday]) problems.push(`weekday ${day.weekday} is listed more than once`);
+    weekly[weekday] = [...(weekly[weekday] ?? []), ...day.shifts];
+  }
+  const seen = new Set<string>();
+  for (const extra of input.extraWorkingDays) {
+    if (seen.has(extra.date)) problems.push(`extra working day ${extra.date} is listed more than once`);
+    seen.add(extra.date);
+  }
+  return {
+    calendar: {
+      timeZone: input.timeZone,
+      weekly,
+      holidays: [...new Set(input.holidays)],
+      extraWorkingDays: input.extraWorkingDays,
+    },
+    problems,
+  };
+}
+
 const WEEKDAY_SHIFTS: WorkingShift[] = [
   { start: '09:00', end: '12:00' },
   { start: '13:30', end: '18:00' },

@@ -144,9 +144,16 @@ export class ClockEngine {
     }
   }
 
-  async resumeAll(manager: EntityManager, ticket: TrackedTicketEntity, at: Date): Promise<void> {
+  /** Resumes paused clocks; with `reason`, only those paused for it (a customer's reply ends only their wait). */
+  async resumeAll(
+    manager: EntityManager,
+    ticket: TrackedTicketEntity,
+    at: Date,
+    reason?: PauseReason,
+  ): Promise<void> {
     for (const clock of await this.clocks(manager, ticket.ticketId, ['PAUSED'])) {
       const open = clock.pauses.at(-1)!;
+      if (reason && open.reason !== reason) continue;
       clock.pauses = [...clock.pauses.slice(0, -1), { ...open, to: at.toISOString() }];
       clock.state = 'RUNNING';
       await this.reschedule(manager, clock, await this.calendarOf(manager, clock));
@@ -230,8 +237,12 @@ export class ClockEngine {
       clock.businessTime = chosen.rule.businessTime;
       clock.calendarId = chosen.calendar ? chosen.calendarId : null;
       clock.calendarVersion = chosen.calendar ? chosen.calendarVersion : null;
-      // A breach that the new target no longer implies is withdrawn (a breach already emitted stays on record).
-      if (clock.state === 'BREACHED') clock.state = 'RUNNING';
+      // A breach the new target no longer implies is withdrawn (the emitted breach stays on record and
+      // does not fire again); one it still implies stands.
+      if (clock.state === 'BREACHED') {
+        const due = dueAt(this.clockInput(clock, chosen.calendar));
+        if (due && due.getTime() > at.getTime()) clock.state = 'RUNNING';
+      }
       await this.reschedule(manager, clock, chosen.calendar);
       await this.emit(manager, [
         buildEvent(SlaClockRecomputedV1, {

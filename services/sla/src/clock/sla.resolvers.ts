@@ -1,6 +1,6 @@
 import { DateTimeScalar } from '@deskgraph/platform';
 import { GraphQLScalarType } from 'graphql';
-import type { BusinessCalendar } from '../calendar/business-calendar';
+import type { BusinessCalendar, CalendarInput } from '../calendar/business-calendar';
 import type { Versioned } from '../policy/policy-store';
 import type { SlaPolicyDefinition, SlaTarget } from '../policy/sla-policy';
 import type { SlaContext } from '../server';
@@ -42,12 +42,8 @@ interface PolicyInput extends SlaPolicyDefinition {
   effectiveFrom?: Date | null;
 }
 
-interface CalendarInput {
+interface CalendarGraphInput extends CalendarInput {
   id: string;
-  timeZone: string;
-  weekly: { weekday: number; shifts: { start: string; end: string }[] }[];
-  holidays: string[];
-  extraWorkingDays: BusinessCalendar['extraWorkingDays'];
   effectiveFrom?: Date | null;
 }
 
@@ -70,9 +66,13 @@ export const slaResolvers = {
         }),
       ),
     slaPolicyVersions: async (_: unknown, __: unknown, context: SlaContext) =>
-      (await context.policies.versions<SlaPolicyDefinition>('policies', 'default')).map(toVersionGraph),
+      (await context.policies.versions<SlaPolicyDefinition>(context.identity, 'policies', 'default')).map(
+        toVersionGraph,
+      ),
     businessCalendarVersions: async (_: unknown, args: { id: string }, context: SlaContext) =>
-      (await context.policies.versions<BusinessCalendar>('calendars', args.id)).map(toVersionGraph),
+      (await context.policies.versions<BusinessCalendar>(context.identity, 'calendars', args.id)).map(
+        toVersionGraph,
+      ),
   },
   Mutation: {
     setSlaPolicy: async (_: unknown, { input }: { input: PolicyInput }, context: SlaContext) => {
@@ -81,17 +81,14 @@ export const slaResolvers = {
         await context.policies.setPolicy(context.identity, definition, effectiveFrom ?? null),
       );
     },
-    setBusinessCalendar: async (_: unknown, { input }: { input: CalendarInput }, context: SlaContext) => {
-      const weekly: BusinessCalendar['weekly'] = {};
-      for (const day of input.weekly) weekly[day.weekday as 1] = day.shifts;
-      const calendar: BusinessCalendar = {
-        timeZone: input.timeZone,
-        weekly,
-        holidays: input.holidays,
-        extraWorkingDays: input.extraWorkingDays,
-      };
+    setBusinessCalendar: async (
+      _: unknown,
+      { input }: { input: CalendarGraphInput },
+      context: SlaContext,
+    ) => {
+      const { id, effectiveFrom, ...calendar } = input;
       return toVersionGraph(
-        await context.policies.setCalendar(context.identity, input.id, calendar, input.effectiveFrom ?? null),
+        await context.policies.setCalendar(context.identity, id, calendar, effectiveFrom ?? null),
       );
     },
   },

@@ -1,5 +1,5 @@
 import { canSeeQueue, hasRole, type Identity } from '@deskgraph/platform';
-import type { DataSource } from 'typeorm';
+import { In, type DataSource } from 'typeorm';
 import { SlaError, SlaErrorCode } from '../sla.errors';
 import type { ClockEngine } from './clock-engine';
 import { remainingMs } from './clock-math';
@@ -52,16 +52,20 @@ export class SlaService {
         'Give 1+ queueIds, withinMinutes between 0 and 10080, and first between 1 and 200.',
       );
     }
+    // One entry per ticket: its next breach (or the oldest overdue target), soonest first.
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM (
+         SELECT DISTINCT ON (ticket_id) id, due_at FROM clocks
+          WHERE queue_id = ANY($1) AND state IN ('RUNNING', 'BREACHED') AND due_at <= $2
+          ORDER BY ticket_id, due_at, id) AS next_breach
+        ORDER BY due_at, id LIMIT $3`,
+      [queueIds, new Date(Date.now() + withinMinutes * 60_000), first],
+    );
     const clocks = await this.dataSource
       .getRepository(SlaClockEntity)
-      .createQueryBuilder('clock')
-      .where('clock.queue_id = ANY(:queueIds)', { queueIds })
-      .andWhere(`clock.state IN ('RUNNING', 'BREACHED')`)
-      .andWhere('clock.due_at <= :until', { until: new Date(Date.now() + withinMinutes * 60_000) })
-      .orderBy('clock.due_at', 'ASC')
-      .take(first)
-      .getMany();
-    return Promise.all(clocks.map((clock) => this.view(clock)));
+      .findBy({ id: In(rows.map((row) => row.id)) });
+    const byId = new Map(clocks.map((clock) => [clock.id, clock]));
+    return Promise.all(rows.map((row) => this.view(byId.get(row.id)!)));
   }
 
   private async view(clock: SlaClockEntity): Promise<ClockView> {

@@ -1,6 +1,11 @@
-import { hasRole, type Identity } from '@deskgraph/platform';
+import { hasRole, isStaff, type Identity } from '@deskgraph/platform';
 import type { DataSource, EntityManager } from 'typeorm';
-import { validateCalendar, type BusinessCalendar } from '../calendar/business-calendar';
+import {
+  calendarFromInput,
+  validateCalendar,
+  type BusinessCalendar,
+  type CalendarInput,
+} from '../calendar/business-calendar';
 import { SlaError, SlaErrorCode } from '../sla.errors';
 import { validatePolicy, type SlaPolicyDefinition } from './sla-policy';
 
@@ -76,7 +81,14 @@ export class PolicyStore {
     return versioned;
   }
 
-  async versions<T>(table: 'policies' | 'calendars', id: string): Promise<Versioned<T>[]> {
+  async versions<T>(
+    identity: Identity,
+    table: 'policies' | 'calendars',
+    id: string,
+  ): Promise<Versioned<T>[]> {
+    if (!isStaff(identity)) {
+      throw new SlaError(SlaErrorCode.NotAllowed, 'SLA policies and calendars are visible to staff only.');
+    }
     const rows: Row[] = await this.dataSource.query(`SELECT * FROM ${table} WHERE id = $1 ORDER BY version`, [
       id,
     ]);
@@ -86,13 +98,21 @@ export class PolicyStore {
   async setPolicy(identity: Identity, definition: SlaPolicyDefinition, effectiveFrom: Date | null) {
     assertAdmin(identity);
     const problems = validatePolicy(definition);
-    if (problems.length) throw new SlaError(SlaErrorCode.InvalidPolicy, problems.join('; '), { problems });
+    if (problems.length) {
+      throw new SlaError(SlaErrorCode.InvalidPolicy, `Invalid SLA policy: ${problems.join('; ')}.`, {
+        problems,
+      });
+    }
     return this.dataSource.transaction(async (manager) => {
       const [calendar] = await manager.query(`SELECT 1 FROM calendars WHERE id = $1 LIMIT 1`, [
         definition.calendarId,
       ]);
       if (!calendar) {
-        throw new SlaError(SlaErrorCode.InvalidPolicy, `Unknown calendar "${definition.calendarId}".`);
+        throw new SlaError(
+          SlaErrorCode.InvalidPolicy,
+          `Invalid SLA policy: unknown calendar "${definition.calendarId}"; create it with setBusinessCalendar first.`,
+          { problems: [`unknown calendar "${definition.calendarId}"`] },
+        );
       }
       return this.append<SlaPolicyDefinition>(
         manager,
@@ -105,23 +125,20 @@ export class PolicyStore {
     });
   }
 
-  async setCalendar(
-    identity: Identity,
-    id: string,
-    definition: BusinessCalendar,
-    effectiveFrom: Date | null,
-  ) {
+  async setCalendar(identity: Identity, id: string, input: CalendarInput, effectiveFrom: Date | null) {
     assertAdmin(identity);
+    const { calendar, problems } = calendarFromInput(input);
     if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(id)) {
-      throw new SlaError(
-        SlaErrorCode.InvalidCalendar,
-        'calendar id must be 1-64 lowercase letters, digits, _ or -',
-      );
+      problems.unshift(`calendar id "${id}" must be 1-64 lowercase letters, digits, _ or -`);
     }
-    const problems = validateCalendar(definition);
-    if (problems.length) throw new SlaError(SlaErrorCode.InvalidCalendar, problems.join('; '), { problems });
+    problems.push(...validateCalendar(calendar));
+    if (problems.length) {
+      throw new SlaError(SlaErrorCode.InvalidCalendar, `Invalid business calendar: ${problems.join('; ')}.`, {
+        problems,
+      });
+    }
     return this.dataSource.transaction((manager) =>
-      this.append<BusinessCalendar>(manager, 'calendars', id, definition, effectiveFrom, identity),
+      this.append<BusinessCalendar>(manager, 'calendars', id, calendar, effectiveFrom, identity),
     );
   }
 
@@ -136,8 +153,9 @@ export class PolicyStore {
     const now = new Date();
     if (effectiveFrom && effectiveFrom.getTime() < now.getTime() - 60_000) {
       throw new SlaError(
-        SlaErrorCode.InvalidPolicy,
+        table === 'policies' ? SlaErrorCode.InvalidPolicy : SlaErrorCode.InvalidCalendar,
         'effectiveFrom cannot be in the past: what was measured is never rewritten.',
+        { problems: ['effectiveFrom is in the past'] },
       );
     }
     // Serialise writers of one id so versions stay dense.

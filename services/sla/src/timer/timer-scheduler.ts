@@ -8,6 +8,8 @@ import { SlaClockEntity } from '../clock/sla-clock.entity';
 /** A timer fired more than this after its moment says so (`late: true`). */
 export const LATE_AFTER_MS = 1_000;
 const MAX_SLEEP_MS = 1_000;
+const BATCH = 50;
+const BACK_OFF_MS = 20;
 
 interface DueTimer {
   id: string;
@@ -20,7 +22,7 @@ interface DueTimer {
 export interface TimerScheduler extends BackgroundWorker {
   /** Wake now: a new timer may be due sooner than the next planned wake-up. */
   nudge(): void;
-  /** Fires every due timer; returns how many fired. Exposed for tests. */
+  /** Fires every due timer; returns how many warnings and breaches it emitted. Exposed for tests. */
   fireDue(): Promise<number>;
 }
 
@@ -37,32 +39,47 @@ export function createTimerScheduler(
   engine: ClockEngine,
   outbox: OutboxWriter,
   logger: Logger,
+  /** Called for each warning or breach emitted, e.g. to feed a lateness histogram. */
+  onFired: (kind: 'WARNING' | 'BREACH', lateMs: number) => void = () => {},
 ): TimerScheduler {
   let running = false;
   let sleeper: NodeJS.Timeout | null = null;
   let wake: (() => void) | null = null;
   let loop: Promise<void> | null = null;
+  let backOff = false;
 
-  async function fireBatch(): Promise<number> {
+  async function fireBatch(): Promise<{
+    claimed: number;
+    skipped: number;
+    fired: { kind: 'WARNING' | 'BREACH'; lateMs: number }[];
+  }> {
     return dataSource.transaction(async (manager) => {
       const timers: DueTimer[] = await manager.query(
         `SELECT id, clock_id, cycle, kind, fire_at FROM timers
-          WHERE fired_at IS NULL AND fire_at <= now() ORDER BY fire_at LIMIT 50 FOR UPDATE SKIP LOCKED`,
+          WHERE fired_at IS NULL AND fire_at <= now() ORDER BY fire_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
       );
       const now = new Date();
+      const fired: { kind: 'WARNING' | 'BREACH'; lateMs: number }[] = [];
+      let skipped = 0;
       for (const timer of timers) {
+        // A clock locked by a ticket event in flight is left for the next round: waiting for it
+        // while holding its timers would deadlock with that transaction replacing them.
+        const clock = await manager.findOne(SlaClockEntity, {
+          where: { id: timer.clock_id },
+          lock: { mode: 'pessimistic_write', onLocked: 'skip_locked' },
+        });
+        if (!clock) {
+          skipped++;
+          continue;
+        }
         const lateMs = Math.max(0, now.getTime() - new Date(timer.fire_at).getTime());
         await manager.query(`UPDATE timers SET fired_at = $2, late_ms = $3 WHERE id = $1`, [
           timer.id,
           now,
           lateMs,
         ]);
-        const clock = await manager.findOne(SlaClockEntity, {
-          where: { id: timer.clock_id },
-          lock: { mode: 'pessimistic_write' },
-        });
         // A timer of an older cycle or of a clock no longer running is obsolete.
-        if (!clock || clock.cycle !== timer.cycle || clock.state !== 'RUNNING') continue;
+        if (clock.cycle !== timer.cycle || clock.state !== 'RUNNING') continue;
         const firing = {
           ...engine.base(clock, now),
           dueAt: clock.dueAt!.toISOString(),
@@ -76,6 +93,7 @@ export function createTimerScheduler(
           await outbox.enqueue(manager, [
             buildEvent(SlaClockWarnedV1, { source: EVENT_SOURCE, subject: clock.ticketId, data: firing }),
           ]);
+          fired.push({ kind: 'WARNING', lateMs });
         } else if (timer.kind === 'BREACH' && !clock.breachedAt) {
           clock.breachedAt = now;
           clock.state = 'BREACHED';
@@ -83,20 +101,24 @@ export function createTimerScheduler(
           await outbox.enqueue(manager, [
             buildEvent(SlaClockBreachedV1, { source: EVENT_SOURCE, subject: clock.ticketId, data: firing }),
           ]);
+          fired.push({ kind: 'BREACH', lateMs });
           if (firing.late)
             logger.warn({ ticketId: clock.ticketId, target: clock.target, lateMs }, 'late breach');
         }
       }
-      return timers.length;
+      return { claimed: timers.length, skipped, fired };
     });
   }
 
   async function fireDue(): Promise<number> {
     let total = 0;
     for (;;) {
-      const fired = await fireBatch();
-      total += fired;
-      if (fired < 50) return total;
+      const { claimed, skipped, fired } = await fireBatch();
+      // Reported only once the transaction committed, so a rolled-back batch is not counted.
+      for (const firing of fired) onFired(firing.kind, firing.lateMs);
+      total += fired.length;
+      backOff = skipped > 0;
+      if (claimed < BATCH || skipped === claimed) return total;
     }
   }
 
@@ -104,8 +126,10 @@ export function createTimerScheduler(
     const [{ next }] = await dataSource.query(
       `SELECT min(fire_at) AS next FROM timers WHERE fired_at IS NULL`,
     );
+    // Skipped timers are due already: retry soon, but without spinning on the lock.
+    const floor = backOff ? BACK_OFF_MS : 0;
     const delay = next
-      ? Math.min(MAX_SLEEP_MS, Math.max(0, new Date(next).getTime() - Date.now()))
+      ? Math.min(MAX_SLEEP_MS, Math.max(floor, new Date(next).getTime() - Date.now()))
       : MAX_SLEEP_MS;
     await new Promise<void>((resolve) => {
       wake = resolve;

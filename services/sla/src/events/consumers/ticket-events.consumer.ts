@@ -73,7 +73,10 @@ export async function applyTicketEvent(
         await engine.fulfil(manager, ticket.ticketId, 'FIRST_RESPONSE', at);
         await engine.fulfil(manager, ticket.ticketId, 'NEXT_RESPONSE', at);
       } else if (event.data.author === 'CUSTOMER') {
-        // Each customer message awaits an agent reply, unless the first response still does.
+        // The customer's reply ends the wait on them by itself, whatever the ticket's status says yet.
+        await engine.resumeAll(manager, ticket, at, 'WAITING_ON_CUSTOMER');
+        // Each customer message awaits an agent reply, unless the first response (or an earlier
+        // unanswered message) still does: the oldest unanswered message sets the due time.
         const open = await manager.query(
           `SELECT target FROM clocks WHERE ticket_id = $1 AND target IN ('FIRST_RESPONSE', 'NEXT_RESPONSE')
              AND state IN ('RUNNING', 'PAUSED', 'BREACHED')`,
@@ -88,8 +91,10 @@ export async function applyTicketEvent(
     case 'deskgraph.ticket.status_changed.v1': {
       const { from, to } = event.data;
       ticket.status = to;
-      if (PENDING.has(from) && !PENDING.has(to)) await engine.resumeAll(manager, ticket, at);
-      if (PENDING.has(to) && !PENDING.has(from)) {
+      // Leaving a wait resumes; moving from one wait to another ends one pause and starts the next,
+      // so each paused period keeps its own reason.
+      if (PENDING.has(from) && from !== to) await engine.resumeAll(manager, ticket, at);
+      if (PENDING.has(to) && from !== to) {
         await engine.pauseAll(
           manager,
           ticket,
@@ -98,7 +103,9 @@ export async function applyTicketEvent(
         );
       }
       if (to === 'RESOLVED') {
+        // The resolution answers the customer: a first response still open is met by it.
         await engine.fulfil(manager, ticket.ticketId, 'RESOLUTION', at);
+        await engine.fulfil(manager, ticket.ticketId, 'FIRST_RESPONSE', at);
         await engine.stop(manager, ticket.ticketId, at, ['NEXT_RESPONSE']);
       }
       if (to === 'CLOSED' || to === 'ARCHIVED') await engine.stop(manager, ticket.ticketId, at);
