@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import {
   databaseModel,
   gatewayTrustModel,
@@ -7,12 +8,35 @@ import {
   runtimeModel,
 } from '@deskgraph/platform';
 
+/** Mirrors the tickets service's DESK_TIME_ZONE: days, weeks and months are the desk's. */
+export const analyticsModel = z
+  .object({
+    DESK_TIME_ZONE: z
+      .string()
+      .default('Asia/Shanghai')
+      .refine((zone) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: zone });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'must be an IANA time zone such as Asia/Shanghai'),
+    METRICS_SIGNAL_INTERVAL_MS: z.coerce.number().int().min(1000).default(1000),
+  })
+  .transform((env) => ({ timeZone: env.DESK_TIME_ZONE, signalIntervalMs: env.METRICS_SIGNAL_INTERVAL_MS }));
+
+export type AnalyticsConfig = z.output<typeof analyticsModel>;
+
+export const analyticsEnvironmentModels = {
+  runtime: runtimeModel,
+  database: databaseModel,
+  kafka: kafkaModel,
+  http: httpModel(4004),
+  trust: gatewayTrustModel,
+  analytics: analyticsModel,
+};
+
 export function loadEnvironment() {
-  return parseEnvironmentOrExit({
-    runtime: runtimeModel,
-    database: databaseModel,
-    kafka: kafkaModel,
-    http: httpModel(4004),
-    trust: gatewayTrustModel,
-  });
+  return parseEnvironmentOrExit(analyticsEnvironmentModels);
 }

@@ -3,4 +3,5 @@ import { runServiceMain } from '@deskgraph/platform';
 import { loadEnvironment } from './environment';
 import { analyticsService } from './server';
 
-runServiceMain(analyticsService(), loadEnvironment());
+const environment = loadEnvironment();
+runServiceMain(analyticsService(environment.analytics), environment);

@@ -1,15 +1,16 @@
 import { createServiceDataSource, type DatabaseConfig } from '@deskgraph/platform';
-import { TicketFactEntity } from '../projection/ticket-fact.entity';
 import { InitialAnalytics1763856000000 } from './migrations/1763856000000-initial-analytics';
+import { ProjectionGenerations1764000000000 } from './migrations/1764000000000-projection-generations';
 
 export const ANALYTICS_SCHEMA = 'analytics';
 
+// Projections are written with SQL into generation schemas (see projection-tables.ts), so no entities.
 export function createAnalyticsDataSource(database: DatabaseConfig) {
   return createServiceDataSource({
     database,
     schema: ANALYTICS_SCHEMA,
     applicationName: 'deskgraph-analytics',
-    entities: [TicketFactEntity],
-    migrations: [InitialAnalytics1763856000000],
+    entities: [],
+    migrations: [InitialAnalytics1763856000000, ProjectionGenerations1764000000000],
   });
 }

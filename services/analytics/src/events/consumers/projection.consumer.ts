@@ -1,54 +1,51 @@
 import { TOPICS, type DeskgraphEvent } from '@deskgraph/events';
 import type { ConsumerDefinition, EventHandlerContext, HandlerOutcome } from '@deskgraph/platform';
+import type { EntityManager } from 'typeorm';
+import { applyEvent } from '../../projection/projection.applier';
+import { generationSchema } from '../../projection/projection-tables';
+
+/** The topics every figure is rebuilt from. */
+export const PROJECTED_TOPICS = [TOPICS.tickets, TOPICS.sla, TOPICS.knowledge];
+export const PROJECTION_GROUP = 'analytics';
 
 /**
- * Folds ticket and SLA events into the projections. Events of one ticket
- * arrive in order per topic, but the two topics interleave freely, so every
- * branch tolerates the other topic's event having come first.
+ * The generation that answers queries and takes live events. FOR SHARE makes
+ * a rebuild's switch-over wait until in-flight events have committed.
  */
+export async function activeGeneration(manager: EntityManager, lock = false): Promise<number> {
+  const [{ generation }] = await manager.query(
+    `SELECT generation FROM analytics.projection_state WHERE id = 1${lock ? ' FOR SHARE' : ''}`,
+  );
+  return generation;
+}
+
+/**
+ * Marks queues whose figures changed, in the transaction that changed them;
+ * the metrics signal worker turns the set into one batched event.
+ */
+export async function markQueuesDirty(manager: EntityManager, queueIds: string[]): Promise<void> {
+  // The event counts once (on its first queue) so eventsApplied sums to events, not queue touches.
+  for (const [index, queueId] of [...new Set(queueIds)].entries()) {
+    await manager.query(
+      `INSERT INTO analytics.dirty_queues (queue_id, events) VALUES ($1, $2)
+       ON CONFLICT (queue_id) DO UPDATE SET events = dirty_queues.events + EXCLUDED.events`,
+      [queueId, index === 0 ? 1 : 0],
+    );
+  }
+}
+
+/** Folds an event into the active projection generation and marks its queues dirty. */
 export async function applyToProjections(
   event: DeskgraphEvent,
   { manager }: EventHandlerContext,
 ): Promise<HandlerOutcome> {
-  switch (event.type) {
-    case 'deskgraph.ticket.created.v1': {
-      const { data } = event;
-      await manager.query(
-        `INSERT INTO ticket_facts (ticket_id, number, created_at, channel, type, category, priority, queue_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (ticket_id) DO UPDATE SET number = EXCLUDED.number, created_at = EXCLUDED.created_at,
-           channel = EXCLUDED.channel, type = EXCLUDED.type, category = EXCLUDED.category,
-           priority = EXCLUDED.priority, queue_id = EXCLUDED.queue_id`,
-        [
-          data.ticketId,
-          data.number,
-          data.createdAt,
-          data.channel,
-          data.type,
-          data.category,
-          data.priority,
-          data.queueId,
-        ],
-      );
-      return 'applied';
-    }
-    case 'deskgraph.sla.clock_started.v1': {
-      const { data } = event;
-      if (data.target !== 'FIRST_RESPONSE') return 'ignored';
-      // A placeholder row keeps the due time if the SLA event overtook the ticket event.
-      await manager.query(
-        `INSERT INTO ticket_facts (ticket_id, number, created_at, channel, type, priority, queue_id, first_response_due_at)
-         VALUES ($1, NULL, $2, NULL, NULL, $3, $4, $5)
-         ON CONFLICT (ticket_id) DO UPDATE SET first_response_due_at = EXCLUDED.first_response_due_at`,
-        [data.ticketId, data.startedAt, data.priority, data.queueId, data.dueAt],
-      );
-      return 'applied';
-    }
-    default:
-      return 'ignored';
-  }
+  const generation = await activeGeneration(manager, true);
+  const result = await applyEvent(event, manager, generationSchema(generation));
+  if (!result.applied) return 'ignored';
+  await markQueuesDirty(manager, result.queueIds);
+  return 'applied';
 }
 
 export function projectionConsumer(): ConsumerDefinition {
-  return { group: 'analytics', topics: [TOPICS.tickets, TOPICS.sla], handle: applyToProjections };
+  return { group: PROJECTION_GROUP, topics: PROJECTED_TOPICS, handle: applyToProjections };
 }

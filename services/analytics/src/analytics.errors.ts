@@ -2,11 +2,13 @@ import { DomainError, toGraphQLError, type DomainErrorMapping } from '@deskgraph
 
 export enum AnalyticsErrorCode {
   InvalidPeriod = 'INVALID_PERIOD',
+  InvalidFilter = 'INVALID_FILTER',
   NotAllowed = 'ANALYTICS_NOT_ALLOWED',
 }
 
 const mapping: DomainErrorMapping<AnalyticsErrorCode> = {
   [AnalyticsErrorCode.InvalidPeriod]: 'BAD_USER_INPUT',
+  [AnalyticsErrorCode.InvalidFilter]: 'BAD_USER_INPUT',
   [AnalyticsErrorCode.NotAllowed]: 'FORBIDDEN',
 };
 

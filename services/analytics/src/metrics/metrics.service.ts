@@ -1,0 +1,292 @@
+import type { Identity } from '@deskgraph/platform';
+import type { DataSource } from 'typeorm';
+import type { AnalyticsConfig } from '../environment';
+import { activeGeneration } from '../events/consumers/projection.consumer';
+import { generationSchema } from '../projection/projection-tables';
+import { AnalyticsError, AnalyticsErrorCode } from '../analytics.errors';
+import { quantile, ratio } from './kpi-math';
+import {
+  effectiveFilter,
+  filterConditions,
+  readableQueues,
+  type EffectiveFilter,
+  type MetricsFilter,
+} from './metrics-filter';
+import { previousWeek, resolvePeriod, today, type PeriodInput, type ResolvedPeriod } from './period';
+import {
+  backlogAt,
+  computeAgentMetrics,
+  computeQueueMetrics,
+  computeTicketMetrics,
+  RESOLVED_STATUSES,
+  type ClockFact,
+  type Cohort,
+  type TicketFact,
+  type TicketMetrics,
+} from './ticket-metrics';
+import { buildWeeklyReview, type WeeklyReview } from './weekly-review';
+
+export interface LiveMetrics {
+  at: Date;
+  queueIds: string[];
+  openBacklog: number;
+  createdToday: number;
+  resolvedToday: number;
+  firstResponseMedianMs: number | null;
+  resolutionMedianMs: number | null;
+  slaAchievementRate: number | null;
+  breachesToday: number;
+  runningClocks: number;
+  satisfactionRate: number | null;
+}
+
+interface TicketRow {
+  ticket_id: string;
+  created_at: Date;
+  type: string;
+  category: string | null;
+  channel: string;
+  priority: string;
+  queue_id: string;
+  customer_type: string | null;
+  status: string;
+  first_response_at: Date | null;
+  first_resolved_at: Date | null;
+  last_resolved_at: Date | null;
+  resolution_count: number;
+  reopen_count: number;
+  transfer_count: number;
+  escalation_count: number;
+  public_agent_replies: number;
+  first_response_business_ms: string | null;
+  first_resolution_business_ms: string | null;
+  final_resolution_business_ms: string | null;
+}
+
+const WEEK_MS = 7 * 86_400_000;
+const MAX_LIVE_QUEUES = 100;
+
+function toFact(row: TicketRow): TicketFact {
+  const ms = (value: string | null) => (value === null ? null : Number(value));
+  return {
+    ticketId: row.ticket_id,
+    createdAt: row.created_at,
+    type: row.type,
+    category: row.category,
+    channel: row.channel,
+    priority: row.priority,
+    queueId: row.queue_id,
+    customerType: row.customer_type,
+    status: row.status,
+    firstResponseAt: row.first_response_at,
+    firstResolvedAt: row.first_resolved_at,
+    lastResolvedAt: row.last_resolved_at,
+    resolutionCount: row.resolution_count,
+    reopenCount: row.reopen_count,
+    transferCount: row.transfer_count,
+    escalationCount: row.escalation_count,
+    publicAgentReplies: row.public_agent_replies,
+    firstResponseBusinessMs: ms(row.first_response_business_ms),
+    firstResolutionBusinessMs: ms(row.first_resolution_business_ms),
+    finalResolutionBusinessMs: ms(row.final_resolution_business_ms),
+  };
+}
+
+/**
+ * Answers every figure from the active projection generation. Loading is
+ * SQL (the cohort of a period and what hangs off it); the arithmetic is the
+ * pure functions in ticket-metrics.ts and kpi-math.ts.
+ */
+export class MetricsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: AnalyticsConfig,
+  ) {}
+
+  get timeZone(): string {
+    return this.config.timeZone;
+  }
+
+  private async query<T>(sql: string, parameters: unknown[]): Promise<T[]> {
+    const schema = generationSchema(await activeGeneration(this.dataSource.manager));
+    return this.dataSource.query(sql.replaceAll('§', `"${schema}"`), parameters);
+  }
+
+  async loadCohort(period: ResolvedPeriod, filter: EffectiveFilter): Promise<Cohort> {
+    const parameters: unknown[] = [period.from, period.to];
+    const conditions = filterConditions(filter, parameters);
+    const rows = await this.query<TicketRow>(
+      `SELECT t.* FROM §.tickets t WHERE ${conditions} AND t.created_at >= $1 AND t.created_at < $2
+        ORDER BY t.created_at, t.ticket_id`,
+      parameters,
+    );
+    const ids = rows.map((row) => row.ticket_id);
+    const [agents, ratings, clocks, keywords] = await Promise.all([
+      this.query<{ ticket_id: string; agent_id: string }>(
+        `SELECT ticket_id, agent_id FROM §.ticket_agents WHERE ticket_id = ANY($1::uuid[]) ORDER BY ticket_id, agent_id`,
+        [ids],
+      ),
+      this.query<{ ticket_id: string; satisfaction: string; repeat_complaint: boolean }>(
+        `SELECT ticket_id, satisfaction, repeat_complaint FROM §.ratings WHERE ticket_id = ANY($1::uuid[])
+          ORDER BY at, event_id`,
+        [ids],
+      ),
+      this.query<{ ticket_id: string; target: string; state: ClockFact['state'] }>(
+        `SELECT ticket_id, target, state FROM §.sla_clocks WHERE ticket_id = ANY($1::uuid[]) ORDER BY clock_id, cycle`,
+        [ids],
+      ),
+      this.query<{ ticket_id: string; keyword: string }>(
+        `SELECT ticket_id, keyword FROM §.ticket_keywords WHERE ticket_id = ANY($1::uuid[]) ORDER BY ticket_id, keyword`,
+        [ids],
+      ),
+    ]);
+    return {
+      tickets: rows.map(toFact),
+      agents: agents.map((row) => ({ ticketId: row.ticket_id, agentId: row.agent_id })),
+      ratings: ratings.map((row) => ({
+        ticketId: row.ticket_id,
+        satisfaction: row.satisfaction,
+        repeatComplaint: row.repeat_complaint,
+      })),
+      clocks: clocks.map((row) => ({ ticketId: row.ticket_id, target: row.target, state: row.state })),
+      keywords: keywords.map((row) => ({ ticketId: row.ticket_id, keyword: row.keyword })),
+    };
+  }
+
+  /** Tickets open at a moment: created before it, and their last status change before it was not a resolution. */
+  async openTicketsAt(at: Date, filter: EffectiveFilter): Promise<{ ticketId: string; createdAt: Date }[]> {
+    const parameters: unknown[] = [at, RESOLVED_STATUSES];
+    const conditions = filterConditions(filter, parameters);
+    const rows = await this.query<{ ticket_id: string; created_at: Date }>(
+      `SELECT t.ticket_id, t.created_at FROM §.tickets t
+        WHERE ${conditions} AND t.created_at < $1
+          AND COALESCE((SELECT tr.to_status FROM §.ticket_transitions tr
+                         WHERE tr.ticket_id = t.ticket_id AND tr.at < $1
+                         ORDER BY tr.version DESC, tr.at DESC LIMIT 1), 'NEW') <> ALL($2::text[])
+        ORDER BY t.created_at, t.ticket_id`,
+      parameters,
+    );
+    return rows.map((row) => ({ ticketId: row.ticket_id, createdAt: row.created_at }));
+  }
+
+  async metricsFor(
+    period: ResolvedPeriod,
+    filter: EffectiveFilter,
+    now = new Date(),
+  ): Promise<TicketMetrics> {
+    const backlogMoment = new Date(Math.min(period.to.getTime(), now.getTime()));
+    const [cohort, open] = await Promise.all([
+      this.loadCohort(period, filter),
+      this.openTicketsAt(backlogMoment, filter),
+    ]);
+    return computeTicketMetrics(period, cohort, backlogAt(open, backlogMoment));
+  }
+
+  async ticketMetrics(identity: Identity, period: PeriodInput, filter?: MetricsFilter | null) {
+    const effective = effectiveFilter(identity, filter);
+    return this.metricsFor(resolvePeriod(period, this.timeZone), effective);
+  }
+
+  async agentMetrics(identity: Identity, period: PeriodInput, filter?: MetricsFilter | null) {
+    const effective = effectiveFilter(identity, filter);
+    const cohort = await this.loadCohort(resolvePeriod(period, this.timeZone), effective);
+    const agents = computeAgentMetrics(cohort);
+    return effective.agentIds
+      ? agents.filter((agent) => effective.agentIds!.includes(agent.agentId))
+      : agents;
+  }
+
+  async queueMetrics(identity: Identity, period: PeriodInput, filter?: MetricsFilter | null) {
+    const effective = effectiveFilter(identity, filter);
+    return computeQueueMetrics(await this.loadCohort(resolvePeriod(period, this.timeZone), effective));
+  }
+
+  /** The ISO week containing weekOf (default: the last full week) against the week before. */
+  async weeklyReview(
+    identity: Identity,
+    weekOf?: Date | null,
+    filter?: MetricsFilter | null,
+  ): Promise<WeeklyReview> {
+    const effective = effectiveFilter(identity, filter);
+    const now = new Date();
+    const week = resolvePeriod(
+      { kind: 'WEEK', anchor: weekOf ?? new Date(now.getTime() - WEEK_MS) },
+      this.timeZone,
+    );
+    const previous = previousWeek(week);
+    const [current, before] = await Promise.all([
+      this.metricsFor(week, effective, now),
+      this.metricsFor(previous, effective, now),
+    ]);
+    return buildWeeklyReview(current, before);
+  }
+
+  /** Today's figures (desk time zone) for dashboards; what metricsUpdated pushes. */
+  async liveMetrics(identity: Identity, queueIds: string[], now = new Date()): Promise<LiveMetrics> {
+    if (queueIds.length === 0 || queueIds.length > MAX_LIVE_QUEUES) {
+      throw new AnalyticsError(
+        AnalyticsErrorCode.InvalidFilter,
+        `liveMetrics needs between 1 and ${MAX_LIVE_QUEUES} queueIds.`,
+      );
+    }
+    const queues = readableQueues(identity, [...new Set(queueIds)]) as string[];
+    const day = today(this.timeZone, now);
+    const range = [day.from, day.to, queues];
+    const [[counts], firstResponses, resolutions, [clocks], [ratings]] = await Promise.all([
+      this.query<{ open: number; created: number }>(
+        `SELECT count(*) FILTER (WHERE t.status <> ALL($4::text[]))::int AS open,
+                count(*) FILTER (WHERE t.created_at >= $1 AND t.created_at < $2)::int AS created
+           FROM §.tickets t WHERE t.number IS NOT NULL AND t.merged_into IS NULL AND t.queue_id = ANY($3::text[])`,
+        [...range, RESOLVED_STATUSES],
+      ),
+      this.query<{ ms: number }>(
+        `SELECT EXTRACT(EPOCH FROM (t.first_response_at - t.created_at)) * 1000 AS ms
+           FROM §.tickets t WHERE t.number IS NOT NULL AND t.merged_into IS NULL AND t.queue_id = ANY($3::text[])
+            AND t.first_response_at >= $1 AND t.first_response_at < $2`,
+        range,
+      ),
+      this.query<{ ticket_id: string; ms: number }>(
+        `SELECT tr.ticket_id, EXTRACT(EPOCH FROM (tr.at - t.created_at)) * 1000 AS ms
+           FROM §.ticket_transitions tr JOIN §.tickets t ON t.ticket_id = tr.ticket_id
+          WHERE t.number IS NOT NULL AND t.merged_into IS NULL AND t.queue_id = ANY($3::text[])
+            AND tr.to_status = 'RESOLVED' AND tr.at >= $1 AND tr.at < $2`,
+        range,
+      ),
+      this.query<{ achieved: number; breached: number; breaches_today: number; running: number }>(
+        `SELECT count(*) FILTER (WHERE c.state = 'ACHIEVED' AND c.ended_at >= $1 AND c.ended_at < $2)::int AS achieved,
+                count(*) FILTER (WHERE c.state = 'BREACHED' AND c.ended_at >= $1 AND c.ended_at < $2)::int AS breached,
+                count(*) FILTER (WHERE c.breached_at >= $1 AND c.breached_at < $2)::int AS breaches_today,
+                count(*) FILTER (WHERE c.state = 'RUNNING')::int AS running
+           FROM §.sla_clocks c LEFT JOIN §.tickets t ON t.ticket_id = c.ticket_id
+          WHERE COALESCE(t.queue_id, c.queue_id) = ANY($3::text[]) AND t.merged_into IS NULL`,
+        range,
+      ),
+      this.query<{ positive: number; total: number }>(
+        `SELECT count(*) FILTER (WHERE r.satisfaction IN ('VERY_SATISFIED', 'SATISFIED'))::int AS positive,
+                count(*)::int AS total
+           FROM §.ratings r JOIN §.tickets t ON t.ticket_id = r.ticket_id
+          WHERE t.merged_into IS NULL AND t.queue_id = ANY($3::text[]) AND r.at >= $1 AND r.at < $2`,
+        range,
+      ),
+    ]);
+    return {
+      at: now,
+      queueIds: [...queues].sort(),
+      openBacklog: counts.open,
+      createdToday: counts.created,
+      resolvedToday: new Set(resolutions.map((row) => row.ticket_id)).size,
+      firstResponseMedianMs: quantile(
+        firstResponses.map((row) => Number(row.ms)),
+        0.5,
+      ),
+      resolutionMedianMs: quantile(
+        resolutions.map((row) => Number(row.ms)),
+        0.5,
+      ),
+      slaAchievementRate: ratio(clocks.achieved, clocks.achieved + clocks.breached),
+      breachesToday: clocks.breaches_today,
+      runningClocks: clocks.running,
+      satisfactionRate: ratio(ratings.positive, ratings.total),
+    };
+  }
+}

@@ -1,0 +1,260 @@
+import type { DeskgraphEvent } from '@deskgraph/events';
+import type { EntityManager } from 'typeorm';
+import { extractKeywords } from '../metrics/kpi-math';
+
+export interface ApplyResult {
+  applied: boolean;
+  /** Queues whose figures this event may have changed (for the live metrics signal). */
+  queueIds: string[];
+}
+
+const IGNORED: ApplyResult = { applied: false, queueIds: [] };
+
+/**
+ * Folds one event into the projection tables of one generation schema.
+ * Events of one ticket arrive in order per topic, but the tickets and SLA
+ * topics interleave freely (above all during a rebuild), so every statement
+ * upserts and tolerates the other topic's events having come first. Each
+ * event is applied at most once per generation (applied_events).
+ */
+export async function applyEvent(
+  event: DeskgraphEvent,
+  manager: EntityManager,
+  schema: string,
+): Promise<ApplyResult> {
+  const type: string = event.type;
+  const handled =
+    type.startsWith('deskgraph.ticket.') ||
+    type.startsWith('deskgraph.sla.') ||
+    type.startsWith('deskgraph.knowledge.');
+  if (!handled) return IGNORED;
+  const fresh: unknown[] = await manager.query(
+    `INSERT INTO "${schema}".applied_events (event_id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING event_id`,
+    [event.id],
+  );
+  if (fresh.length === 0) return IGNORED;
+  const q = (sql: string, parameters: unknown[]) =>
+    manager.query(sql.replaceAll('§', `"${schema}"`), parameters);
+  const ensureTicket = (ticketId: string) =>
+    q(`INSERT INTO §.tickets (ticket_id) VALUES ($1) ON CONFLICT DO NOTHING`, [ticketId]);
+
+  if (type.startsWith('deskgraph.knowledge.')) {
+    // Generic: knowledge types evolve independently; their type, subject and time are enough to count activity.
+    await q(`INSERT INTO §.knowledge_activity (event_id, event_type, subject, at) VALUES ($1, $2, $3, $4)`, [
+      event.id,
+      event.type,
+      event.subject,
+      event.time,
+    ]);
+    return { applied: true, queueIds: [] };
+  }
+
+  switch (event.type) {
+    case 'deskgraph.ticket.created.v1': {
+      const { data } = event;
+      await q(
+        `INSERT INTO §.tickets (ticket_id, number, title, created_at, channel, type, category, priority, queue_id, customer_type)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (ticket_id) DO UPDATE SET number = EXCLUDED.number, title = EXCLUDED.title,
+           created_at = EXCLUDED.created_at, channel = EXCLUDED.channel, type = EXCLUDED.type,
+           category = EXCLUDED.category, priority = EXCLUDED.priority, queue_id = EXCLUDED.queue_id,
+           customer_type = EXCLUDED.customer_type`,
+        [
+          data.ticketId,
+          data.number,
+          data.title,
+          data.createdAt,
+          data.channel,
+          data.type,
+          data.category,
+          data.priority,
+          data.queueId,
+          data.customerType ?? null,
+        ],
+      );
+      for (const keyword of extractKeywords(data.title)) {
+        await q(`INSERT INTO §.ticket_keywords (ticket_id, keyword) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
+          data.ticketId,
+          keyword,
+        ]);
+      }
+      return { applied: true, queueIds: [data.queueId] };
+    }
+    case 'deskgraph.ticket.classified.v1': {
+      const { data } = event;
+      await ensureTicket(data.ticketId);
+      await q(`UPDATE §.tickets SET type = $2, category = $3, priority = $4 WHERE ticket_id = $1`, [
+        data.ticketId,
+        data.type,
+        data.category,
+        data.priority,
+      ]);
+      return { applied: true, queueIds: [data.queueId] };
+    }
+    case 'deskgraph.ticket.assigned.v1': {
+      const { data } = event;
+      if (data.assigneeId) await creditAgent(q, data.ticketId, data.assigneeId);
+      return { applied: true, queueIds: [data.queueId] };
+    }
+    case 'deskgraph.ticket.transferred.v1': {
+      const { data } = event;
+      await ensureTicket(data.ticketId);
+      await q(
+        `UPDATE §.tickets SET queue_id = $2, transfer_count = transfer_count + 1 WHERE ticket_id = $1`,
+        [data.ticketId, data.queueId],
+      );
+      return { applied: true, queueIds: [data.queueId, data.fromQueueId] };
+    }
+    case 'deskgraph.ticket.status_changed.v1': {
+      const { data } = event;
+      await ensureTicket(data.ticketId);
+      await q(
+        `INSERT INTO §.ticket_transitions (event_id, ticket_id, version, at, to_status, reopened)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [event.id, data.ticketId, data.version, data.at, data.to, data.reopened],
+      );
+      const resolved = data.to === 'RESOLVED';
+      await q(
+        `UPDATE §.tickets SET status = $2,
+           first_resolved_at = CASE WHEN $3 THEN COALESCE(first_resolved_at, $4::timestamptz) ELSE first_resolved_at END,
+           last_resolved_at = CASE WHEN $3 THEN $4::timestamptz ELSE last_resolved_at END,
+           resolution_count = resolution_count + CASE WHEN $3 THEN 1 ELSE 0 END,
+           reopen_count = reopen_count + CASE WHEN $5 THEN 1 ELSE 0 END
+         WHERE ticket_id = $1`,
+        [data.ticketId, data.to, resolved, data.at, data.reopened],
+      );
+      return { applied: true, queueIds: [data.queueId] };
+    }
+    case 'deskgraph.ticket.replied.v1': {
+      const { data } = event;
+      if (data.author !== 'AGENT') return { applied: true, queueIds: [] };
+      await ensureTicket(data.ticketId);
+      await creditAgent(q, data.ticketId, data.actor.id);
+      if (data.visibility === 'PUBLIC') {
+        await q(
+          `UPDATE §.tickets SET public_agent_replies = public_agent_replies + 1,
+             first_response_at = LEAST(COALESCE(first_response_at, $2::timestamptz), $2::timestamptz)
+           WHERE ticket_id = $1`,
+          [data.ticketId, data.createdAt],
+        );
+      }
+      return { applied: true, queueIds: [data.queueId] };
+    }
+    case 'deskgraph.ticket.escalated.v1': {
+      const { data } = event;
+      await ensureTicket(data.ticketId);
+      await q(`UPDATE §.tickets SET escalation_count = escalation_count + 1 WHERE ticket_id = $1`, [
+        data.ticketId,
+      ]);
+      return { applied: true, queueIds: [data.queueId] };
+    }
+    case 'deskgraph.ticket.rated.v1': {
+      const { data } = event;
+      await q(
+        `INSERT INTO §.ratings (event_id, ticket_id, at, satisfaction, repeat_complaint) VALUES ($1, $2, $3, $4, $5)`,
+        [event.id, data.ticketId, data.at, data.satisfaction, data.repeatComplaint],
+      );
+      return { applied: true, queueIds: [data.queueId] };
+    }
+    case 'deskgraph.ticket.merged.v1': {
+      const { data } = event;
+      await ensureTicket(data.ticketId);
+      // The duplicate leaves every figure; its primary carries the work.
+      await q(`UPDATE §.tickets SET merged_into = $2 WHERE ticket_id = $1`, [
+        data.ticketId,
+        data.primaryTicketId,
+      ]);
+      return { applied: true, queueIds: [data.queueId] };
+    }
+    case 'deskgraph.sla.clock_started.v1': {
+      const { data } = event;
+      await q(
+        `INSERT INTO §.sla_clocks (clock_id, cycle, ticket_id, queue_id, target, business_time, started_at, state)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'RUNNING')
+         ON CONFLICT (clock_id, cycle) DO UPDATE SET business_time = EXCLUDED.business_time,
+           started_at = EXCLUDED.started_at`,
+        [
+          data.clockId,
+          data.cycle ?? 1,
+          data.ticketId,
+          data.queueId,
+          data.target,
+          data.businessTime,
+          data.startedAt,
+        ],
+      );
+      return { applied: true, queueIds: [data.queueId] };
+    }
+    case 'deskgraph.sla.clock_breached.v1': {
+      const { data } = event;
+      await q(
+        `INSERT INTO §.sla_clocks (clock_id, cycle, ticket_id, queue_id, target, state, breached_at, ended_at)
+         VALUES ($1, $2, $3, $4, $5, 'BREACHED', $6, $6)
+         ON CONFLICT (clock_id, cycle) DO UPDATE SET state = 'BREACHED', breached_at = EXCLUDED.breached_at,
+           ended_at = COALESCE(sla_clocks.ended_at, EXCLUDED.ended_at)`,
+        [data.clockId, data.cycle, data.ticketId, data.queueId, data.target, data.at],
+      );
+      return { applied: true, queueIds: [data.queueId] };
+    }
+    case 'deskgraph.sla.clock_fulfilled.v1': {
+      const { data } = event;
+      const state = data.breached ? 'BREACHED' : 'ACHIEVED';
+      await q(
+        `INSERT INTO §.sla_clocks (clock_id, cycle, ticket_id, queue_id, target, business_time, state, ended_at, elapsed_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (clock_id, cycle) DO UPDATE SET elapsed_ms = EXCLUDED.elapsed_ms,
+           state = CASE WHEN sla_clocks.state = 'BREACHED' THEN 'BREACHED' ELSE EXCLUDED.state END,
+           ended_at = COALESCE(sla_clocks.ended_at, EXCLUDED.ended_at)`,
+        [
+          data.clockId,
+          data.cycle,
+          data.ticketId,
+          data.queueId,
+          data.target,
+          data.businessTime,
+          state,
+          data.at,
+          data.elapsedMs,
+        ],
+      );
+      // The SLA clock's counted time is the ticket's business time (pauses and off-hours excluded).
+      if (data.target === 'FIRST_RESPONSE') {
+        await ensureTicket(data.ticketId);
+        await q(
+          `UPDATE §.tickets SET first_response_business_ms = COALESCE(first_response_business_ms, $2) WHERE ticket_id = $1`,
+          [data.ticketId, data.elapsedMs],
+        );
+      } else if (data.target === 'RESOLUTION') {
+        await ensureTicket(data.ticketId);
+        await q(
+          `UPDATE §.tickets SET first_resolution_business_ms = COALESCE(first_resolution_business_ms, $2),
+             final_resolution_business_ms = $2 WHERE ticket_id = $1`,
+          [data.ticketId, data.elapsedMs],
+        );
+      }
+      return { applied: true, queueIds: [data.queueId] };
+    }
+    case 'deskgraph.sla.clock_stopped.v1': {
+      const { data } = event;
+      await q(
+        `UPDATE §.sla_clocks SET state = 'STOPPED' WHERE clock_id = $1 AND cycle = $2 AND state = 'RUNNING'`,
+        [data.clockId, data.cycle],
+      );
+      return { applied: true, queueIds: [data.queueId] };
+    }
+    default:
+      // Pauses, warnings, notes … change no figure; the id stays recorded so a replay skips them cheaply.
+      return { applied: true, queueIds: [] };
+  }
+}
+
+async function creditAgent(
+  q: (sql: string, parameters: unknown[]) => Promise<unknown>,
+  ticketId: string,
+  agentId: string,
+): Promise<void> {
+  await q(`INSERT INTO §.ticket_agents (ticket_id, agent_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
+    ticketId,
+    agentId,
+  ]);
+}
