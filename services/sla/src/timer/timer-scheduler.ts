@@ -95,6 +95,25 @@ export function createTimerScheduler(
           ]);
           fired.push({ kind: 'WARNING', lateMs });
         } else if (timer.kind === 'BREACH' && !clock.breachedAt) {
+          // A breach never overtakes its warning (e.g. another replica skipped the warning a moment
+          // ago): the warning fires first, once, in this transaction.
+          if (!clock.warnedAt && clock.warningAt) {
+            const warningLateMs = Math.max(0, now.getTime() - clock.warningAt.getTime());
+            await manager.query(
+              `UPDATE timers SET fired_at = $2, late_ms = $3
+                WHERE clock_id = $1 AND cycle = $4 AND kind = 'WARNING' AND fired_at IS NULL`,
+              [clock.id, now, warningLateMs, clock.cycle],
+            );
+            clock.warnedAt = now;
+            await outbox.enqueue(manager, [
+              buildEvent(SlaClockWarnedV1, {
+                source: EVENT_SOURCE,
+                subject: clock.ticketId,
+                data: { ...firing, late: warningLateMs > LATE_AFTER_MS, lateMs: warningLateMs },
+              }),
+            ]);
+            fired.push({ kind: 'WARNING', lateMs: warningLateMs });
+          }
           clock.breachedAt = now;
           clock.state = 'BREACHED';
           await manager.save(clock);
@@ -118,7 +137,8 @@ export function createTimerScheduler(
       for (const firing of fired) onFired(firing.kind, firing.lateMs);
       total += fired.length;
       backOff = skipped > 0;
-      if (claimed < BATCH || skipped === claimed) return total;
+      // Skipped timers are retried at once while the pass still makes progress.
+      if (skipped === claimed || (claimed < BATCH && skipped === 0)) return total;
     }
   }
 
