@@ -94,7 +94,7 @@ export const ticketResolvers = {
           {
             queueIds: [args.queueId],
             unassigned: true,
-            statuses: ['NEW', 'IN_PROGRESS', 'PENDING_CUSTOMER'],
+            statuses: ['NEW', 'ASSIGNED', 'IN_PROGRESS', 'PENDING_CUSTOMER', 'PENDING_THIRD_PARTY'],
           },
           'PRIORITY',
           args.first,
