@@ -2,6 +2,14 @@ import type { Static } from '@sinclair/typebox';
 import type { CloudEvent, EventDefinition } from './envelope';
 import { AnalyticsMetricsChangedV1 } from './schemas/analytics-events';
 import {
+  KnowledgeArticleArchivedV1,
+  KnowledgeArticlePublishedV1,
+  KnowledgeArticleUpdatedV1,
+  KnowledgeArticleUsedV1,
+  KnowledgeArticleVotedV1,
+  KnowledgeDraftProposedV1,
+} from './schemas/knowledge-events';
+import {
   SlaClockBreachedV1,
   SlaClockFulfilledV1,
   SlaClockPausedV1,
@@ -49,6 +57,12 @@ export const EVENT_CATALOG = [
   SlaClockRecomputedV1,
   SlaClockStoppedV1,
   AnalyticsMetricsChangedV1,
+  KnowledgeArticlePublishedV1,
+  KnowledgeArticleUpdatedV1,
+  KnowledgeArticleArchivedV1,
+  KnowledgeArticleUsedV1,
+  KnowledgeArticleVotedV1,
+  KnowledgeDraftProposedV1,
 ] as const;
 
 type CatalogEntry = (typeof EVENT_CATALOG)[number];

@@ -6,3 +6,4 @@ export * from './schemas/common';
 export * from './schemas/ticket-events';
 export * from './schemas/sla-events';
 export * from './schemas/analytics-events';
+export * from './schemas/knowledge-events';

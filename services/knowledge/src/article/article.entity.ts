@@ -5,6 +5,7 @@ export type ArticleStatus = (typeof ARTICLE_STATUSES)[number];
 export const ARTICLE_AUDIENCES = ['INTERNAL', 'PUBLIC'] as const;
 export type ArticleAudience = (typeof ARTICLE_AUDIENCES)[number];
 
+/** The current state of an article; each change is also kept as an ArticleVersionEntity. */
 @Entity({ name: 'articles' })
 export class ArticleEntity {
   @PrimaryColumn('uuid')
@@ -14,7 +15,16 @@ export class ArticleEntity {
   title: string;
 
   @Column('text')
+  summary: string;
+
+  @Column('text')
   body: string;
+
+  @Column('text', { name: 'category_id', nullable: true })
+  categoryId: string | null;
+
+  @Column('text', { array: true })
+  tags: string[];
 
   @Column('text')
   locale: string;
@@ -28,9 +38,80 @@ export class ArticleEntity {
   @Column('text', { name: 'author_id' })
   authorId: string;
 
+  @Column('text', { name: 'reviewer_id', nullable: true })
+  reviewerId: string | null;
+
+  @Column('int')
+  version: number;
+
+  @Column('uuid', { name: 'source_ticket_id', nullable: true })
+  sourceTicketId: string | null;
+
+  @Column('timestamptz', { name: 'published_at', nullable: true })
+  publishedAt: Date | null;
+
+  @Column('int', { name: 'view_count' })
+  viewCount: number;
+
+  /** Search input derived from title/summary/body/tags (see search/cjk-ngrams.ts); never shown. */
+  @Column('text', { name: 'title_ngrams' })
+  titleNgrams: string;
+
+  @Column('text', { name: 'text_ngrams' })
+  textNgrams: string;
+
+  @Column('text', { name: 'tag_text' })
+  tagText: string;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
+}
+
+/** One saved state of an article: who changed it, when and why. */
+@Entity({ name: 'article_versions' })
+export class ArticleVersionEntity {
+  @PrimaryColumn('uuid')
+  id: string;
+
+  @Column('uuid', { name: 'article_id' })
+  articleId: string;
+
+  @Column('int')
+  version: number;
+
+  @Column('text')
+  title: string;
+
+  @Column('text')
+  summary: string;
+
+  @Column('text')
+  body: string;
+
+  @Column('text', { name: 'category_id', nullable: true })
+  categoryId: string | null;
+
+  @Column('text', { array: true })
+  tags: string[];
+
+  @Column('text')
+  locale: string;
+
+  @Column('text')
+  audience: ArticleAudience;
+
+  @Column('text', { name: 'edited_by' })
+  editedBy: string;
+
+  @Column('timestamptz', { name: 'edited_at' })
+  editedAt: Date;
+
+  @Column('text')
+  reason: string;
+
+  @Column('int', { name: 'restored_from_version', nullable: true })
+  restoredFromVersion: number | null;
 }

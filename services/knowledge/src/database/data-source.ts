@@ -1,6 +1,12 @@
 import { createServiceDataSource, type DatabaseConfig } from '@deskgraph/platform';
-import { ArticleEntity } from '../article/article.entity';
+import { ArticleEntity, ArticleVersionEntity } from '../article/article.entity';
+import { CategoryEntity } from '../category/category.entity';
+import { ArticleTicketLinkEntity, ArticleVoteEntity } from '../feedback/feedback.entity';
+import { CompensationStandardEntity } from '../standards/compensation-standard.entity';
+import { ReplyTemplateEntity } from '../template/reply-template.entity';
+import { TicketFactEntity } from '../ticket-facts/ticket-fact.entity';
 import { InitialKnowledge1763856000000 } from './migrations/1763856000000-initial-knowledge';
+import { KnowledgeDomain1764000000000 } from './migrations/1764000000000-knowledge-domain';
 
 export const KNOWLEDGE_SCHEMA = 'knowledge';
 
@@ -9,7 +15,16 @@ export function createKnowledgeDataSource(database: DatabaseConfig) {
     database,
     schema: KNOWLEDGE_SCHEMA,
     applicationName: 'deskgraph-knowledge',
-    entities: [ArticleEntity],
-    migrations: [InitialKnowledge1763856000000],
+    entities: [
+      ArticleEntity,
+      ArticleVersionEntity,
+      CategoryEntity,
+      ArticleTicketLinkEntity,
+      ArticleVoteEntity,
+      CompensationStandardEntity,
+      ReplyTemplateEntity,
+      TicketFactEntity,
+    ],
+    migrations: [InitialKnowledge1763856000000, KnowledgeDomain1764000000000],
   });
 }

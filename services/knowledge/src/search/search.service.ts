@@ -1,0 +1,238 @@
+import type { Identity } from '@deskgraph/platform';
+import type { DataSource } from 'typeorm';
+import { isKnowledgeStaff } from '../access/knowledge-access';
+import { SUPPORTED_LOCALES } from '../article/article-input';
+import { ARTICLE_AUDIENCES, ARTICLE_STATUSES, type ArticleEntity } from '../article/article.entity';
+import type { ArticleService } from '../article/article.service';
+import { invalidInput, KnowledgeError, KnowledgeErrorCode } from '../knowledge.errors';
+import { TicketFactEntity } from '../ticket-facts/ticket-fact.entity';
+import { decodeCursor, encodeCursor, parseSearchQuery, SEARCH_LIMITS, tsQuerySql } from './search-query';
+import { buildSnippet, MARK_END, MARK_START } from './snippet';
+import { rankSuggestions, suggestionTerms } from './suggestion-ranking';
+
+export interface ArticleSearchFilter {
+  categoryId?: string | null;
+  tags?: string[] | null;
+  locale?: string | null;
+  audience?: string | null;
+  status?: string | null;
+}
+
+export interface SearchHit {
+  cursor: string;
+  score: number;
+  snippet: string;
+  article: ArticleEntity;
+}
+
+export interface SearchPage {
+  hits: SearchHit[];
+  hasNextPage: boolean;
+  totalCount: number;
+}
+
+export interface Suggestion {
+  article: ArticleEntity;
+  score: number;
+  snippet: string;
+}
+
+const HEADLINE_OPTIONS = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`;
+
+export class SearchService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly articles: ArticleService,
+  ) {}
+
+  async search(
+    identity: Identity,
+    input: { query: string; filter?: ArticleSearchFilter | null; first: number; after?: string | null },
+  ): Promise<SearchPage> {
+    const filter = input.filter ?? {};
+    const problems: string[] = [];
+    if (!input.query.trim()) problems.push('query must not be empty');
+    if (input.query.length > SEARCH_LIMITS.queryLength)
+      problems.push(`query must be at most ${SEARCH_LIMITS.queryLength} characters`);
+    if (input.first < 1 || input.first > SEARCH_LIMITS.pageSize)
+      problems.push(`first must be between 1 and ${SEARCH_LIMITS.pageSize}`);
+    if (filter.locale && !(SUPPORTED_LOCALES as readonly string[]).includes(filter.locale))
+      problems.push(`locale "${filter.locale}" is not supported; use one of ${SUPPORTED_LOCALES.join(', ')}`);
+    if (filter.status && !(ARTICLE_STATUSES as readonly string[]).includes(filter.status))
+      problems.push(`status must be one of ${ARTICLE_STATUSES.join(', ')}`);
+    if (filter.audience && !(ARTICLE_AUDIENCES as readonly string[]).includes(filter.audience))
+      problems.push(`audience must be one of ${ARTICLE_AUDIENCES.join(', ')}`);
+    const cursor = input.after ? decodeCursor(input.after) : null;
+    if (input.after && !cursor) problems.push('after is not a cursor returned by searchArticles');
+    if (filter.categoryId && !(await this.categoryExists(filter.categoryId)))
+      problems.push(`category "${filter.categoryId}" does not exist`);
+    if (problems.length > 0) throw invalidInput(problems);
+
+    const staff = isKnowledgeStaff(identity);
+    if (!staff && ((filter.status && filter.status !== 'PUBLISHED') || filter.audience === 'INTERNAL')) {
+      throw new KnowledgeError(
+        KnowledgeErrorCode.NotAllowed,
+        'Only staff may search drafts, articles in review or internal articles.',
+      );
+    }
+    const parsed = parseSearchQuery(input.query);
+    const tsQuery = tsQuerySql(parsed, 1);
+    if (!tsQuery) {
+      if (!input.after) await this.recordMiss(parsed.normalized);
+      return { hits: [], hasNextPage: false, totalCount: 0 };
+    }
+
+    const parameters: unknown[] = [...tsQuery.parameters];
+    const parameter = (value: unknown) => {
+      parameters.push(value);
+      return `$${parameters.length}`;
+    };
+    const where = ['a.search_vector @@ q.query', `a.status = ${parameter(filter.status ?? 'PUBLISHED')}`];
+    if (!staff) where.push(`a.audience = 'PUBLIC'`);
+    if (filter.audience) where.push(`a.audience = ${parameter(filter.audience)}`);
+    if (filter.locale) where.push(`a.locale = ${parameter(filter.locale)}`);
+    if (filter.tags?.length)
+      where.push(`a.tags @> ${parameter(filter.tags.map((tag) => tag.trim().toLowerCase()))}::text[]`);
+    if (filter.categoryId) {
+      // A category includes its subcategories.
+      where.push(`a.category_id IN (
+        WITH RECURSIVE tree AS (
+          SELECT id FROM categories WHERE id = ${parameter(filter.categoryId)}
+          UNION SELECT c.id FROM categories c JOIN tree t ON c.parent_id = t.id)
+        SELECT id FROM tree)`);
+    }
+    const after = cursor
+      ? `WHERE (ranked.score < ${parameter(cursor.score)}::numeric OR (ranked.score = ${parameter(cursor.score)}::numeric AND ranked.id > ${parameter(cursor.id)}::uuid))`
+      : '';
+    const headline = parsed.englishText
+      ? `ts_headline('english', ranked.body, websearch_to_tsquery('english', $1), ${parameter(HEADLINE_OPTIONS)})`
+      : 'NULL';
+    const limit = parameter(input.first + 1);
+    const rows: { id: string; score: string; total: string; headline: string | null }[] =
+      await this.dataSource.query(
+        `SELECT ranked.id, ranked.score::text AS score, ranked.total, ${headline} AS headline
+           FROM (
+             SELECT a.id, a.body, round(ts_rank_cd(a.search_vector, q.query, 32)::numeric, 6) AS score,
+                    count(*) OVER () AS total
+               FROM articles a, (SELECT ${tsQuery.sql} AS query) q
+              WHERE ${where.join(' AND ')}
+           ) ranked
+           ${after}
+          ORDER BY ranked.score DESC, ranked.id ASC
+          LIMIT ${limit}`,
+        parameters,
+      );
+    const totalCount = rows.length > 0 ? Number(rows[0].total) : 0;
+    if (totalCount === 0 && !input.after) await this.recordMiss(parsed.normalized);
+    const page = rows.slice(0, input.first);
+    const articles = new Map(
+      (
+        await this.articles.findMany(
+          identity,
+          page.map((row) => row.id),
+        )
+      ).map((a) => [a.id, a]),
+    );
+    const hits = page.flatMap((row) => {
+      const article = articles.get(row.id);
+      if (!article) return [];
+      return [
+        {
+          cursor: encodeCursor(row.score, row.id),
+          score: Number(row.score),
+          snippet: buildSnippet({ headline: row.headline, text: article.body, cjkTerms: parsed.cjkTerms }),
+          article,
+        },
+      ];
+    });
+    // The total is counted before the cursor, so it is the same on every page.
+    return { hits, hasNextPage: rows.length > input.first, totalCount };
+  }
+
+  /** Published articles ranked for a ticket from what its events told us (title, description, type, category). */
+  async suggestForTicket(identity: Identity, ticketId: string, first: number): Promise<Suggestion[]> {
+    if (first < 1 || first > SEARCH_LIMITS.pageSize) {
+      throw invalidInput([`first must be between 1 and ${SEARCH_LIMITS.pageSize}`]);
+    }
+    const ticket = await this.dataSource.getRepository(TicketFactEntity).findOneBy({ ticketId });
+    // The ticket's created event has not arrived yet: nothing to rank from.
+    if (!ticket) return [];
+    const terms = suggestionTerms(ticket);
+    const queryParts: string[] = [];
+    const parameters: unknown[] = [terms.categoryId, terms.typeTag];
+    if (terms.englishTsQuery) {
+      parameters.push(terms.englishTsQuery);
+      queryParts.push(`to_tsquery('english', $${parameters.length})`);
+    }
+    if (terms.cjkTsQuery) {
+      parameters.push(terms.cjkTsQuery);
+      queryParts.push(`to_tsquery('simple', $${parameters.length})`);
+    }
+    const query = queryParts.length > 0 ? queryParts.join(' || ') : 'NULL::tsquery';
+    const rows: {
+      id: string;
+      text_rank: number | null;
+      category_matches: boolean;
+      type_tag_matches: boolean;
+      helpful: string;
+      not_helpful: string;
+    }[] = await this.dataSource.query(
+      `SELECT a.id,
+              ts_rank_cd(a.search_vector, q.query, 32) AS text_rank,
+              (a.category_id IS NOT NULL AND a.category_id = $1) AS category_matches,
+              ($2 = ANY (a.tags)) AS type_tag_matches,
+              (SELECT count(*) FROM article_votes v WHERE v.article_id = a.id AND v.helpful) AS helpful,
+              (SELECT count(*) FROM article_votes v WHERE v.article_id = a.id AND NOT v.helpful) AS not_helpful
+         FROM articles a, (SELECT ${query} AS query) q
+        WHERE a.status = 'PUBLISHED' ${isKnowledgeStaff(identity) ? '' : `AND a.audience = 'PUBLIC'`}
+          AND (a.search_vector @@ q.query OR (a.category_id IS NOT NULL AND a.category_id = $1))
+        ORDER BY text_rank DESC NULLS LAST
+        LIMIT 50`,
+      parameters,
+    );
+    const ranked = rankSuggestions(
+      rows.map((row) => ({
+        articleId: row.id,
+        textRank: Number(row.text_rank ?? 0),
+        categoryMatches: row.category_matches,
+        typeTagMatches: row.type_tag_matches,
+        helpfulVotes: Number(row.helpful),
+        notHelpfulVotes: Number(row.not_helpful),
+      })),
+      first,
+    );
+    const articles = new Map(
+      (
+        await this.articles.findMany(
+          identity,
+          ranked.map((row) => row.articleId),
+        )
+      ).map((a) => [a.id, a]),
+    );
+    return ranked.flatMap((row) => {
+      const article = articles.get(row.articleId);
+      if (!article) return [];
+      return [
+        {
+          article,
+          score: Math.round(row.score * 1e6) / 1e6,
+          snippet: buildSnippet({ headline: null, text: article.summary || article.body, cjkTerms: [] }),
+        },
+      ];
+    });
+  }
+
+  private async categoryExists(id: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM categories WHERE id = $1`, [id]);
+    return rows.length > 0;
+  }
+
+  private async recordMiss(normalized: string): Promise<void> {
+    if (!normalized) return;
+    await this.dataSource.query(
+      `INSERT INTO search_misses (query) VALUES ($1)
+       ON CONFLICT (query) DO UPDATE SET count = search_misses.count + 1, last_seen_at = now()`,
+      [normalized],
+    );
+  }
+}
