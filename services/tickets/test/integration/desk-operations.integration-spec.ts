@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { buildEvent, namespaced, SlaClockBreachedV1, TOPICS } from '@deskgraph/events';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { Client as PgClient } from 'pg';
 import {
   eventually,
@@ -1045,6 +1048,73 @@ describe('tickets: desk operations through the gateway', () => {
     await expect(
       database.query(`UPDATE tickets.timeline SET note = 'rewritten' WHERE ticket_id = $1`, [id]),
     ).rejects.toThrow('append-only');
+  });
+
+  it('should escalate one tier per SLA breach and ignore a redelivered breach when the SLA service reports breaches', async () => {
+    const ticket = await create({ title: 'Slow answer', description: 'waiting', queueId: 'general' }, g1);
+    const breach = (target: 'FIRST_RESPONSE' | 'RESOLUTION') =>
+      buildEvent(SlaClockBreachedV1, {
+        source: '/deskgraph/sla',
+        subject: ticket.id,
+        data: {
+          clockId: randomUUID(),
+          ticketId: ticket.id,
+          queueId: 'general',
+          target,
+          cycle: 1,
+          at: new Date().toISOString(),
+          dueAt: new Date().toISOString(),
+          priority: 'P3',
+          late: false,
+          lateMs: 0,
+        },
+      });
+    const kafka = new Kafka({
+      clientId: 'breach-writer',
+      brokers: stack.kafkaBrokers.split(','),
+      logLevel: logLevel.NOTHING,
+    });
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    try {
+      const firstResponse = breach('FIRST_RESPONSE');
+      // The same breach delivered twice, then a second breach: two tiers, not three.
+      for (const event of [firstResponse, firstResponse, breach('RESOLUTION')]) {
+        await producer.send({
+          topic: namespaced(stack.namespace, TOPICS.sla),
+          messages: [{ key: ticket.id, value: JSON.stringify(event) }],
+        });
+      }
+    } finally {
+      await producer.disconnect();
+    }
+    const escalated = await eventually(
+      async () => {
+        const current = await read(ticket.id, g1);
+        return current.escalationTier === 'EXPERT' ? current : undefined;
+      },
+      { timeoutMs: 30_000, what: 'two breaches to escalate the ticket to EXPERT' },
+    );
+    expect(
+      escalated.timeline
+        .filter((entry: { action: string }) => entry.action === 'ESCALATED_VERTICAL')
+        .map((entry: { actorId: string; after: { tier: string }; result: string; note: string }) => [
+          entry.actorId,
+          entry.after.tier,
+          entry.result,
+          entry.note.split(' (')[0],
+        ]),
+    ).toEqual([
+      ['system', 'SUPERVISOR', 'automatic', 'SLA first response breached'],
+      ['system', 'EXPERT', 'automatic', 'SLA resolution breached'],
+    ]);
+    const escalations = (await outboxEvents(ticket.id)).filter(
+      (event) => event.type === 'deskgraph.ticket.escalated.v1',
+    );
+    expect(escalations.map((event) => [event.data.tier, event.data.automatic])).toEqual([
+      ['SUPERVISOR', true],
+      ['EXPERT', true],
+    ]);
   });
 
   it('should filter by every criterion, sort and page when an agent desk lists tickets', async () => {
