@@ -1,4 +1,4 @@
-import { shanghaiStandardCalendar, validateCalendar } from '../business-calendar';
+import { calendarFromInput, shanghaiStandardCalendar, validateCalendar } from '../business-calendar';
 
 describe('calendar validation', () => {
   it('should accept the standard Shanghai calendar', () => {
@@ -33,6 +33,46 @@ describe('calendar validation', () => {
   it('should refuse a calendar with no working time', () => {
     expect(validateCalendar({ timeZone: 'UTC', weekly: {}, holidays: [], extraWorkingDays: [] })).toContain(
       'the calendar has no working time at all',
+    );
+  });
+
+  it('should report a weekday or make-up date given twice instead of silently overwriting it', () => {
+    const { calendar, problems } = calendarFromInput({
+      timeZone: 'Asia/Shanghai',
+      weekly: [
+        { weekday: 1, shifts: [{ start: '09:00', end: '12:00' }] },
+        { weekday: 1, shifts: [{ start: '11:00', end: '18:00' }] },
+      ],
+      holidays: ['2026-10-01', '2026-10-01'],
+      extraWorkingDays: [
+        { date: '2026-10-11', shifts: [{ start: '09:00', end: '12:00' }] },
+        { date: '2026-10-11', shifts: [{ start: '13:00', end: '18:00' }] },
+      ],
+    });
+
+    expect(problems).toEqual([
+      'weekday 1 is listed more than once',
+      'extra working day 2026-10-11 is listed more than once',
+    ]);
+    // Both lists of shifts are kept, so validation also reports their overlap.
+    expect(validateCalendar(calendar)).toContain('weekday 1: shifts 09:00–12:00 and 11:00–18:00 overlap');
+    expect(calendar.holidays).toEqual(['2026-10-01']);
+  });
+
+  it('should refuse a shift starting at 24:00, a weekday outside 1–7 and a holiday that is also a make-up day', () => {
+    const problems = validateCalendar({
+      timeZone: 'Asia/Shanghai',
+      weekly: { 1: [{ start: '24:00', end: '24:00' }], 8: [{ start: '09:00', end: '10:00' }] } as never,
+      holidays: ['2026-10-11'],
+      extraWorkingDays: [{ date: '2026-10-11', shifts: [{ start: '09:00', end: '12:00' }] }],
+    });
+
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'weekday 1: 24:00–24:00 must be HH:mm times (end may be 24:00)',
+        'weekday 8 must be 1 (Monday) to 7 (Sunday)',
+        '2026-10-11 is both a holiday and an extra working day',
+      ]),
     );
   });
 });
