@@ -30,7 +30,8 @@ export function createMetricsSignalWorker(
   async function flush() {
     return dataSource.transaction(async (manager) => {
       const rows: { queue_id: string; events: number }[] = await manager.query(
-        `DELETE FROM analytics.dirty_queues RETURNING queue_id, events`,
+        // Wrapped in a CTE: TypeORM returns [rows, count] for a bare DELETE … RETURNING.
+        `WITH taken AS (DELETE FROM analytics.dirty_queues RETURNING queue_id, events) SELECT * FROM taken`,
       );
       if (rows.length === 0) return null;
       const queueIds = rows.map((row) => row.queue_id).sort();

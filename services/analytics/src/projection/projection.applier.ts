@@ -119,9 +119,18 @@ export async function applyEvent(
            first_resolved_at = CASE WHEN $3 THEN COALESCE(first_resolved_at, $4::timestamptz) ELSE first_resolved_at END,
            last_resolved_at = CASE WHEN $3 THEN $4::timestamptz ELSE last_resolved_at END,
            resolution_count = resolution_count + CASE WHEN $3 THEN 1 ELSE 0 END,
-           reopen_count = reopen_count + CASE WHEN $5 THEN 1 ELSE 0 END
+           reopen_count = reopen_count + CASE WHEN $5 THEN 1 ELSE 0 END,
+           merged_into = COALESCE($6::uuid, merged_into)
          WHERE ticket_id = $1`,
-        [data.ticketId, data.to, resolved, data.at, data.reopened],
+        // A close caused by a merge is no resolution; the merged event may follow it.
+        [
+          data.ticketId,
+          data.to,
+          resolved && !data.mergedIntoTicketId,
+          data.at,
+          data.reopened,
+          data.mergedIntoTicketId ?? null,
+        ],
       );
       return { applied: true, queueIds: [data.queueId] };
     }

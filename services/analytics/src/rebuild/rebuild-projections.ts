@@ -37,7 +37,7 @@ export interface RebuildResult {
 
 type Watermarks = Map<string, string>;
 
-async function highWatermarks(kafka: Kafka, topics: string[]): Promise<Watermarks> {
+export async function highWatermarks(kafka: Kafka, topics: string[]): Promise<Watermarks> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -54,7 +54,7 @@ async function highWatermarks(kafka: Kafka, topics: string[]): Promise<Watermark
 }
 
 /** True when the group has committed past every watermark (an empty partition needs nothing). */
-async function caughtUp(
+export async function caughtUp(
   kafka: Kafka,
   groupId: string,
   topics: string[],
