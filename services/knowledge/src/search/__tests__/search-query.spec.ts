@@ -1,0 +1,40 @@
+import { decodeCursor, encodeCursor, parseSearchQuery, tsQuerySql } from '../search-query';
+
+describe('search query parsing', () => {
+  it('should require every bigram of a Chinese term when the term has three characters', () => {
+    const parsed = parseSearchQuery('工作日');
+    expect(parsed.cjkTsQuery).toBe('( 工作 & 作日 )');
+    expect(parsed.englishText).toBeNull();
+    expect(parsed.cjkTerms).toEqual(['工作日']);
+  });
+
+  it('should match a one-character Chinese term as a prefix when the query is that short', () => {
+    expect(parseSearchQuery('退').cjkTsQuery).toBe('( 退 | 退:* )');
+  });
+
+  it('should combine the English and Chinese parts with AND when a query mixes both', () => {
+    const parsed = parseSearchQuery('iPhone 退款');
+    expect(parsed.englishText).toBe('iPhone');
+    expect(tsQuerySql(parsed, 3)).toEqual({
+      sql: "(websearch_to_tsquery('english', $3) && to_tsquery('simple', $4))",
+      parameters: ['iPhone', '( 退款 )'],
+    });
+  });
+
+  it('should return no SQL when the query holds nothing searchable', () => {
+    const parsed = parseSearchQuery('  ?!  ');
+    expect(tsQuerySql(parsed, 1)).toBeNull();
+    expect(parsed.normalized).toBe('?!');
+  });
+
+  it('should normalize case and spaces when recording a query', () => {
+    expect(parseSearchQuery('  Refund   STATUS ').normalized).toBe('refund status');
+  });
+
+  it('should round-trip a cursor and reject a tampered one when decoding', () => {
+    const id = '0b7f7f7e-8a4c-4d3b-9d7a-2f2f2f2f2f2f';
+    expect(decodeCursor(encodeCursor('0.123456', id))).toEqual({ score: '0.123456', id });
+    expect(decodeCursor('not-a-cursor')).toBeNull();
+    expect(decodeCursor(Buffer.from(JSON.stringify(['1; DROP TABLE', id])).toString('base64url'))).toBeNull();
+  });
+});
