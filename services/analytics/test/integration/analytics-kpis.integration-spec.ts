@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import {
   buildEvent,
   deadLetterTopic,
+  KnowledgeArticlePublishedV1,
   namespaced,
   SlaClockBreachedV1,
   SlaClockFulfilledV1,
@@ -766,6 +767,9 @@ describe('analytics: KPIs rebuilt from the event streams', () => {
     const unknown = await graphql(METRICS_QUERY, { period: WEEK, filter: { priorities: ['P9'] } });
     expect(unknown.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     expect(unknown.errors[0].message).toMatch(/Unknown filter.priorities value\(s\): P9/);
+    const unknownField = await graphql(METRICS_QUERY, { period: WEEK, filter: { team: ['x'] } });
+    expect(unknownField.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(unknownField.errors[0].message).toMatch(/team/);
     const agent = await graphql(METRICS_QUERY, { period: WEEK }, AGENT);
     expect(agent.errors[0].extensions.code).toBe('FORBIDDEN');
   }, 60_000);
@@ -969,6 +973,33 @@ describe('analytics: KPIs rebuilt from the event streams', () => {
     );
     expect(forbidden.errors[0].extensions.code).toBe('FORBIDDEN');
   }, 120_000);
+
+  it('should keep knowledge events generically and ignore nothing else when they arrive', async () => {
+    const articleId = randomUUID();
+    const published = buildEvent(KnowledgeArticlePublishedV1, {
+      source: '/deskgraph/knowledge',
+      subject: articleId,
+      data: {
+        articleId,
+        actor: { id: 'ed-1', role: 'editor' },
+        at: '2026-11-04T02:00:00Z',
+        version: 1,
+        title: 'How refunds work',
+        locale: 'en',
+        audience: 'PUBLIC',
+        categoryId: null,
+        tags: [],
+        sourceTicketId: null,
+      },
+    });
+    await publish(TOPICS.knowledge, [published]);
+    await settled();
+    const rows = await service.dependencies.dataSource.query(
+      `SELECT event_type, subject FROM analytics_g1.knowledge_activity WHERE event_id = $1`,
+      [published.id],
+    );
+    expect(rows).toEqual([{ event_type: 'deskgraph.knowledge.article_published.v1', subject: articleId }]);
+  }, 60_000);
 
   it('should give identical figures when the projections are rebuilt from the topics', async () => {
     const before = await weekMetrics();
