@@ -93,7 +93,15 @@ export class ConversationService {
               action,
               before: { status: from },
               after: { status: ticket.status, messageId: message.id },
-              result: firstResponse ? 'first response' : null,
+              result: firstResponse
+                ? 'first response'
+                : fromCustomer
+                  ? ticket.status === from
+                    ? 'received'
+                    : 'work resumed'
+                  : input.visibility === 'PUBLIC'
+                    ? `sent via ${message.channel}`
+                    : 'noted',
             },
           ],
           events: (saved) => [

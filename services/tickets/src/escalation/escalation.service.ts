@@ -94,7 +94,18 @@ export class EscalationService {
           helperQueueIds: ticket.helperQueueIds,
         };
         return {
-          timeline: [{ action: `ESCALATED_${input.direction}`, before, after, note: reason }],
+          timeline: [
+            {
+              action: `ESCALATED_${input.direction}`,
+              before,
+              after,
+              result:
+                input.direction === 'VERTICAL'
+                  ? `escalated to ${ticket.escalationTier}`
+                  : 'collaboration set up',
+              note: reason,
+            },
+          ],
           events: (saved) => [
             buildEvent(TicketEscalatedV1, {
               source: EVENT_SOURCE,

@@ -31,8 +31,9 @@ export class QueueService {
         'queue id must be 1-64 lowercase letters, digits, _ or -',
       );
     }
-    if (!input.name.trim())
-      throw new TicketError(TicketErrorCode.InvalidInput, 'queue name must not be empty');
+    if (!input.name.trim() || input.name.trim().length > 200) {
+      throw new TicketError(TicketErrorCode.InvalidInput, 'queue name must be 1-200 characters');
+    }
     return this.dataSource
       .getRepository(QueueEntity)
       .save({ id: input.id, name: input.name.trim(), dutyManagerId: input.dutyManagerId ?? null });
@@ -43,6 +44,12 @@ export class QueueService {
     input: { id: string; displayName: string; queueIds: string[]; available?: boolean | null },
   ) {
     assertAdmin(identity);
+    if (!input.id.trim() || input.id.length > 64) {
+      throw new TicketError(TicketErrorCode.InvalidInput, 'agent id must be 1-64 characters');
+    }
+    if (input.displayName.trim().length > 200) {
+      throw new TicketError(TicketErrorCode.InvalidInput, 'displayName must be at most 200 characters');
+    }
     await this.assertQueuesExist(this.dataSource.manager, input.queueIds);
     return this.dataSource.getRepository(AgentEntity).save({
       id: input.id,

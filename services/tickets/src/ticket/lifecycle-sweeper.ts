@@ -50,6 +50,7 @@ export function createLifecycleSweeper(
                   action: to === 'CLOSED' ? 'AUTO_CLOSED' : 'ARCHIVED',
                   before: { status: from },
                   after: { status: to },
+                  result: 'automatic',
                   note: reason,
                 },
               ],

@@ -13,7 +13,8 @@ export interface TimelineRecord {
   action: string;
   before?: Record<string, unknown> | null;
   after?: Record<string, unknown> | null;
-  result?: string | null;
+  /** The outcome in a few words; every step states one. */
+  result: string;
   note?: string | null;
 }
 

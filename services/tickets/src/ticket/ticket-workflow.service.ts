@@ -18,7 +18,13 @@ import { maskSensitiveText } from '../privacy/masking';
 import { actorOf, appendTimeline, changeMeta, EVENT_SOURCE, type TicketChanger } from './ticket-changes';
 import { assertCanWork, canReadTicket, isCustomerOnly } from './ticket-access';
 import { assertUuid, parseInput, requiredText, TICKET_LIMITS } from './ticket-input';
-import { allowedNextStatuses, canTransition, TICKET_STATUSES, type TicketStatus } from './ticket-status';
+import {
+  allowedNextStatuses,
+  canTransition,
+  isOpenStatus,
+  TICKET_STATUSES,
+  type TicketStatus,
+} from './ticket-status';
 import { SATISFACTION_LEVELS, TicketEntity } from './ticket.entity';
 import { TicketError, TicketErrorCode } from './ticket.errors';
 import { buildDutyManagerNotice } from './ticket.service';
@@ -80,7 +86,15 @@ export class TicketWorkflowService {
           ? ((await this.queues.findQueue(manager, ticket.queueId))?.dutyManagerId ?? null)
           : null;
         return {
-          timeline: [{ action: 'RECLASSIFIED', before: previous, after: current, note: mask(input.reason) }],
+          timeline: [
+            {
+              action: 'RECLASSIFIED',
+              before: previous,
+              after: current,
+              result: becameUrgent ? 'overridden; duty manager notified' : 'overridden',
+              note: mask(input.reason),
+            },
+          ],
           events: (saved) => [
             buildEvent(TicketClassifiedV1, {
               source: EVENT_SOURCE,
@@ -104,6 +118,12 @@ export class TicketWorkflowService {
       expectedVersion?: number | null;
     },
   ): Promise<TicketEntity> {
+    if (input.agentId && input.automatic) {
+      throw new TicketError(
+        TicketErrorCode.InvalidInput,
+        'Give agentId or automatic: true, not both (neither claims the ticket for you).',
+      );
+    }
     const claiming = !input.agentId && !input.automatic;
     return this.changer.change(
       identity,
@@ -111,7 +131,8 @@ export class TicketWorkflowService {
       input.expectedVersion,
       async ({ ticket, actor, now, manager }) => {
         assertCanWork(identity, ticket);
-        if (!['NEW', 'ASSIGNED', 'IN_PROGRESS'].includes(ticket.status)) {
+        // Pending tickets can change hands too (an agent going off shift hands them over).
+        if (!isOpenStatus(ticket.status)) {
           throw new TicketError(
             TicketErrorCode.InvalidState,
             `A ${ticket.status} ticket cannot be (re)assigned.`,
@@ -178,6 +199,11 @@ export class TicketWorkflowService {
           throw new TicketError(TicketErrorCode.InvalidInput, `Ticket is already in queue ${input.queueId}.`);
         }
         await this.queues.assertQueuesExist(manager, [input.queueId]);
+        // An urgent ticket arriving in a queue is news for that queue's duty manager.
+        const urgent = ticket.priority === 'P0' || ticket.priority === 'P1';
+        const dutyManagerId = urgent
+          ? ((await this.queues.findQueue(manager, input.queueId))?.dutyManagerId ?? null)
+          : null;
         const before = { queueId: ticket.queueId, assigneeId: ticket.assigneeId, status: ticket.status };
         const fromQueueId = ticket.queueId;
         ticket.queueId = input.queueId;
@@ -190,6 +216,7 @@ export class TicketWorkflowService {
               action: 'TRANSFERRED',
               before,
               after: { queueId: ticket.queueId, assigneeId: null, status: ticket.status },
+              result: urgent ? 'awaiting assignment; duty manager notified' : 'awaiting assignment',
               note: mask(reason),
             },
           ],
@@ -200,6 +227,7 @@ export class TicketWorkflowService {
               data: { ...changeMeta(saved, actor, now), fromQueueId, reason: mask(reason) },
             }),
             ...statusEvent(saved, actor, now, before.status, 'transferred', true),
+            ...(urgent ? [buildDutyManagerNotice(saved, actor, now, dutyManagerId)] : []),
           ],
         };
       },
@@ -218,6 +246,7 @@ export class TicketWorkflowService {
       }
       const from = ticket.status;
       const reason = input.reason ? mask(input.reason) : null;
+      const reopenedBefore = ticket.reopenCount;
       applyTransition(ticket, input.status, now);
       return {
         timeline: [
@@ -225,6 +254,7 @@ export class TicketWorkflowService {
             action: 'STATUS_CHANGED',
             before: { status: from },
             after: { status: ticket.status },
+            result: ticket.reopenCount > reopenedBefore ? 'reopened' : 'moved',
             note: reason,
           },
         ],
@@ -273,6 +303,7 @@ export class TicketWorkflowService {
               satisfaction: input.satisfaction,
               repeatComplaint: ticket.repeatComplaint,
             },
+            result: unsatisfied ? 'reopened for second handling' : 'closed',
             note: ticket.satisfactionComment,
           },
         ],
@@ -396,12 +427,23 @@ export class TicketWorkflowService {
         null,
         async ({ ticket, actor, now }) => {
           assertCanWork(identity, ticket);
-          await manager.query(
-            `INSERT INTO ticket_links (ticket_id, related_ticket_id) VALUES ($1, $2), ($2, $1) ON CONFLICT DO NOTHING`,
+          const inserted: unknown[] = await manager.query(
+            `INSERT INTO ticket_links (ticket_id, related_ticket_id) VALUES ($1, $2), ($2, $1)
+             ON CONFLICT DO NOTHING RETURNING ticket_id`,
             [ticket.id, related.id],
           );
+          if (inserted.length === 0) {
+            throw new TicketError(
+              TicketErrorCode.InvalidState,
+              `Tickets ${ticket.number} and ${related.number} are already linked.`,
+            );
+          }
+          // Both tickets show the link in their history.
+          await appendTimeline(manager, related.id, actor, now, [
+            { action: 'LINKED', after: { related: ticket.number }, result: 'linked' },
+          ]);
           return {
-            timeline: [{ action: 'LINKED', after: { related: related.number } }],
+            timeline: [{ action: 'LINKED', after: { related: related.number }, result: 'linked' }],
             events: (saved) => [
               buildEvent(TicketLinkedV1, {
                 source: EVENT_SOURCE,

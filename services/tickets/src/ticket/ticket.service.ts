@@ -55,11 +55,14 @@ export class TicketService {
         requestedQueue ?? (await this.queues.routeQueue(manager, type, category)) ?? this.desk.defaultQueueId;
       assertCanCreate(identity, queueId);
       const openOfCustomer = await manager.query(
-        `SELECT id, title FROM tickets WHERE customer_id = $1 AND status NOT IN ('RESOLVED', 'CLOSED', 'ARCHIVED')
+        `SELECT id, number, title FROM tickets WHERE customer_id = $1 AND status NOT IN ('RESOLVED', 'CLOSED', 'ARCHIVED')
           ORDER BY created_at DESC LIMIT 50`,
         [customerId],
       );
-      const duplicate = findLikelyDuplicate(title, openOfCustomer as { id: string; title: string }[]);
+      const duplicate = findLikelyDuplicate(
+        title,
+        openOfCustomer as { id: string; number: string; title: string }[],
+      );
       const now = new Date();
       const ticket = manager.create(TicketEntity, {
         id: randomUUID(),
@@ -99,7 +102,7 @@ export class TicketService {
         {
           action: 'CREATED',
           after: { status: 'NEW', type, category, priority, queueId, channel: saved.channel },
-          result: duplicate ? `possible duplicate of ${duplicate.id}` : null,
+          result: duplicate ? `possible duplicate of ${duplicate.number}` : `routed to ${queueId}`,
           note: suggestion.matchedKeywords.length
             ? `keywords: ${suggestion.matchedKeywords.join(', ')}`
             : null,

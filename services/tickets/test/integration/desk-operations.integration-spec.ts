@@ -328,6 +328,35 @@ describe('tickets: desk operations through the gateway', () => {
       [t2.id, t3.id].sort(),
     );
 
+    // A pending ticket changes hands without leaving its status; a request must be unambiguous.
+    await gql(CHANGE_STATUS, { id: t2.id, status: 'IN_PROGRESS' }, b3);
+    await gql(CHANGE_STATUS, { id: t2.id, status: 'PENDING_CUSTOMER' }, b3);
+    expect((await gql(ASSIGN, { input: { ticketId: t2.id, agentId: 'b1' } }, supB)).assignTicket).toEqual({
+      status: 'PENDING_CUSTOMER',
+      assigneeId: 'b1',
+    });
+    const both = await refused(ASSIGN, { input: { ticketId: t2.id, agentId: 'b3', automatic: true } }, supB);
+    expect(both).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(both.message).toContain('not both');
+
+    // An urgent ticket arriving in a queue notifies that queue's duty manager.
+    const urgent = await create(
+      { title: 'Payments down', description: 'x', queueId: 'general', priority: 'P1' },
+      admin,
+    );
+    await gql(
+      `mutation($id: ID!) { transferTicket(input: { ticketId: $id, queueId: "billing", reason: "billing incident" }) { id } }`,
+      { id: urgent.id },
+      admin,
+    );
+    const notices = (await outboxEvents(urgent.id)).filter(
+      (event) => event.type === 'deskgraph.ticket.duty_manager_notified.v1',
+    );
+    expect(notices.map((event) => [event.data.queueId, event.data.dutyManagerId])).toEqual([
+      ['general', null],
+      ['billing', 'mgr-b'],
+    ]);
+
     // Transfer: the new queue assigns its own agent; the old queue no longer sees it.
     const { transferTicket } = await gql(
       `mutation($id: ID!) { transferTicket(input: { ticketId: $id, queueId: "complaints", reason: "customer is complaining" }) { queueId assigneeId status } }`,
@@ -665,6 +694,15 @@ describe('tickets: desk operations through the gateway', () => {
         .ticket.relatedTickets,
     ).toEqual([{ id: primary.id }]);
     expect((await refused(LINK, { a: primary.id, b: 'not-a-ticket' }, admin)).code).toBe('BAD_USER_INPUT');
+    const again = await refused(LINK, { a: other.id, b: primary.id }, admin);
+    expect(again).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(again.message).toContain('already linked');
+    expect((await read(other.id, admin)).timeline.at(-1)).toMatchObject({
+      action: 'LINKED',
+      actorId: 'admin-1',
+      after: { related: primary.number },
+      result: 'linked',
+    });
   });
 
   it('should mask ID and card numbers in every free-text field before storing or emitting anything', async () => {
@@ -734,7 +772,7 @@ describe('tickets: desk operations through the gateway', () => {
 
     // What the graph returns …
     const full = await gql(
-      `query($id: ID!) { ticket(id: $id) { ${FIELDS} satisfactionComment messages { body } timeline { before after note result }
+      `query($id: ID!) { ticket(id: $id) { ${FIELDS} satisfactionComment messages { body } timeline { at actorId actorRole action before after note result }
         compensations { reason decisionNote } } }`,
       { id },
       admin,
@@ -743,6 +781,20 @@ describe('tickets: desk operations through the gateway', () => {
     expect(shown).toContain('************1111');
     expect(shown).toContain('**************002X');
     expect(full.ticket.messages).toHaveLength(3);
+    // Every step of this long handling left a complete entry.
+    expect(full.ticket.timeline).toHaveLength(13);
+    for (const entry of full.ticket.timeline) {
+      expect(entry).toEqual(
+        expect.objectContaining({
+          at: expect.any(String),
+          actorId: expect.any(String),
+          actorRole: expect.any(String),
+          action: expect.any(String),
+          after: expect.anything(),
+          result: expect.any(String),
+        }),
+      );
+    }
     // … what the database stores, outbox included …
     const { rows: tables } = await database.query(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'tickets' AND table_type = 'BASE TABLE'`,
