@@ -107,15 +107,20 @@ export class MetricsService {
     return this.config.timeZone;
   }
 
-  private async query<T>(sql: string, parameters: unknown[]): Promise<T[]> {
-    const schema = generationSchema(await activeGeneration(this.dataSource.manager));
+  /** The active generation, read once per figure so a concurrent rebuild switch never mixes two. */
+  private async activeSchema(): Promise<string> {
+    return generationSchema(await activeGeneration(this.dataSource.manager));
+  }
+
+  private query<T>(schema: string, sql: string, parameters: unknown[]): Promise<T[]> {
     return this.dataSource.query(sql.replaceAll('§', `"${schema}"`), parameters);
   }
 
-  async loadCohort(period: ResolvedPeriod, filter: EffectiveFilter): Promise<Cohort> {
+  async loadCohort(schema: string, period: ResolvedPeriod, filter: EffectiveFilter): Promise<Cohort> {
     const parameters: unknown[] = [period.from, period.to];
     const conditions = filterConditions(filter, parameters);
     const rows = await this.query<TicketRow>(
+      schema,
       `SELECT t.* FROM §.tickets t WHERE ${conditions} AND t.created_at >= $1 AND t.created_at < $2
         ORDER BY t.created_at, t.ticket_id`,
       parameters,
@@ -123,19 +128,23 @@ export class MetricsService {
     const ids = rows.map((row) => row.ticket_id);
     const [agents, ratings, clocks, keywords] = await Promise.all([
       this.query<{ ticket_id: string; agent_id: string }>(
+        schema,
         `SELECT ticket_id, agent_id FROM §.ticket_agents WHERE ticket_id = ANY($1::uuid[]) ORDER BY ticket_id, agent_id`,
         [ids],
       ),
       this.query<{ ticket_id: string; satisfaction: string; repeat_complaint: boolean }>(
+        schema,
         `SELECT ticket_id, satisfaction, repeat_complaint FROM §.ratings WHERE ticket_id = ANY($1::uuid[])
           ORDER BY at, event_id`,
         [ids],
       ),
       this.query<{ ticket_id: string; target: string; state: ClockFact['state'] }>(
+        schema,
         `SELECT ticket_id, target, state FROM §.sla_clocks WHERE ticket_id = ANY($1::uuid[]) ORDER BY clock_id, cycle`,
         [ids],
       ),
       this.query<{ ticket_id: string; keyword: string }>(
+        schema,
         `SELECT ticket_id, keyword FROM §.ticket_keywords WHERE ticket_id = ANY($1::uuid[]) ORDER BY ticket_id, keyword`,
         [ids],
       ),
@@ -154,10 +163,15 @@ export class MetricsService {
   }
 
   /** Tickets open at a moment: created before it, and their last status change before it was not a resolution. */
-  async openTicketsAt(at: Date, filter: EffectiveFilter): Promise<{ ticketId: string; createdAt: Date }[]> {
+  async openTicketsAt(
+    schema: string,
+    at: Date,
+    filter: EffectiveFilter,
+  ): Promise<{ ticketId: string; createdAt: Date }[]> {
     const parameters: unknown[] = [at, RESOLVED_STATUSES];
     const conditions = filterConditions(filter, parameters);
     const rows = await this.query<{ ticket_id: string; created_at: Date }>(
+      schema,
       `SELECT t.ticket_id, t.created_at FROM §.tickets t
         WHERE ${conditions} AND t.created_at < $1
           AND COALESCE((SELECT tr.to_status FROM §.ticket_transitions tr
@@ -175,9 +189,10 @@ export class MetricsService {
     now = new Date(),
   ): Promise<TicketMetrics> {
     const backlogMoment = new Date(Math.min(period.to.getTime(), now.getTime()));
+    const schema = await this.activeSchema();
     const [cohort, open] = await Promise.all([
-      this.loadCohort(period, filter),
-      this.openTicketsAt(backlogMoment, filter),
+      this.loadCohort(schema, period, filter),
+      this.openTicketsAt(schema, backlogMoment, filter),
     ]);
     return computeTicketMetrics(period, cohort, backlogAt(open, backlogMoment));
   }
@@ -189,7 +204,11 @@ export class MetricsService {
 
   async agentMetrics(identity: Identity, period: PeriodInput, filter?: MetricsFilter | null) {
     const effective = effectiveFilter(identity, filter);
-    const cohort = await this.loadCohort(resolvePeriod(period, this.timeZone), effective);
+    const cohort = await this.loadCohort(
+      await this.activeSchema(),
+      resolvePeriod(period, this.timeZone),
+      effective,
+    );
     const agents = computeAgentMetrics(cohort);
     return effective.agentIds
       ? agents.filter((agent) => effective.agentIds!.includes(agent.agentId))
@@ -198,7 +217,9 @@ export class MetricsService {
 
   async queueMetrics(identity: Identity, period: PeriodInput, filter?: MetricsFilter | null) {
     const effective = effectiveFilter(identity, filter);
-    return computeQueueMetrics(await this.loadCohort(resolvePeriod(period, this.timeZone), effective));
+    return computeQueueMetrics(
+      await this.loadCohort(await this.activeSchema(), resolvePeriod(period, this.timeZone), effective),
+    );
   }
 
   /** The ISO week containing weekOf (default: the last full week) against the week before. */
@@ -232,20 +253,24 @@ export class MetricsService {
     const queues = readableQueues(identity, [...new Set(queueIds)]) as string[];
     const day = today(this.timeZone, now);
     const range = [day.from, day.to, queues];
+    const schema = await this.activeSchema();
     const [[counts], firstResponses, resolutions, [clocks], [ratings]] = await Promise.all([
       this.query<{ open: number; created: number }>(
+        schema,
         `SELECT count(*) FILTER (WHERE t.status <> ALL($4::text[]))::int AS open,
                 count(*) FILTER (WHERE t.created_at >= $1 AND t.created_at < $2)::int AS created
            FROM §.tickets t WHERE t.number IS NOT NULL AND t.merged_into IS NULL AND t.queue_id = ANY($3::text[])`,
         [...range, RESOLVED_STATUSES],
       ),
       this.query<{ ms: number }>(
+        schema,
         `SELECT EXTRACT(EPOCH FROM (t.first_response_at - t.created_at)) * 1000 AS ms
            FROM §.tickets t WHERE t.number IS NOT NULL AND t.merged_into IS NULL AND t.queue_id = ANY($3::text[])
             AND t.first_response_at >= $1 AND t.first_response_at < $2`,
         range,
       ),
       this.query<{ ticket_id: string; ms: number }>(
+        schema,
         `SELECT tr.ticket_id, EXTRACT(EPOCH FROM (tr.at - t.created_at)) * 1000 AS ms
            FROM §.ticket_transitions tr JOIN §.tickets t ON t.ticket_id = tr.ticket_id
           WHERE t.number IS NOT NULL AND t.merged_into IS NULL AND t.queue_id = ANY($3::text[])
@@ -253,6 +278,7 @@ export class MetricsService {
         range,
       ),
       this.query<{ achieved: number; breached: number; breaches_today: number; running: number }>(
+        schema,
         `SELECT count(*) FILTER (WHERE c.state = 'ACHIEVED' AND c.ended_at >= $1 AND c.ended_at < $2)::int AS achieved,
                 count(*) FILTER (WHERE c.state = 'BREACHED' AND c.ended_at >= $1 AND c.ended_at < $2)::int AS breached,
                 count(*) FILTER (WHERE c.breached_at >= $1 AND c.breached_at < $2)::int AS breaches_today,
@@ -262,6 +288,7 @@ export class MetricsService {
         range,
       ),
       this.query<{ positive: number; total: number }>(
+        schema,
         `SELECT count(*) FILTER (WHERE r.satisfaction IN ('VERY_SATISFIED', 'SATISFIED'))::int AS positive,
                 count(*)::int AS total
            FROM §.ratings r JOIN §.tickets t ON t.ticket_id = r.ticket_id
