@@ -378,6 +378,9 @@ describe('knowledge: articles, search, suggestions and capture through the gatew
           channel: 'EMAIL',
           customer: { name: 'Ann' },
           queueId: 'general',
+          type: 'CONSULTATION',
+          category: 'delivery',
+          priority: 'P2',
         },
       },
       agent,
@@ -440,6 +443,65 @@ describe('knowledge: articles, search, suggestions and capture through the gatew
       ticketId: createTicket.id,
       actor: { id: 'agent-1', role: 'agent' },
     });
+
+    // An expert answers this consultation too, but an article was used: no draft is proposed.
+    const id = createTicket.id;
+    await gql(
+      `mutation($id: ID!) { escalateTicket(input: { ticketId: $id, direction: VERTICAL, tier: EXPERT, reason: "check" }) { escalationTier } }`,
+      { id },
+      agent,
+    );
+    await gql(
+      `mutation($id: ID!) { replyToTicket(input: { ticketId: $id, body: "Refunds take three business days." }) { message { id } } }`,
+      { id },
+      agent,
+    );
+    await gql(
+      `mutation($id: ID!) { changeTicketStatus(input: { ticketId: $id, status: RESOLVED }) { status } }`,
+      { id },
+      agent,
+    );
+    // A later event of the same ticket (same partition) shows knowledge has applied the resolution.
+    await gql(
+      `mutation($id: ID!) { reclassifyTicket(input: { ticketId: $id, priority: P3, reason: "after the fact" }) { priority } }`,
+      { id },
+      agent,
+    );
+    const { upsertReplyTemplate } = await gql(
+      `mutation { upsertReplyTemplate(input: { name: "priority", locale: "en", body: "Priority {{ticket.priority}}" }) { id } }`,
+      {},
+      editor,
+    );
+    await eventually(
+      async () =>
+        (
+          await gql(
+            `query($t: ID!, $id: ID!) { renderReplyTemplate(templateId: $t, ticketId: $id) { text } }`,
+            { t: upsertReplyTemplate.id, id },
+            agent,
+          )
+        ).renderReplyTemplate.text === 'Priority P3',
+      { timeoutMs: 30_000, what: 'knowledge to apply the reclassification' },
+    );
+    const { articles } = await gql(`{ articles(first: 100) { sourceTicketId } }`, {}, editor);
+    expect(
+      articles.map((article: { sourceTicketId: string | null }) => article.sourceTicketId),
+    ).not.toContain(id);
+
+    // No published article covers the delivery category this ticket is in.
+    const { contentGaps } = await gql(
+      `{ contentGaps(first: 10) { categoriesWithoutArticles { categoryId ticketCount category { name } } } }`,
+      {},
+      agent,
+    );
+    expect(contentGaps.categoriesWithoutArticles).toContainEqual({
+      categoryId: 'delivery',
+      ticketCount: 1,
+      category: { name: 'Delivery / 物流配送' },
+    });
+    expect(
+      contentGaps.categoriesWithoutArticles.map((gap: { categoryId: string }) => gap.categoryId),
+    ).not.toContain('transaction');
   });
 
   it('should keep every edit as a version and restore one, refusing a version of another article', async () => {
