@@ -962,7 +962,8 @@ describe('tickets: desk operations through the gateway', () => {
   });
 
   it('should reject bad input with a clear code and change neither the ticket nor the event stream', async () => {
-    const ticket = await create({ title: 'Consistency check', description: 'x', queueId: 'general' }, g1);
+    const ticket = await create({ title: 'Consistency check', description: 'x' }, customer);
+    expect(ticket.queueId).toBe('general');
     const id = ticket.id;
     const before = await read(id, g1);
     const eventsBefore = (await outboxEvents(id)).length;
@@ -1030,7 +1031,7 @@ describe('tickets: desk operations through the gateway', () => {
         'NOT_FOUND',
       ],
       [
-        'rating an unresolved ticket',
+        'rating an unresolved ticket on the customer behalf',
         `mutation($id: ID!) { confirmResolution(input: { ticketId: $id, satisfaction: SATISFIED }) { id } }`,
         { id },
         'BAD_USER_INPUT',
@@ -1092,6 +1093,14 @@ describe('tickets: desk operations through the gateway', () => {
       if (message)
         expect({ what, message: error.message }).toEqual({ what, message: expect.stringContaining(message) });
     }
+
+    const early = await refused(
+      `mutation($id: ID!) { confirmResolution(input: { ticketId: $id, satisfaction: SATISFIED }) { id } }`,
+      { id },
+      customer,
+    );
+    expect(early).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(early.message).toContain('Only a RESOLVED ticket can be confirmed and rated; this one is NEW');
 
     const after = await read(id, g1);
     expect(after.version).toBe(before.version);
