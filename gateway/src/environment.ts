@@ -89,15 +89,18 @@ export const gatewayModel = z
 export type AuthConfig = z.output<typeof authModel>;
 export type GatewayConfig = z.output<typeof gatewayModel>;
 
+/** Every concern the gateway reads from the environment (tests parse their own source with it). */
+export const GATEWAY_ENVIRONMENT = {
+  runtime: runtimeModel,
+  http: httpModel(4000),
+  kafka: kafkaModel,
+  trust: gatewayTrustModel,
+  auth: authModel,
+  gateway: gatewayModel,
+};
+
 export function loadEnvironment() {
-  return parseEnvironmentOrExit({
-    runtime: runtimeModel,
-    http: httpModel(4000),
-    kafka: kafkaModel,
-    trust: gatewayTrustModel,
-    auth: authModel,
-    gateway: gatewayModel,
-  });
+  return parseEnvironmentOrExit(GATEWAY_ENVIRONMENT);
 }
 
 export { DEV_JWT_SECRET };

@@ -72,8 +72,25 @@ export function queryLimitProtection(limits: QueryLimits): ArmorProtection {
   return { plugins, validationRules };
 }
 
-/** Restores the code of a limit refusal after Apollo relabelled it. */
+/**
+ * Gives refusals Apollo leaves uncoded (or relabels) the code a client can
+ * act on: limit refusals become BAD_USER_INPUT again, and a persisted query
+ * whose hash does not match its text is the client's error, not ours.
+ */
 export function formatLimitError(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  if (formatted.message === 'provided sha does not match query') {
+    return {
+      message: 'The persisted query hash does not match the query text: send the SHA-256 of the query.',
+      extensions: { code: 'BAD_USER_INPUT' },
+    };
+  }
+  // graphql-armor re-raises the token refusal from the parser without our extensions.
+  if (/^(Syntax Error: )?Token limit of \d+ exceeded/.test(formatted.message)) {
+    return {
+      message: formatted.message.replace(/^Syntax Error: /, ''),
+      extensions: { code: 'BAD_USER_INPUT', limit: 'maxTokens' },
+    };
+  }
   const limit = formatted.extensions?.limit;
   if (typeof limit !== 'string') return formatted;
   return { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_USER_INPUT' } };
