@@ -1,4 +1,5 @@
 import { DateTimeScalar } from '@deskgraph/platform';
+import type { ArticleFeedback } from '../feedback/feedback.service';
 import type { KnowledgeContext } from '../server';
 import type { ArticleEntity, ArticleVersionEntity } from './article.entity';
 import type { CreateArticleDraftInput, UpdateArticleInput } from './article.service';
@@ -28,6 +29,19 @@ export function toArticleGraph(article: ArticleEntity) {
 }
 
 type ArticleGraph = ReturnType<typeof toArticleGraph>;
+
+// The three count fields of one resolved article share one query (keyed by the parent object,
+// which is created per resolution, so a later mutation in the same request reads fresh counts).
+const feedbackByArticle = new WeakMap<ArticleGraph, Promise<ArticleFeedback>>();
+
+function feedbackOf(context: KnowledgeContext, article: ArticleGraph): Promise<ArticleFeedback> {
+  let feedback = feedbackByArticle.get(article);
+  if (!feedback) {
+    feedback = context.feedback.feedback(article.id);
+    feedbackByArticle.set(article, feedback);
+  }
+  return feedback;
+}
 
 function toVersionGraph(version: ArticleVersionEntity) {
   return { ...version };
@@ -94,11 +108,11 @@ export const articleResolvers = {
     versions: async (article: ArticleGraph, _: unknown, context: KnowledgeContext) =>
       (await context.articles.versions(context.identity, article.id)).map(toVersionGraph),
     helpfulCount: async (article: ArticleGraph, _: unknown, context: KnowledgeContext) =>
-      (await context.feedback.feedback(article.id)).helpful,
+      (await feedbackOf(context, article)).helpful,
     notHelpfulCount: async (article: ArticleGraph, _: unknown, context: KnowledgeContext) =>
-      (await context.feedback.feedback(article.id)).notHelpful,
+      (await feedbackOf(context, article)).notHelpful,
     usedOnTicketCount: async (article: ArticleGraph, _: unknown, context: KnowledgeContext) =>
-      (await context.feedback.feedback(article.id)).usedOnTickets,
+      (await feedbackOf(context, article)).usedOnTickets,
     votes: (article: ArticleGraph, args: { first: number }, context: KnowledgeContext) =>
       context.feedback.votes(context.identity, article.id, args.first),
   },

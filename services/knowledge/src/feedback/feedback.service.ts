@@ -6,6 +6,7 @@ import type { ArticleEntity } from '../article/article.entity';
 import { knowledgeEvents } from '../events/knowledge-events';
 import { invalidInput, KnowledgeError, KnowledgeErrorCode } from '../knowledge.errors';
 import { stripControlCharacters } from '../article/article-input';
+import { parseSearchQuery, tsQuerySql } from '../search/search-query';
 import { ArticleTicketLinkEntity, ArticleVoteEntity } from './feedback.entity';
 
 export const FEEDBACK_LIMITS = { comment: 2_000, gaps: 100 };
@@ -139,10 +140,7 @@ export class FeedbackService {
     if (first < 1 || first > FEEDBACK_LIMITS.gaps) {
       throw invalidInput([`first must be between 1 and ${FEEDBACK_LIMITS.gaps}`]);
     }
-    const queries: { query: string; count: number; last_seen_at: Date }[] = await this.dataSource.query(
-      `SELECT query, count, last_seen_at FROM search_misses ORDER BY count DESC, last_seen_at DESC LIMIT $1`,
-      [first],
-    );
+    const unansweredQueries = await this.stillUnanswered(first);
     const categories: { category: string; tickets: string }[] = await this.dataSource.query(
       `SELECT t.category, count(*) AS tickets
          FROM ticket_facts t
@@ -154,16 +152,44 @@ export class FeedbackService {
       [first],
     );
     return {
-      unansweredQueries: queries.map((row) => ({
-        query: row.query,
-        count: row.count,
-        lastSearchedAt: row.last_seen_at,
-      })),
+      unansweredQueries,
       categoriesWithoutArticles: categories.map((row) => ({
         categoryId: row.category,
         ticketCount: Number(row.tickets),
       })),
     };
+  }
+
+  /**
+   * The most frequent recorded misses that still find no published article:
+   * a gap disappears from the list once content covering it is published.
+   */
+  private async stillUnanswered(first: number): Promise<ContentGaps['unansweredQueries']> {
+    const result: ContentGaps['unansweredQueries'] = [];
+    const batch = first * 3;
+    // Bounded: a staff report, not a hot path.
+    for (let offset = 0; result.length < first && offset < batch * 5; offset += batch) {
+      const misses: { query: string; count: number; last_seen_at: Date }[] = await this.dataSource.query(
+        `SELECT query, count, last_seen_at FROM search_misses
+          ORDER BY count DESC, last_seen_at DESC, query ASC LIMIT $1 OFFSET $2`,
+        [batch, offset],
+      );
+      for (const miss of misses) {
+        const tsQuery = tsQuerySql(parseSearchQuery(miss.query), 1);
+        const answered: unknown[] = tsQuery
+          ? await this.dataSource.query(
+              `SELECT 1 FROM articles a WHERE a.status = 'PUBLISHED' AND a.search_vector @@ ${tsQuery.sql} LIMIT 1`,
+              tsQuery.parameters,
+            )
+          : [];
+        if (answered.length === 0) {
+          result.push({ query: miss.query, count: miss.count, lastSearchedAt: miss.last_seen_at });
+          if (result.length === first) break;
+        }
+      }
+      if (misses.length < batch) break;
+    }
+    return result;
   }
 
   private async visibleArticle(identity: Identity, articleId: string): Promise<ArticleEntity> {

@@ -341,6 +341,11 @@ describe('knowledge: articles, search, suggestions and capture through the gatew
       data: { ticketId: id, ticketNumber: ticket.number, categoryId: 'transaction' },
     });
 
+    // Customers cannot find it yet: the search is recorded as a content gap.
+    expect((await search('增值税', customer)).totalCount).toBe(0);
+    const gapsBefore = await gql(`{ contentGaps(first: 100) { unansweredQueries { query } } }`, {}, editor);
+    expect(gapsBefore.contentGaps.unansweredQueries).toContainEqual({ query: '增值税' });
+
     // Publishing needs a review first.
     const unreviewed = await refusal(
       `mutation($id: ID!) { publishArticle(articleId: $id) { status } }`,
@@ -359,6 +364,9 @@ describe('knowledge: articles, search, suggestions and capture through the gatew
 
     const found = await search('增值税', customer);
     expect(found.edges.map((edge: { node: { id: string } }) => edge.node.id)).toEqual([draft.id]);
+    // Once published, the gap is filled and drops out of contentGaps.
+    const gapsAfter = await gql(`{ contentGaps(first: 100) { unansweredQueries { query } } }`, {}, editor);
+    expect(gapsAfter.contentGaps.unansweredQueries).not.toContainEqual({ query: '增值税' });
     const events = await readKnowledgeEvents(stack, draft.id, 3);
     expect(events.map((event) => event.type)).toEqual([
       'deskgraph.knowledge.draft_proposed.v1',
