@@ -44,7 +44,14 @@ export type TicketFilter = z.infer<typeof filterSchema>;
 
 export interface TicketPage {
   edges: { cursor: string; node: TicketEntity }[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  pageInfo: {
+    hasNextPage: boolean;
+    hasPreviousPage: boolean;
+    startCursor: string | null;
+    endCursor: string | null;
+  };
+  /** Matching tickets across all pages; a separate count query, run only when asked. */
+  totalCount: () => Promise<number>;
 }
 
 /** Keyset cursors: [sort value, id], so pages stay stable while tickets arrive. */
@@ -83,6 +90,7 @@ export class TicketQueryService {
     const query = this.dataSource.getRepository(TicketEntity).createQueryBuilder('ticket');
     this.restrictToVisible(query, identity);
     this.applyFilter(query, filter);
+    const counter = query.clone();
     const [sortExpression, direction, valueOf] = this.ordering(order);
     if (after) {
       const [value, id] = decodeCursor(after);
@@ -99,7 +107,16 @@ export class TicketQueryService {
     const rows = await query.getMany();
     const page = rows.slice(0, first);
     const edges = page.map((node) => ({ cursor: encodeCursor([valueOf(node), node.id]), node }));
-    return { edges, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
+    return {
+      edges,
+      pageInfo: {
+        hasNextPage: rows.length > first,
+        hasPreviousPage: Boolean(after),
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
+      totalCount: () => counter.getCount(),
+    };
   }
 
   async timeline(identity: Identity, ticket: TicketEntity): Promise<TimelineEntryEntity[]> {

@@ -53,6 +53,7 @@ function toConnection(page: Awaited<ReturnType<TicketsContext['queries']['list']
   return {
     edges: page.edges.map((edge) => ({ cursor: edge.cursor, node: toTicketGraph(edge.node) })),
     pageInfo: page.pageInfo,
+    totalCount: page.totalCount,
   };
 }
 
@@ -178,6 +179,9 @@ export const ticketResolvers = {
     ) => context.queues.replaceRoutingRules(context.identity, args.rules),
     setClassificationRules: (_: unknown, args: { rules: unknown }, context: TicketsContext) =>
       context.classificationRules.replace(context.identity, args.rules),
+  },
+  TicketConnection: {
+    totalCount: (connection: { totalCount: () => Promise<number> }) => connection.totalCount(),
   },
   Ticket: {
     __resolveReference: async (reference: { id: string }, context: TicketsContext) =>

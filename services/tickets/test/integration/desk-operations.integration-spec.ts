@@ -1206,7 +1206,8 @@ describe('tickets: desk operations through the gateway', () => {
     await gql(ASSIGN, { input: { ticketId: mid.id, agentId: 'b3' } }, b1);
     const to = new Date(Date.now() + 1000).toISOString();
     const LIST = `query($filter: TicketFilter, $orderBy: TicketOrder, $first: Int, $after: String) {
-      tickets(filter: $filter, orderBy: $orderBy, first: $first, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }`;
+      tickets(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
+        edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount } }`;
     const ids = async (filter: Record<string, unknown>, orderBy = 'CREATED_AT_ASC') =>
       (
         await gql(LIST, { filter: { createdFrom: from, createdTo: to, ...filter }, orderBy, first: 50 }, b1)
@@ -1246,7 +1247,11 @@ describe('tickets: desk operations through the gateway', () => {
       )
     ).tickets;
     expect(secondPage.edges.map((edge: { node: { id: string } }) => edge.node.id)).toEqual([low.id]);
-    expect(secondPage.pageInfo.hasNextPage).toBe(false);
+    expect(secondPage.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+    expect(secondPage.pageInfo.startCursor).toBe(secondPage.edges[0].cursor);
+    expect(firstPage.pageInfo.hasPreviousPage).toBe(false);
+    // The count covers every page, not just the one returned.
+    expect([firstPage.totalCount, secondPage.totalCount]).toEqual([3, 3]);
 
     const { unassignedTickets } = await gql(
       `{ unassignedTickets(queueId: "billing", first: 100) { edges { node { id assigneeId } } } }`,
