@@ -1,6 +1,6 @@
-import { buildEvent, SlaClockBreachedV1, SlaClockWarnedV1 } from '@deskgraph/events';
+import { buildEvent, SlaClockBreachedV1, SlaClockWarnedV1, type DeskgraphEvent } from '@deskgraph/events';
 import type { BackgroundWorker, Logger, OutboxWriter } from '@deskgraph/platform';
-import type { DataSource } from 'typeorm';
+import { In, type DataSource } from 'typeorm';
 import type { ClockEngine } from '../clock/clock-engine';
 import { EVENT_SOURCE } from '../clock/clock-engine';
 import { SlaClockEntity } from '../clock/sla-clock.entity';
@@ -48,84 +48,113 @@ export function createTimerScheduler(
   let loop: Promise<void> | null = null;
   let backOff = false;
 
-  async function fireBatch(): Promise<{
-    claimed: number;
-    skipped: number;
-    fired: { kind: 'WARNING' | 'BREACH'; lateMs: number }[];
-  }> {
+  type Fired = { kind: 'WARNING' | 'BREACH'; lateMs: number };
+
+  /**
+   * One transaction per batch, a handful of statements whatever its size:
+   * claim timers, lock their clocks, then write timer marks, clock changes and
+   * events together, so a burst of due timers keeps within its moment.
+   */
+  async function fireBatch(): Promise<{ claimed: number; skipped: number; fired: Fired[] }> {
     return dataSource.transaction(async (manager) => {
       const timers: DueTimer[] = await manager.query(
         `SELECT id, clock_id, cycle, kind, fire_at FROM timers
           WHERE fired_at IS NULL AND fire_at <= now() ORDER BY fire_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
       );
+      if (timers.length === 0) return { claimed: 0, skipped: 0, fired: [] };
+      // A clock locked by a ticket event in flight is left for the next round: waiting for it
+      // while holding its timers would deadlock with that transaction replacing them.
+      const clocks = await manager.find(SlaClockEntity, {
+        where: { id: In([...new Set(timers.map((timer) => timer.clock_id))]) },
+        lock: { mode: 'pessimistic_write', onLocked: 'skip_locked' },
+      });
+      const byId = new Map(clocks.map((clock) => [clock.id, clock]));
       const now = new Date();
-      const fired: { kind: 'WARNING' | 'BREACH'; lateMs: number }[] = [];
-      let skipped = 0;
+      const fired: Fired[] = [];
+      const marks: { id: string; lateMs: number }[] = [];
+      const changed = new Set<SlaClockEntity>();
+      const events: DeskgraphEvent[] = [];
+      const lateBy = (moment: Date) => Math.max(0, now.getTime() - moment.getTime());
+      const firing = (clock: SlaClockEntity, lateMs: number) => ({
+        ...engine.base(clock, now),
+        dueAt: clock.dueAt!.toISOString(),
+        priority: clock.priority,
+        late: lateMs > LATE_AFTER_MS,
+        lateMs,
+      });
+      const warn = (clock: SlaClockEntity, lateMs: number) => {
+        clock.warnedAt = now;
+        changed.add(clock);
+        events.push(
+          buildEvent(SlaClockWarnedV1, {
+            source: EVENT_SOURCE,
+            subject: clock.ticketId,
+            data: firing(clock, lateMs),
+          }),
+        );
+        fired.push({ kind: 'WARNING', lateMs });
+      };
       for (const timer of timers) {
-        // A clock locked by a ticket event in flight is left for the next round: waiting for it
-        // while holding its timers would deadlock with that transaction replacing them.
-        const clock = await manager.findOne(SlaClockEntity, {
-          where: { id: timer.clock_id },
-          lock: { mode: 'pessimistic_write', onLocked: 'skip_locked' },
-        });
-        if (!clock) {
-          skipped++;
-          continue;
-        }
-        const lateMs = Math.max(0, now.getTime() - new Date(timer.fire_at).getTime());
-        await manager.query(`UPDATE timers SET fired_at = $2, late_ms = $3 WHERE id = $1`, [
-          timer.id,
-          now,
-          lateMs,
-        ]);
+        const clock = byId.get(timer.clock_id);
+        if (!clock) continue;
+        const lateMs = lateBy(new Date(timer.fire_at));
+        marks.push({ id: timer.id, lateMs });
         // A timer of an older cycle or of a clock no longer running is obsolete.
         if (clock.cycle !== timer.cycle || clock.state !== 'RUNNING') continue;
-        const firing = {
-          ...engine.base(clock, now),
-          dueAt: clock.dueAt!.toISOString(),
-          priority: clock.priority,
-          late: lateMs > LATE_AFTER_MS,
-          lateMs,
-        };
         if (timer.kind === 'WARNING' && !clock.warnedAt) {
-          clock.warnedAt = now;
-          await manager.save(clock);
-          await outbox.enqueue(manager, [
-            buildEvent(SlaClockWarnedV1, { source: EVENT_SOURCE, subject: clock.ticketId, data: firing }),
-          ]);
-          fired.push({ kind: 'WARNING', lateMs });
+          warn(clock, lateMs);
         } else if (timer.kind === 'BREACH' && !clock.breachedAt) {
           // A breach never overtakes its warning (e.g. another replica skipped the warning a moment
           // ago): the warning fires first, once, in this transaction.
           if (!clock.warnedAt && clock.warningAt) {
-            const warningLateMs = Math.max(0, now.getTime() - clock.warningAt.getTime());
+            const warningLateMs = lateBy(clock.warningAt);
             await manager.query(
               `UPDATE timers SET fired_at = $2, late_ms = $3
                 WHERE clock_id = $1 AND cycle = $4 AND kind = 'WARNING' AND fired_at IS NULL`,
               [clock.id, now, warningLateMs, clock.cycle],
             );
-            clock.warnedAt = now;
-            await outbox.enqueue(manager, [
-              buildEvent(SlaClockWarnedV1, {
-                source: EVENT_SOURCE,
-                subject: clock.ticketId,
-                data: { ...firing, late: warningLateMs > LATE_AFTER_MS, lateMs: warningLateMs },
-              }),
-            ]);
-            fired.push({ kind: 'WARNING', lateMs: warningLateMs });
+            warn(clock, warningLateMs);
           }
           clock.breachedAt = now;
           clock.state = 'BREACHED';
-          await manager.save(clock);
-          await outbox.enqueue(manager, [
-            buildEvent(SlaClockBreachedV1, { source: EVENT_SOURCE, subject: clock.ticketId, data: firing }),
-          ]);
+          changed.add(clock);
+          events.push(
+            buildEvent(SlaClockBreachedV1, {
+              source: EVENT_SOURCE,
+              subject: clock.ticketId,
+              data: firing(clock, lateMs),
+            }),
+          );
           fired.push({ kind: 'BREACH', lateMs });
-          if (firing.late)
+          if (lateMs > LATE_AFTER_MS) {
             logger.warn({ ticketId: clock.ticketId, target: clock.target, lateMs }, 'late breach');
+          }
         }
       }
-      return { claimed: timers.length, skipped, fired };
+      if (marks.length) {
+        await manager.query(
+          `UPDATE timers AS timer SET fired_at = $1, late_ms = mark.late_ms
+             FROM unnest($2::bigint[], $3::bigint[]) AS mark(id, late_ms) WHERE timer.id = mark.id`,
+          [now, marks.map((mark) => mark.id), marks.map((mark) => mark.lateMs)],
+        );
+      }
+      if (changed.size) {
+        const rows = [...changed];
+        await manager.query(
+          `UPDATE clocks AS clock SET state = change.state, warned_at = change.warned_at, breached_at = change.breached_at
+             FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[])
+               AS change(id, state, warned_at, breached_at)
+            WHERE clock.id = change.id`,
+          [
+            rows.map((clock) => clock.id),
+            rows.map((clock) => clock.state),
+            rows.map((clock) => clock.warnedAt),
+            rows.map((clock) => clock.breachedAt),
+          ],
+        );
+      }
+      await outbox.enqueue(manager, events);
+      return { claimed: timers.length, skipped: timers.length - marks.length, fired };
     });
   }
 
