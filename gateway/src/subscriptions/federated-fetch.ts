@@ -18,6 +18,7 @@ import { authorizationScope, type Identity } from '@deskgraph/platform';
 import type { Counter } from 'prom-client';
 
 const ROOT_ARGUMENT_VARIABLE = 'deskgraphRootArgument';
+const NOT_VISIBLE_CODES = new Set(['NOT_FOUND', 'FORBIDDEN']);
 /** Marks objects that came back from a federated fetch, keyed by response key. */
 const FETCHED = Symbol('deskgraph.fetched');
 
@@ -217,14 +218,7 @@ export class SubscriptionTicketFetcher {
     identity: Identity,
     info: GraphQLResolveInfo,
   ): Promise<unknown> {
-    return this.fetch(
-      TICKET_FIELD,
-      eventId,
-      ticketId,
-      identity,
-      info,
-      'The ticket of this update is not visible to you.',
-    );
+    return this.fetch(TICKET_FIELD, eventId, ticketId, identity, info);
   }
 
   fetchLiveMetrics(
@@ -233,14 +227,7 @@ export class SubscriptionTicketFetcher {
     identity: Identity,
     info: GraphQLResolveInfo,
   ): Promise<unknown> {
-    return this.fetch(
-      LIVE_METRICS_FIELD,
-      eventId,
-      queueIds,
-      identity,
-      info,
-      'These metrics are not visible to you.',
-    );
+    return this.fetch(LIVE_METRICS_FIELD, eventId, queueIds, identity, info);
   }
 
   private fetch(
@@ -249,7 +236,6 @@ export class SubscriptionTicketFetcher {
     argument: unknown,
     identity: Identity,
     info: GraphQLResolveInfo,
-    notVisible: string,
   ): Promise<unknown> {
     let rootQuery = this.queries.get(info.fieldNodes[0]);
     if (!rootQuery) {
@@ -269,12 +255,12 @@ export class SubscriptionTicketFetcher {
       const value = response.data?.[spec.field];
       if (value) return markFetched(value);
       const first = response.errors?.[0];
-      throw new GraphQLError(first?.message ?? notVisible, {
-        extensions: first?.extensions ?? { code: 'NOT_FOUND' },
-      });
+      // Not visible to this scope (e.g. transferred out of its queues): a shared, memoized null.
+      if (!first || NOT_VISIBLE_CODES.has(String(first.extensions?.code))) return null;
+      throw new GraphQLError(first.message, { extensions: first.extensions });
     });
     this.memo.set(key, pending);
-    // A failed fetch is not memoized, so the next subscriber tries again.
+    // A failed fetch (not a mere "not visible") is not memoized, so the next subscriber tries again.
     pending.catch(() => this.memo.delete(key));
     return pending;
   }

@@ -81,20 +81,39 @@ describe('SubscriptionTicketFetcher', () => {
     expect(calls[0].variables).toEqual({ deskgraphRootArgument: 't1' });
   });
 
-  it('should surface the gateway error when the ticket is not visible', async () => {
+  it('should resolve a shared null when the ticket is not visible to the scope', async () => {
+    const fetches = counter();
     const fetcher = new SubscriptionTicketFetcher(
       async () => ({
         data: { ticket: null },
         errors: [{ message: 'nope', extensions: { code: 'FORBIDDEN' } }],
       }),
-      { fetches: counter(), memoHits: counter() } as never,
+      { fetches, memoHits: counter() } as never,
+    );
+    const info = captureTicketInfo('{ update { ticket { id } } }');
+
+    await expect(fetcher.fetchTicket('e', 't', supervisor, info)).resolves.toBeNull();
+    await expect(fetcher.fetchTicket('e', 't', supervisor, info)).resolves.toBeNull();
+    expect(fetches.inc).toHaveBeenCalledTimes(1);
+  });
+
+  it('should surface the gateway error, and fetch again next time, when the fetch fails', async () => {
+    const fetches = counter();
+    const fetcher = new SubscriptionTicketFetcher(
+      async () => ({
+        data: null,
+        errors: [{ message: 'tickets is down', extensions: { code: 'DOWNSTREAM_SERVICE_ERROR' } }],
+      }),
+      { fetches, memoHits: counter() } as never,
     );
     const info = captureTicketInfo('{ update { ticket { id } } }');
 
     await expect(fetcher.fetchTicket('e', 't', supervisor, info)).rejects.toMatchObject({
-      message: 'nope',
-      extensions: { code: 'FORBIDDEN' },
+      message: 'tickets is down',
+      extensions: { code: 'DOWNSTREAM_SERVICE_ERROR' },
     });
+    await expect(fetcher.fetchTicket('e', 't', supervisor, info)).rejects.toThrow('tickets is down');
+    expect(fetches.inc).toHaveBeenCalledTimes(2);
   });
 
   it('should resolve aliased fields from fetched data by response key', async () => {
