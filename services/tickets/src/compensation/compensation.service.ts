@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { buildEvent, TicketCompensationChangedV1 } from '@deskgraph/events';
-import type { Identity } from '@deskgraph/platform';
+import { hasRole, type Identity } from '@deskgraph/platform';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { maskSensitiveText } from '../privacy/masking';
-import { assertCanWork, assertSupervisor, canReadTicket } from '../ticket/ticket-access';
+import { assertCanWork, assertSupervisor, canReadTicket, isCustomerOnly } from '../ticket/ticket-access';
 import { changeMeta, EVENT_SOURCE, type TicketChanger } from '../ticket/ticket-changes';
 import { assertUuid, optionalText, parseInput, requiredText, TICKET_LIMITS } from '../ticket/ticket-input';
 import { TicketEntity } from '../ticket/ticket.entity';
@@ -129,9 +129,39 @@ export class CompensationService {
 
   async forTicket(identity: Identity, ticket: TicketEntity): Promise<CompensationEntity[]> {
     if (!canReadTicket(identity, ticket)) return [];
-    return this.dataSource
+    const proposals = await this.dataSource
       .getRepository(CompensationEntity)
       .find({ where: { ticketId: ticket.id }, order: { proposedAt: 'ASC' } });
+    if (!isCustomerOnly(identity)) return proposals;
+    // Customers learn what they get, not the desk's internal deliberation.
+    return proposals
+      .filter((proposal) => proposal.status === 'APPROVED' || proposal.status === 'CARRIED_OUT')
+      .map((proposal) => ({ ...proposal, decisionNote: null }));
+  }
+
+  /** A supervisor's approval inbox: undecided proposals on tickets of their queues. */
+  async awaitingDecision(identity: Identity): Promise<CompensationEntity[]> {
+    if (!hasRole(identity, 'supervisor', 'admin')) {
+      throw new TicketError(
+        TicketErrorCode.NotAllowed,
+        'Only supervisors and admins decide compensation proposals.',
+      );
+    }
+    const query = this.dataSource
+      .getRepository(CompensationEntity)
+      .createQueryBuilder('proposal')
+      .innerJoin(TicketEntity, 'ticket', 'ticket.id = proposal.ticket_id')
+      .where(`proposal.status = 'PROPOSED'`)
+      .orderBy('proposal.proposedAt', 'ASC')
+      .addOrderBy('proposal.id', 'ASC')
+      // One ticket per proposal, so a plain LIMIT is exact.
+      .limit(100);
+    if (!hasRole(identity, 'admin')) {
+      query.andWhere('(ticket.queue_id = ANY(:queues) OR ticket.helper_queue_ids && :queues)', {
+        queues: identity.queueIds,
+      });
+    }
+    return query.getMany();
   }
 
   private async transition(

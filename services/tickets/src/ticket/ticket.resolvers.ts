@@ -107,6 +107,8 @@ export const ticketResolvers = {
       context.queues.listAgents(context.identity, args.queueId),
     routingRules: (_: unknown, __: unknown, context: TicketsContext) =>
       context.queues.listRoutingRules(context.identity),
+    compensationsAwaitingDecision: async (_: unknown, __: unknown, context: TicketsContext) =>
+      (await context.compensations.awaitingDecision(context.identity)).map(toCompensationGraph),
     classificationRules: (_: unknown, __: unknown, context: TicketsContext) =>
       context.classificationRules.list(context.identity),
   },
@@ -179,6 +181,10 @@ export const ticketResolvers = {
     ) => context.queues.replaceRoutingRules(context.identity, args.rules),
     setClassificationRules: (_: unknown, args: { rules: unknown }, context: TicketsContext) =>
       context.classificationRules.replace(context.identity, args.rules),
+  },
+  CompensationProposal: {
+    ticket: async (proposal: { ticketId: string }, _: unknown, context: TicketsContext) =>
+      maybe(await context.queries.findById(context.identity, proposal.ticketId)),
   },
   TicketConnection: {
     totalCount: (connection: { totalCount: () => Promise<number> }) => connection.totalCount(),

@@ -580,6 +580,21 @@ describe('tickets: desk operations through the gateway', () => {
       )
     ).proposeCompensation;
     expect(first).toMatchObject({ status: 'PROPOSED', kind: 'COUPON', amount: 20, currency: 'CNY' });
+    // The approval inbox: supervisors of the queue (and admins) see it waiting, others do not.
+    const INBOX = `{ compensationsAwaitingDecision { id ticketId ticket { number } } }`;
+    const inbox = async (token: string) =>
+      (await gql(INBOX, {}, token)).compensationsAwaitingDecision.map(
+        (proposal: { id: string }) => proposal.id,
+      );
+    expect(await inbox(supC)).toContain(first.id);
+    expect(await inbox(admin)).toContain(first.id);
+    expect(await inbox(supB)).not.toContain(first.id);
+    expect((await refused(INBOX, {}, c1)).code).toBe('FORBIDDEN');
+    expect((await gql(INBOX, {}, supC)).compensationsAwaitingDecision).toContainEqual({
+      id: first.id,
+      ticketId: complaint.id,
+      ticket: { number: complaint.number },
+    });
     expect((await refused(DECIDE, { p: first.id, approve: true }, c1)).code).toBe('FORBIDDEN');
     expect((await refused(DECIDE, { p: first.id, approve: true }, supB)).code).toBe('NOT_FOUND');
     expect(
@@ -618,6 +633,26 @@ describe('tickets: desk operations through the gateway', () => {
         )
       ).message,
     ).toContain('complaints only');
+    expect(await inbox(supC)).not.toContain(first.id);
+
+    // The customer sees what they get, not the rejected proposal or the supervisor's notes.
+    const { ticket: portal } = await gql(
+      `query($id: ID!) { ticket(id: $id) { compensations { kind status decisionNote } } }`,
+      { id: complaint.id },
+      customer,
+    );
+    expect(portal.compensations).toEqual([
+      { kind: 'REPLACEMENT', status: 'CARRIED_OUT', decisionNote: null },
+    ]);
+    const { ticket: desk } = await gql(
+      `query($id: ID!) { ticket(id: $id) { compensations { status decisionNote } } }`,
+      { id: complaint.id },
+      supC,
+    );
+    expect(desk.compensations).toEqual([
+      { status: 'REJECTED', decisionNote: 'too generous' },
+      { status: 'CARRIED_OUT', decisionNote: null },
+    ]);
     const statuses = (await outboxEvents(complaint.id))
       .filter((event) => event.type === 'deskgraph.ticket.compensation_changed.v1')
       .map((event) => event.data.status);
