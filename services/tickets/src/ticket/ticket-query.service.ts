@@ -119,6 +119,34 @@ export class TicketQueryService {
     };
   }
 
+  /**
+   * Staff: open tickets assigned to them, most urgent first. Customers: their
+   * own tickets still in handling or waiting for their confirmation, newest first.
+   */
+  async myOpen(identity: Identity, first: number, after?: string | null): Promise<TicketPage> {
+    if (isCustomerOnly(identity)) {
+      return this.list(
+        identity,
+        {
+          statuses: ['NEW', 'ASSIGNED', 'IN_PROGRESS', 'PENDING_CUSTOMER', 'PENDING_THIRD_PARTY', 'RESOLVED'],
+        },
+        'CREATED_AT_DESC',
+        first,
+        after,
+      );
+    }
+    return this.list(
+      identity,
+      {
+        assigneeIds: [identity.userId],
+        statuses: ['ASSIGNED', 'IN_PROGRESS', 'PENDING_CUSTOMER', 'PENDING_THIRD_PARTY'],
+      },
+      'PRIORITY',
+      first,
+      after,
+    );
+  }
+
   async timeline(identity: Identity, ticket: TicketEntity): Promise<TimelineEntryEntity[]> {
     if (!canReadTicket(identity, ticket)) return [];
     return this.dataSource

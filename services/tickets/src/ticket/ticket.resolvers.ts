@@ -76,18 +76,7 @@ export const ticketResolvers = {
         await context.queries.list(context.identity, args.filter, args.orderBy, args.first, args.after),
       ),
     myOpenTickets: async (_: unknown, args: PageArgs, context: TicketsContext) =>
-      toConnection(
-        await context.queries.list(
-          context.identity,
-          {
-            assigneeIds: [context.identity.userId],
-            statuses: ['ASSIGNED', 'IN_PROGRESS', 'PENDING_CUSTOMER', 'PENDING_THIRD_PARTY'],
-          },
-          'PRIORITY',
-          args.first,
-          args.after,
-        ),
-      ),
+      toConnection(await context.queries.myOpen(context.identity, args.first, args.after)),
     unassignedTickets: async (_: unknown, args: PageArgs & { queueId: string }, context: TicketsContext) =>
       toConnection(
         await context.queries.list(

@@ -419,7 +419,15 @@ describe('tickets: desk operations through the gateway', () => {
     expect(await move('RESOLVED')).toMatchObject({ allowedNextStatuses: ['CLOSED', 'IN_PROGRESS'] });
     expect(await move('IN_PROGRESS')).toMatchObject({ status: 'IN_PROGRESS', reopenCount: 1 });
     await move('RESOLVED');
+    // The portal's "my open tickets" keeps a resolved ticket until the customer confirms or it closes.
+    const MINE = `{ myOpenTickets(first: 100) { edges { node { id } } } }`;
+    const mineOpen = async () =>
+      (await gql(MINE, {}, otherCustomer)).myOpenTickets.edges.map(
+        (edge: { node: { id: string } }) => edge.node.id,
+      );
+    expect(await mineOpen()).toContain(id);
     expect(await move('CLOSED')).toMatchObject({ allowedNextStatuses: ['ARCHIVED', 'IN_PROGRESS'] });
+    expect(await mineOpen()).not.toContain(id);
 
     const archived = await eventually(
       async () => {
