@@ -6,6 +6,7 @@ import {
   eventually,
   graphqlErrorCode,
   graphqlOk,
+  graphqlRequest,
   startTestStack,
   testToken,
   type TestStack,
@@ -665,6 +666,42 @@ describe('tickets: desk operations through the gateway', () => {
       .filter((event) => event.type === 'deskgraph.ticket.compensation_changed.v1')
       .map((event) => event.data.status);
     expect(statuses).toEqual(['PROPOSED', 'REJECTED', 'PROPOSED', 'APPROVED', 'CARRIED_OUT']);
+  });
+
+  it('should apply exactly one decision when two supervisors decide the same proposal at the same moment', async () => {
+    const complaint = await create({ title: '投诉：客服态度差', description: '要求道歉' }, customer);
+    const { proposeCompensation: proposal } = await gql(
+      `mutation($id: ID!) { proposeCompensation(input: { ticketId: $id, kind: COUPON, amount: 5, currency: "CNY", reason: "apology" }) { id } }`,
+      { id: complaint.id },
+      c1,
+    );
+    const decide = (approve: boolean, token: string) =>
+      graphqlRequest(
+        stack.gatewayUrl,
+        `mutation($p: ID!, $approve: Boolean!) { decideCompensation(input: { proposalId: $p, approve: $approve }) { status } }`,
+        { p: proposal.id, approve },
+        token,
+      );
+    const results = await Promise.all([decide(true, supC), decide(false, admin)]);
+    const winners = results.filter((result) => !result.errors);
+    const losers = results.filter((result) => result.errors);
+    expect(winners).toHaveLength(1);
+    expect(losers.map((result) => result.errors![0].extensions?.code)).toEqual(['CONFLICT']);
+    const decided = (winners[0].data as { decideCompensation: { status: string } }).decideCompensation.status;
+    const { ticket } = await gql(
+      `query($id: ID!) { ticket(id: $id) { compensations { status } timeline { action } } }`,
+      { id: complaint.id },
+      supC,
+    );
+    expect(ticket.compensations).toEqual([{ status: decided }]);
+    expect(
+      ticket.timeline.filter((entry: { action: string }) => entry.action === `COMPENSATION_${decided}`),
+    ).toHaveLength(1);
+    const decisions = (await outboxEvents(complaint.id)).filter(
+      (event) =>
+        event.type === 'deskgraph.ticket.compensation_changed.v1' && event.data.status !== 'PROPOSED',
+    );
+    expect(decisions.map((event) => event.data.status)).toEqual([decided]);
   });
 
   it('should flag a likely duplicate at creation, merge it into its primary keeping history, and link related tickets', async () => {
