@@ -130,7 +130,8 @@ export class ClockEngine {
     reason: PauseReason,
     at: Date,
   ): Promise<void> {
-    for (const clock of await this.clocks(manager, ticket.ticketId, ['RUNNING'])) {
+    // A breached clock pauses too: waiting on the customer does not add to how overdue it is.
+    for (const clock of await this.clocks(manager, ticket.ticketId, ['RUNNING', 'BREACHED'])) {
       clock.pauses = [...clock.pauses, { from: at.toISOString(), to: null, reason }];
       clock.state = 'PAUSED';
       await this.reschedule(manager, clock, await this.calendarOf(manager, clock));
@@ -155,8 +156,11 @@ export class ClockEngine {
       const open = clock.pauses.at(-1)!;
       if (reason && open.reason !== reason) continue;
       clock.pauses = [...clock.pauses.slice(0, -1), { ...open, to: at.toISOString() }];
-      clock.state = 'RUNNING';
-      await this.reschedule(manager, clock, await this.calendarOf(manager, clock));
+      const calendar = await this.calendarOf(manager, clock);
+      // A breached clock stays breached unless the pause carried its due time past now.
+      const due = dueAt(this.clockInput(clock, calendar));
+      clock.state = clock.breachedAt && due && due.getTime() <= at.getTime() ? 'BREACHED' : 'RUNNING';
+      await this.reschedule(manager, clock, calendar);
       await this.emit(manager, [
         buildEvent(SlaClockResumedV1, {
           source: EVENT_SOURCE,

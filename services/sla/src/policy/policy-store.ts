@@ -104,13 +104,15 @@ export class PolicyStore {
       });
     }
     return this.dataSource.transaction(async (manager) => {
-      const [calendar] = await manager.query(`SELECT 1 FROM calendars WHERE id = $1 LIMIT 1`, [
-        definition.calendarId,
-      ]);
+      // The calendar must be in force when the policy is, or clocks started under it could not be computed.
+      const [calendar] = await manager.query(
+        `SELECT 1 FROM calendars WHERE id = $1 AND effective_from <= $2 LIMIT 1`,
+        [definition.calendarId, effectiveFrom ?? new Date()],
+      );
       if (!calendar) {
         throw new SlaError(
           SlaErrorCode.InvalidPolicy,
-          `Invalid SLA policy: unknown calendar "${definition.calendarId}"; create it with setBusinessCalendar first.`,
+          `Invalid SLA policy: unknown calendar "${definition.calendarId}" (or not yet in force at the policy's effectiveFrom); create it with setBusinessCalendar first.`,
           { problems: [`unknown calendar "${definition.calendarId}"`] },
         );
       }

@@ -1,4 +1,6 @@
-import { startSlaDatabase, ticketEvents, type SlaDatabase } from './sla-database';
+import { remainingMs } from '../../src/clock/clock-math';
+import { createTimerScheduler } from '../../src/timer/timer-scheduler';
+import { logger, startSlaDatabase, ticketEvents, type SlaDatabase } from './sla-database';
 
 // Each clock rule of the SLA engine, driven by ticket events through
 // applyTicketEvent on real PostgreSQL (no broker needed to prove the rules).
@@ -230,6 +232,35 @@ describe('sla clock lifecycle driven by ticket events', () => {
     const urgent = ticketEvents();
     await db.apply(urgent.created('2027-03-05T17:00:00+08:00', 'P1', { type: 'COMPLAINT' }));
     expect((await db.clock(urgent.ticketId, 'FIRST_RESPONSE')).targetMs).toBe(60 * MINUTE);
+  });
+
+  it('should pause a breached clock without adding the wait to how overdue it is, and keep it breached on resume', async () => {
+    const ticket = ticketEvents();
+    const createdAt = Date.now() - 30 * MINUTE;
+    await db.apply(ticket.created(new Date(createdAt).toISOString(), 'P0'));
+    await createTimerScheduler(db.dataSource, db.engine, db.outbox, logger).fireDue();
+    expect((await db.clock(ticket.ticketId, 'FIRST_RESPONSE')).state).toBe('BREACHED');
+
+    const pausedAt = new Date(createdAt + 20 * MINUTE).toISOString();
+    await db.apply(ticket.status(2, pausedAt, 'IN_PROGRESS', 'PENDING_CUSTOMER'));
+    // The due time had passed before the wait began, so it stays where it was.
+    expect(await db.clock(ticket.ticketId, 'FIRST_RESPONSE')).toMatchObject({
+      state: 'PAUSED',
+      dueAt: new Date(createdAt + 15 * MINUTE),
+    });
+
+    await db.apply(
+      ticket.status(3, new Date(createdAt + 25 * MINUTE).toISOString(), 'PENDING_CUSTOMER', 'IN_PROGRESS'),
+    );
+    const resumed = await db.clock(ticket.ticketId, 'FIRST_RESPONSE');
+    expect(resumed.state).toBe('BREACHED');
+    // At 30 min, 25 min counted (5 min waiting on the customer excluded): 10 min overdue, not 15.
+    expect(remainingMs(db.engine.clockInput(resumed, null), new Date(createdAt + 30 * MINUTE))).toBe(
+      -10 * MINUTE,
+    );
+    expect(await db.pendingTimers(resumed.id)).toEqual([]);
+    const breaches = (await db.events(ticket.ticketId)).filter((event) => event.type === 'breached');
+    expect(breaches).toHaveLength(1);
   });
 
   describe('events that cannot be applied as such', () => {

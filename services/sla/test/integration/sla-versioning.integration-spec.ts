@@ -109,6 +109,25 @@ describe('sla policy and calendar versions', () => {
     });
   });
 
+  it('should refuse a policy whose calendar is not yet in force when the policy would be', async () => {
+    const future = new Date('2031-01-01T00:00:00Z');
+    await db.policies.setCalendar(
+      ADMIN,
+      'from-2031',
+      { timeZone: 'Europe/Berlin', weekly: EVERY_DAY, holidays: [], extraWorkingDays: [] },
+      future,
+    );
+    const policy = { ...DEFAULT_POLICY, calendarId: 'from-2031' };
+
+    await expect(db.policies.setPolicy(ADMIN, policy, null)).rejects.toMatchObject({
+      code: SlaErrorCode.InvalidPolicy,
+      details: { problems: ['unknown calendar "from-2031"'] },
+    });
+    await expect(db.policies.setPolicy(ADMIN, policy, future)).resolves.toMatchObject({
+      effectiveFrom: future,
+    });
+  });
+
   it('should refuse policy and calendar changes from non-admins and changes dated in the past', async () => {
     await expect(db.policies.setPolicy(AGENT, DEFAULT_POLICY, null)).rejects.toMatchObject({
       code: SlaErrorCode.NotAllowed,
