@@ -12,7 +12,8 @@ export class IdentityForwardingDataSource extends RemoteGraphQLDataSource<Gatewa
     url: string,
     private readonly sharedSecret: string,
   ) {
-    super({ url });
+    // Node's own fetch (undici) keeps pooled keep-alive connections per subgraph.
+    super({ url, fetcher: fetch as never });
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
