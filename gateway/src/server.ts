@@ -54,7 +54,7 @@ export interface RunningGateway {
 }
 
 /** graphql-ws close codes a client can act on. */
-export const CLOSE_CODES = { unauthorized: 4401, forbidden: 4403, tooManySubscriptions: 4429 } as const;
+export const CLOSE_CODES = { unauthorized: 4401, forbidden: 4403 } as const;
 
 interface ConnectionState {
   identity?: Identity;
