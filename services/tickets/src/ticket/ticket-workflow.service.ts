@@ -247,18 +247,45 @@ export class TicketWorkflowService {
       const from = ticket.status;
       const reason = input.reason ? mask(input.reason) : null;
       const reopenedBefore = ticket.reopenCount;
+      if (input.status === 'ASSIGNED' && !ticket.assigneeId) {
+        throw new TicketError(
+          TicketErrorCode.InvalidState,
+          'This ticket has no assignee; use assignTicket to assign it.',
+        );
+      }
       applyTransition(ticket, input.status, now);
+      // Back to NEW hands the ticket back to its queue: nobody holds it any more.
+      const previousAssigneeId = ticket.assigneeId;
+      const unassigned = ticket.status === 'NEW' && previousAssigneeId !== null;
+      if (unassigned) ticket.assigneeId = null;
       return {
         timeline: [
           {
             action: 'STATUS_CHANGED',
-            before: { status: from },
-            after: { status: ticket.status },
-            result: ticket.reopenCount > reopenedBefore ? 'reopened' : 'moved',
+            before: { status: from, assigneeId: previousAssigneeId },
+            after: { status: ticket.status, assigneeId: ticket.assigneeId },
+            result:
+              ticket.reopenCount > reopenedBefore ? 'reopened' : unassigned ? 'back in the queue' : 'moved',
             note: reason,
           },
         ],
-        events: (saved) => statusEvent(saved, actor, now, from, reason, false),
+        events: (saved) => [
+          ...statusEvent(saved, actor, now, from, reason, false),
+          ...(unassigned
+            ? [
+                buildEvent(TicketAssignedV1, {
+                  source: EVENT_SOURCE,
+                  subject: saved.id,
+                  data: {
+                    ...changeMeta(saved, actor, now),
+                    assigneeId: null,
+                    previousAssigneeId,
+                    mode: 'MANUAL',
+                  },
+                }),
+              ]
+            : []),
+        ],
       };
     });
   }

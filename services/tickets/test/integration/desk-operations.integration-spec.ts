@@ -467,6 +467,41 @@ describe('tickets: desk operations through the gateway', () => {
     expect((await eventTypes(id)).filter((type) => type === 'status_changed.v1')).toHaveLength(11);
   });
 
+  it('should keep status and assignee consistent when a ticket is moved back to NEW or to ASSIGNED by status', async () => {
+    const ticket = await create({ title: 'Hand back test', description: 'x', queueId: 'general' }, g1);
+    const noAssignee = await refused(CHANGE_STATUS, { id: ticket.id, status: 'ASSIGNED' }, g1);
+    expect(noAssignee).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(noAssignee.message).toContain('use assignTicket');
+    await gql(ASSIGN, { input: { ticketId: ticket.id } }, g1);
+    expect(
+      (await gql(CHANGE_STATUS, { id: ticket.id, status: 'NEW', reason: 'off shift' }, g1)).changeTicketStatus
+        .status,
+    ).toBe('NEW');
+    const current = await read(ticket.id, g1);
+    expect(current.assigneeId).toBeNull();
+    expect(current.timeline.at(-1)).toMatchObject({
+      action: 'STATUS_CHANGED',
+      before: { status: 'ASSIGNED', assigneeId: 'g1' },
+      after: { status: 'NEW', assigneeId: null },
+      result: 'back in the queue',
+    });
+    const { unassignedTickets } = await gql(
+      `{ unassignedTickets(queueId: "general", first: 100) { edges { node { id } } } }`,
+      {},
+      g1,
+    );
+    expect(unassignedTickets.edges.map((edge: { node: { id: string } }) => edge.node.id)).toContain(
+      ticket.id,
+    );
+    const assignments = (await outboxEvents(ticket.id)).filter(
+      (event) => event.type === 'deskgraph.ticket.assigned.v1',
+    );
+    expect(assignments.map((event) => [event.data.assigneeId, event.data.previousAssigneeId])).toEqual([
+      ['g1', null],
+      [null, 'g1'],
+    ]);
+  });
+
   it('should escalate horizontally to a lead queue with helpers and vertically by tier, with reasons', async () => {
     const ticket = await create(
       { title: 'Charged twice', description: 'Two charges', queueId: 'general' },
