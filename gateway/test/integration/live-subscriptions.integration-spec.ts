@@ -364,32 +364,6 @@ describe('live subscriptions through the gateway', () => {
     expect(refusals(bad)).toMatch(/"code":"BAD_USER_INPUT"/);
   });
 
-  it('should push only SLA warnings and breaches on slaAlerts', async () => {
-    const alerts = await track(
-      stack,
-      { userId: 'sup-alerts', roles: ['supervisor'], queueIds: ['general'] },
-      `subscription { slaAlerts(queueIds: ["general"]) { kind ticketId } }`,
-      'slaAlerts',
-    );
-    const all = await track(
-      stack,
-      { userId: 'sup-all', roles: ['supervisor'], queueIds: ['general'] },
-      `subscription { queueUpdates(queueIds: ["general"]) { kind ticketId } }`,
-      'queueUpdates',
-    );
-    await settle();
-
-    const ticketId = await createTicket('Quiet ticket', 'C-1');
-    await eventually(
-      async () => all.updates.filter((u) => u.ticketId === ticketId && u.kind === 'SLA_STARTED').length >= 2,
-      {
-        what: 'the SLA clocks to start',
-      },
-    );
-
-    expect(alerts.updates.filter((u) => !['SLA_WARNED', 'SLA_BREACHED'].includes(u.kind))).toEqual([]);
-  });
-
   it('should push live metrics at most once a second to subscribers of the changed queues', async () => {
     const query = `subscription { metricsUpdated(queueIds: ["general"]) { at queueIds metrics { queueIds createdToday openBacklog } } }`;
     const received: {
@@ -449,5 +423,71 @@ describe('live subscriptions through the gateway', () => {
     // The throttle: pushes to one subscriber are at least about a second apart.
     receivedAt.slice(1).forEach((at, index) => expect(at - receivedAt[index]).toBeGreaterThanOrEqual(900));
     expect(refusals(analyst)).toMatch(/"code":"FORBIDDEN"/);
+  });
+  it('should push SLA warnings and breaches, and nothing else, on slaAlerts', async () => {
+    // A 6-second P0 first-response target warned at half time, so the clocks fire during the test.
+    const { slaPolicyVersions } = await graphqlOk(
+      stack.gatewayUrl,
+      '{ slaPolicyVersions { definition } }',
+      {},
+      admin,
+    );
+    const current = slaPolicyVersions.at(-1).definition as {
+      rules: { target: string; priority?: string; minutes: number }[];
+    };
+    const rules = current.rules.map((rule) =>
+      rule.target === 'FIRST_RESPONSE' && rule.priority === 'P0' ? { ...rule, minutes: 0.1 } : rule,
+    );
+    await graphqlOk(
+      stack.gatewayUrl,
+      'mutation($input: SlaPolicyInput!) { setSlaPolicy(input: $input) { version } }',
+      { input: { calendarId: 'default', warningShare: 0.5, rules } },
+      admin,
+    );
+    const alerts = await track(
+      stack,
+      { userId: 'sup-alerts', roles: ['supervisor'], queueIds: ['general'] },
+      `subscription { slaAlerts(queueIds: ["general"]) { kind ticketId ticket { id sla { firstResponseDueAt } } } }`,
+      'slaAlerts',
+    );
+    const all = await track(
+      stack,
+      { userId: 'sup-all', roles: ['supervisor'], queueIds: ['general'] },
+      `subscription { queueUpdates(queueIds: ["general"]) { kind ticketId } }`,
+      'queueUpdates',
+    );
+    await settle();
+
+    const data = await graphqlOk(
+      stack.gatewayUrl,
+      `mutation($input: CreateTicketInput!) { createTicket(input: $input) { id } }`,
+      {
+        input: {
+          title: 'Site is down',
+          description: 'Nothing loads.',
+          channel: 'PHONE',
+          queueId: 'general',
+          priority: 'P0',
+          customer: { id: 'C-1', name: 'C-1' },
+        },
+      },
+      admin,
+    );
+    const ticketId = data.createTicket.id as string;
+
+    const kinds = await eventually(
+      async () => {
+        const seen = alerts.updates.filter((u) => u.ticketId === ticketId).map((u) => u.kind);
+        return seen.includes('SLA_WARNED') && seen.includes('SLA_BREACHED') ? seen : undefined;
+      },
+      { timeoutMs: 60_000, what: 'the warning and the breach on slaAlerts' },
+    );
+    expect(kinds).toEqual(['SLA_WARNED', 'SLA_BREACHED']);
+    expect(alerts.updates.every((u) => ['SLA_WARNED', 'SLA_BREACHED'].includes(u.kind))).toBe(true);
+    expect(alerts.updates.find((u) => u.ticketId === ticketId)!.ticket?.id).toBe(ticketId);
+    // queueUpdates saw the rest of the ticket's life that slaAlerts left out.
+    expect(all.updates.filter((u) => u.ticketId === ticketId).map((u) => u.kind)).toEqual(
+      expect.arrayContaining(['CREATED', 'SLA_STARTED', 'SLA_WARNED', 'SLA_BREACHED']),
+    );
   });
 });
