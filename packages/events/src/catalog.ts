@@ -30,9 +30,14 @@ import {
   TicketMergedV1,
   TicketRatedV1,
   TicketRepliedV1,
+  TicketReplyRefusedV1,
   TicketStatusChangedV1,
   TicketTransferredV1,
+  TicketVisitCompletedV1,
+  TicketVisitOverdueV1,
+  TicketVisitScheduledV1,
 } from './schemas/ticket-events';
+import { HandoverAcknowledgedV1, HandoverCreatedV1 } from './schemas/practice-events';
 
 /** Every event type deskgraph produces. Adding one here documents and validates it. */
 export const EVENT_CATALOG = [
@@ -48,6 +53,12 @@ export const EVENT_CATALOG = [
   TicketRatedV1,
   TicketMergedV1,
   TicketLinkedV1,
+  TicketReplyRefusedV1,
+  TicketVisitScheduledV1,
+  TicketVisitCompletedV1,
+  TicketVisitOverdueV1,
+  HandoverCreatedV1,
+  HandoverAcknowledgedV1,
   SlaClockStartedV1,
   SlaClockPausedV1,
   SlaClockResumedV1,

@@ -4,6 +4,7 @@ export * from './catalog';
 export * from './validation';
 export * from './schemas/common';
 export * from './schemas/ticket-events';
+export * from './schemas/practice-events';
 export * from './schemas/sla-events';
 export * from './schemas/analytics-events';
 export * from './schemas/knowledge-events';

@@ -33,6 +33,16 @@ export const TicketCreatedV1 = defineEvent({
       queueId: Type.String(),
       customerId: Type.String(),
       customerType: Type.Optional(Type.String()),
+      customerTier: Type.Optional(
+        Type.Union([Type.String(), Type.Null()], {
+          description: "Customer tier from the customer record, e.g. 'KEY' (大客户) or 'STANDARD'.",
+        }),
+      ),
+      customerRegion: Type.Optional(
+        Type.Union([Type.String(), Type.Null()], {
+          description: "Free region code of the customer, e.g. 'CN-GD'.",
+        }),
+      ),
       createdAt: Timestamp,
       possibleDuplicateOf: Type.Optional(Type.Union([Uuid, Type.Null()])),
     },
@@ -208,5 +218,52 @@ export const TicketLinkedV1 = ticketEvent(
   'Two tickets were linked as related.',
   {
     relatedTicketId: Uuid,
+  },
+);
+
+export const TicketReplyRefusedV1 = ticketEvent(
+  'deskgraph.ticket.reply_refused.v1',
+  "A public agent reply was refused by the service-language check (forbidden phrases); nothing else changed, so version is the ticket's current version. Actor: the agent.",
+  {
+    phrases: Type.Array(Type.String(), { minItems: 1, description: 'Forbidden phrases found in the reply.' }),
+    suggestions: Type.Array(Type.String(), { description: 'Standard wording suggested instead.' }),
+  },
+);
+
+export const VisitKindSchema = Type.Union([Type.Literal('FOLLOW_UP'), Type.Literal('KEY_CUSTOMER_TRACKING')]);
+
+export const TicketVisitScheduledV1 = ticketEvent(
+  'deskgraph.ticket.visit_scheduled.v1',
+  'A follow-up visit (回访) or key-customer tracking visit (跟踪服务) was scheduled.',
+  {
+    visitId: Uuid,
+    kind: VisitKindSchema,
+    dueAt: Timestamp,
+    assigneeId: Type.Union([Type.String(), Type.Null()]),
+  },
+);
+
+export const TicketVisitCompletedV1 = ticketEvent(
+  'deskgraph.ticket.visit_completed.v1',
+  'The outcome of a visit was recorded.',
+  {
+    visitId: Uuid,
+    kind: VisitKindSchema,
+    reached: Type.Boolean({ description: 'True when the customer was reached.' }),
+    satisfied: Type.Union([Type.Boolean(), Type.Null()], {
+      description: 'Null when the customer was not reached or gave no verdict.',
+    }),
+    note: Type.Union([Type.String(), Type.Null()], { description: 'Masked note.' }),
+  },
+);
+
+export const TicketVisitOverdueV1 = ticketEvent(
+  'deskgraph.ticket.visit_overdue.v1',
+  'A visit passed its due time without an outcome; emitted once per visit.',
+  {
+    visitId: Uuid,
+    kind: VisitKindSchema,
+    dueAt: Timestamp,
+    assigneeId: Type.Union([Type.String(), Type.Null()]),
   },
 );
