@@ -31,6 +31,23 @@ export const deskModel = z
       .positive()
       .default(30 * 86400),
     LIFECYCLE_SWEEP_SECONDS: z.coerce.number().positive().default(30),
+    VISIT_FOLLOW_UP_DELAY_SECONDS: z.coerce
+      .number()
+      .min(0)
+      .default(24 * 3600),
+    KEY_CUSTOMER_TIERS: z
+      .string()
+      .default('KEY')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((tier) => tier.trim())
+          .filter(Boolean),
+      ),
+    KEY_CUSTOMER_TRACKING_INTERVAL_SECONDS: z.coerce
+      .number()
+      .positive()
+      .default(30 * 86400),
   })
   .transform((env) => ({
     timeZone: env.DESK_TIME_ZONE,
@@ -39,6 +56,11 @@ export const deskModel = z
       autoCloseAfterMs: env.AUTO_CLOSE_AFTER_SECONDS * 1000,
       archiveAfterMs: env.ARCHIVE_AFTER_SECONDS * 1000,
       sweepIntervalMs: env.LIFECYCLE_SWEEP_SECONDS * 1000,
+    },
+    visits: {
+      followUpDelayMs: env.VISIT_FOLLOW_UP_DELAY_SECONDS * 1000,
+      keyCustomerTiers: env.KEY_CUSTOMER_TIERS,
+      trackingIntervalMs: env.KEY_CUSTOMER_TRACKING_INTERVAL_SECONDS * 1000,
     },
   }));
 

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { GraphQLScalarType } from 'graphql';
 import { findPackageRoot, type ServiceContext, type ServiceDefinition } from '@deskgraph/platform';
 import { ClassificationRuleService } from './classification/classification-rule.service';
 import { CompensationService } from './compensation/compensation.service';
@@ -6,12 +7,17 @@ import { ConversationService } from './conversation/conversation.service';
 import { createTicketsDataSource } from './database/data-source';
 import type { DeskConfig } from './environment';
 import { EscalationService } from './escalation/escalation.service';
+import { HandoverService } from './handover/handover.service';
+import { practiceResolvers } from './practice.resolvers';
+import { ServiceLanguageService } from './service-language/service-language.service';
+import { VisitService } from './visit/visit.service';
 import { slaBreachedConsumer } from './events/consumers/sla-breached.consumer';
 import { QueueService } from './queue/queue.service';
 import { createLifecycleSweeper } from './ticket/lifecycle-sweeper';
 import { TicketChanger } from './ticket/ticket-changes';
 import { TicketQueryService } from './ticket/ticket-query.service';
 import { TicketWorkflowService } from './ticket/ticket-workflow.service';
+import { requireSignIn } from './ticket/ticket-access';
 import { mapTicketError } from './ticket/ticket.errors';
 import { ticketResolvers } from './ticket/ticket.resolvers';
 import { TicketService } from './ticket/ticket.service';
@@ -25,6 +31,9 @@ export interface TicketsServices {
   compensations: CompensationService;
   queues: QueueService;
   classificationRules: ClassificationRuleService;
+  serviceLanguage: ServiceLanguageService;
+  visits: VisitService;
+  handovers: HandoverService;
   changer: TicketChanger;
 }
 
@@ -39,28 +48,47 @@ export function ticketsService(desk: DeskConfig): ServiceDefinition<TicketsServi
       const queues = new QueueService(dataSource);
       const changer = new TicketChanger(dataSource, outbox);
       const classificationRules = new ClassificationRuleService(dataSource);
+      const serviceLanguage = new ServiceLanguageService(dataSource);
+      const visits = new VisitService(dataSource, changer, desk.visits);
+      // Closing a ticket schedules its visits in the same transaction.
+      changer.onClose((context) => visits.onTicketClosed(context));
       return {
         tickets: new TicketService(dataSource, outbox, desk, queues, classificationRules),
         queries: new TicketQueryService(dataSource),
         workflow: new TicketWorkflowService(dataSource, changer, queues),
-        conversation: new ConversationService(dataSource, changer),
+        conversation: new ConversationService(dataSource, changer, serviceLanguage),
         escalations: new EscalationService(changer, queues),
         compensations: new CompensationService(dataSource, changer),
         queues,
         classificationRules,
+        serviceLanguage,
+        visits,
+        handovers: new HandoverService(dataSource, outbox, queues),
         changer,
       };
     },
-    resolvers: ticketResolvers,
+    resolvers: requireSignIn(mergeResolvers(ticketResolvers, practiceResolvers)),
     mapDomainError: mapTicketError,
     consumers: (_dependencies, services) => [slaBreachedConsumer(services.changer)],
     workers: ({ dataSource, logger }, services) => [
       createLifecycleSweeper(
         dataSource,
         services.changer,
+        services.visits,
         desk.lifecycle,
         logger.child({ component: 'lifecycle' }),
       ),
     ],
   };
+}
+
+/** Resolver maps merged per type, so each feature keeps its own file. */
+function mergeResolvers(...maps: Record<string, object>[]): Record<string, object> {
+  const merged: Record<string, object> = {};
+  for (const map of maps) {
+    for (const [type, fields] of Object.entries(map)) {
+      merged[type] = fields instanceof GraphQLScalarType ? fields : { ...merged[type], ...fields };
+    }
+  }
+  return merged;
 }

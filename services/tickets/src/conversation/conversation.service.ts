@@ -1,10 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { buildEvent, TicketRepliedV1 } from '@deskgraph/events';
+import { buildEvent, TicketRepliedV1, TicketReplyRefusedV1 } from '@deskgraph/events';
 import { hasRole, type Identity } from '@deskgraph/platform';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { maskSensitiveText } from '../privacy/masking';
-import { assertCanWork, canReadTicket, isCustomerOnly } from '../ticket/ticket-access';
+import {
+  checkServiceLanguage,
+  type CourtesyWarning,
+  type ForbiddenMatch,
+} from '../service-language/service-language';
+import type { ServiceLanguageService } from '../service-language/service-language.service';
+import { assertAuthenticated, assertCanWork, canReadTicket, isCustomerOnly } from '../ticket/ticket-access';
 import { changeMeta, EVENT_SOURCE, type TicketChanger } from '../ticket/ticket-changes';
 import { parseInput, requiredText, TICKET_LIMITS } from '../ticket/ticket-input';
 import { isPendingStatus } from '../ticket/ticket-status';
@@ -24,18 +30,30 @@ export class ConversationService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly changer: TicketChanger,
+    private readonly serviceLanguage: ServiceLanguageService,
   ) {}
 
   async reply(
     identity: Identity,
     rawInput: unknown,
-  ): Promise<{ ticket: TicketEntity; message: MessageEntity }> {
+  ): Promise<{ ticket: TicketEntity; message: MessageEntity; warnings: CourtesyWarning[] }> {
+    assertAuthenticated(identity);
     const input = parseInput(replySchema, rawInput);
     const fromCustomer = isCustomerOnly(identity);
     if (fromCustomer && input.visibility === 'INTERNAL') {
       throw new TicketError(TicketErrorCode.NotAllowed, 'Customers cannot write internal notes.');
     }
     const body = maskSensitiveText(input.body).text;
+    // Only what the customer reads is held to the service-language standards; internal notes are not.
+    let warnings: CourtesyWarning[] = [];
+    if (!fromCustomer && input.visibility === 'PUBLIC') {
+      const check = checkServiceLanguage(
+        body,
+        await this.serviceLanguage.activeRules(this.dataSource.manager),
+      );
+      if (check.forbidden.length > 0) await this.refuse(identity, input.ticketId, check.forbidden);
+      warnings = check.warnings;
+    }
     let message: MessageEntity | null = null;
     const ticket = await this.changer.change(
       identity,
@@ -52,14 +70,7 @@ export class ConversationService {
         } else {
           assertCanWork(identity, ticket);
         }
-        if (ticket.status === 'ARCHIVED' || ticket.mergedIntoId) {
-          throw new TicketError(
-            TicketErrorCode.InvalidState,
-            ticket.mergedIntoId
-              ? 'This ticket was merged; reply on its primary ticket.'
-              : 'Archived tickets are read-only.',
-          );
-        }
+        assertWritable(ticket);
         const from = ticket.status;
         const isPublicAgentReply = !fromCustomer && input.visibility === 'PUBLIC';
         const firstResponse = isPublicAgentReply && !ticket.firstRespondedAt;
@@ -132,7 +143,46 @@ export class ConversationService {
         };
       },
     );
-    return { ticket, message: message! };
+    return { ticket, message: message!, warnings };
+  }
+
+  /**
+   * Records the refusal (timeline and event, in their own transaction, so
+   * supervisors can count refusals per agent) and then refuses the reply.
+   */
+  private async refuse(identity: Identity, ticketId: string, matches: ForbiddenMatch[]): Promise<never> {
+    const phrases = matches.map((match) => match.phrase);
+    const suggestions = matches.flatMap((match) => (match.suggestion ? [match.suggestion] : []));
+    await this.changer.record(identity, ticketId, async ({ ticket, actor, now }) => {
+      assertCanWork(identity, ticket);
+      assertWritable(ticket);
+      return {
+        value: null,
+        timeline: [
+          {
+            action: 'REPLY_REFUSED',
+            after: { phrases, suggestions },
+            result: 'refused: service language',
+            note: null,
+          },
+        ],
+        events: (current) => [
+          buildEvent(TicketReplyRefusedV1, {
+            source: EVENT_SOURCE,
+            subject: current.id,
+            data: { ...changeMeta(current, actor, now), phrases, suggestions },
+          }),
+        ],
+      };
+    });
+    const advice = matches
+      .map((match) => `"${match.phrase}"${match.suggestion ? ` (say instead: "${match.suggestion}")` : ''}`)
+      .join('; ');
+    throw new TicketError(
+      TicketErrorCode.ServiceLanguage,
+      `The reply was not sent: it uses forbidden service language ${advice}.`,
+      { phrases, suggestions },
+    );
   }
 
   /** Customers see public messages only. */
@@ -142,5 +192,16 @@ export class ConversationService {
       ? { ticketId: ticket.id, visibility: 'PUBLIC' as const }
       : { ticketId: ticket.id };
     return this.dataSource.getRepository(MessageEntity).find({ where, order: { createdAt: 'ASC' } });
+  }
+}
+
+function assertWritable(ticket: TicketEntity): void {
+  if (ticket.status === 'ARCHIVED' || ticket.mergedIntoId) {
+    throw new TicketError(
+      TicketErrorCode.InvalidState,
+      ticket.mergedIntoId
+        ? 'This ticket was merged; reply on its primary ticket.'
+        : 'Archived tickets are read-only.',
+    );
   }
 }

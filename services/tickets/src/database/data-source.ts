@@ -4,10 +4,14 @@ import { CompensationEntity } from '../compensation/compensation.entity';
 import { MessageEntity } from '../conversation/message.entity';
 import { AgentEntity, QueueEntity, RoutingRuleEntity } from '../queue/queue.entity';
 import { TicketEntity } from '../ticket/ticket.entity';
+import { HandoverEntity, HandoverItemEntity } from '../handover/handover.entity';
+import { ServiceLanguageRuleEntity } from '../service-language/service-language-rule.entity';
 import { TimelineEntryEntity } from '../timeline/timeline.entity';
+import { VisitEntity } from '../visit/visit.entity';
 import { InitialTickets1763856000000 } from './migrations/1763856000000-initial-tickets';
 import { TicketLifecycle1763860000000 } from './migrations/1763860000000-ticket-lifecycle';
 import { ClassificationRules1764010000000 } from './migrations/1764010000000-classification-rules';
+import { ServicePractices1764020000000 } from './migrations/1764020000000-service-practices';
 
 export const TICKETS_SCHEMA = 'tickets';
 
@@ -25,7 +29,16 @@ export function createTicketsDataSource(database: DatabaseConfig) {
       AgentEntity,
       RoutingRuleEntity,
       ClassificationRuleEntity,
+      ServiceLanguageRuleEntity,
+      VisitEntity,
+      HandoverEntity,
+      HandoverItemEntity,
     ],
-    migrations: [InitialTickets1763856000000, TicketLifecycle1763860000000, ClassificationRules1764010000000],
+    migrations: [
+      InitialTickets1763856000000,
+      TicketLifecycle1763860000000,
+      ClassificationRules1764010000000,
+      ServicePractices1764020000000,
+    ],
   });
 }

@@ -1,5 +1,6 @@
 import type { BackgroundWorker, Logger } from '@deskgraph/platform';
 import type { DataSource } from 'typeorm';
+import type { VisitService } from '../visit/visit.service';
 import type { TicketChanger } from './ticket-changes';
 import { applyTransition, statusEvent } from './ticket-workflow.service';
 import type { TicketStatus } from './ticket-status';
@@ -13,13 +14,15 @@ export interface LifecycleConfig {
 }
 
 /**
- * Closes unconfirmed resolved tickets and archives old closed ones. Rows are
+ * Closes unconfirmed resolved tickets, archives old closed ones and marks
+ * visits past their due time overdue. Rows are
  * claimed with SKIP LOCKED, so replicas share the work without doing it twice,
  * and each ticket changes through the TicketChanger like any other change.
  */
 export function createLifecycleSweeper(
   dataSource: DataSource,
   changer: TicketChanger,
+  visits: VisitService,
   config: LifecycleConfig,
   logger: Logger,
 ): BackgroundWorker {
@@ -71,6 +74,7 @@ export function createLifecycleSweeper(
       const closed = await sweep('RESOLVED', 'CLOSED', 'resolved_at', config.autoCloseAfterMs);
       const archived = await sweep('CLOSED', 'ARCHIVED', 'closed_at', config.archiveAfterMs);
       if (closed || archived) logger.info({ closed, archived }, 'lifecycle sweep');
+      await visits.sweepOverdue(logger);
     } catch (error) {
       logger.error({ err: error }, 'lifecycle sweep failed; will retry');
     }

@@ -72,3 +72,28 @@ export function assertCanCreate(identity: Identity, queueId: string): void {
   }
   throw new TicketError(TicketErrorCode.NotAllowed, 'Your role cannot open tickets.');
 }
+
+type Resolver = (parent: unknown, args: unknown, context: { identity: Identity }, info: unknown) => unknown;
+
+/**
+ * Every query and mutation of this subgraph needs a signed-in caller: an
+ * anonymous one gets UNAUTHENTICATED up front, not a NOT_FOUND or FORBIDDEN
+ * that would send it looking for the wrong problem.
+ */
+export function requireSignIn<T extends Record<string, object>>(resolvers: T): T {
+  const guarded: Record<string, object> = { ...resolvers };
+  for (const type of ['Query', 'Mutation']) {
+    const fields = resolvers[type] as Record<string, Resolver> | undefined;
+    if (!fields) continue;
+    guarded[type] = Object.fromEntries(
+      Object.entries(fields).map(([name, resolve]) => [
+        name,
+        (parent: unknown, args: unknown, context: { identity: Identity }, info: unknown) => {
+          assertAuthenticated(context.identity);
+          return resolve(parent, args, context, info);
+        },
+      ]),
+    );
+  }
+  return guarded as T;
+}

@@ -2,7 +2,7 @@ import type { Actor, DeskgraphEvent } from '@deskgraph/events';
 import { hasRole, type Identity, type OutboxWriter } from '@deskgraph/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import { TimelineEntryEntity } from '../timeline/timeline.entity';
-import { canReadTicket } from './ticket-access';
+import { assertAuthenticated, canReadTicket } from './ticket-access';
 import { assertUuid } from './ticket-input';
 import { TicketEntity } from './ticket.entity';
 import { TicketError, TicketErrorCode } from './ticket.errors';
@@ -31,6 +31,9 @@ export interface ChangeOutcome {
   /** Built after saving, so events carry the new version. */
   events: (saved: TicketEntity) => DeskgraphEvent[];
 }
+
+/** Runs inside the change that closes a ticket (not by a merge), e.g. to schedule visits. */
+export type CloseHook = (context: ChangeContext) => Promise<ChangeOutcome>;
 
 /** The role an identity acts in, most privileged first. */
 export function actorOf(identity: Identity): Actor {
@@ -73,10 +76,17 @@ export async function appendTimeline(
  * half-applied and never happens without its trail and its events.
  */
 export class TicketChanger {
+  private closeHook: CloseHook | null = null;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly outbox: OutboxWriter,
   ) {}
+
+  /** Set once at startup: what else happens, in the same transaction, when a ticket closes. */
+  onClose(hook: CloseHook): void {
+    this.closeHook = hook;
+  }
 
   async change(
     identity: Identity | null,
@@ -86,18 +96,13 @@ export class TicketChanger {
     manager?: EntityManager,
   ): Promise<TicketEntity> {
     if (!manager) {
+      if (identity) assertAuthenticated(identity);
       assertUuid(ticketId, 'ticket');
       return this.dataSource.transaction((transaction) =>
         this.change(identity, ticketId, expectedVersion, apply, transaction),
       );
     }
-    const ticket = await manager.findOne(TicketEntity, {
-      where: { id: ticketId },
-      lock: { mode: 'pessimistic_write' },
-    });
-    if (!ticket || (identity && !canReadTicket(identity, ticket))) {
-      throw new TicketError(TicketErrorCode.TicketNotFound, `No ticket ${ticketId} that you can see.`);
-    }
+    const ticket = await this.lockVisible(manager, identity, ticketId, 'pessimistic_write');
     if (expectedVersion != null && ticket.version !== expectedVersion) {
       throw new TicketError(
         TicketErrorCode.VersionConflict,
@@ -107,12 +112,60 @@ export class TicketChanger {
     }
     const actor = identity ? actorOf(identity) : SYSTEM_ACTOR;
     const now = new Date();
+    const statusBefore = ticket.status;
     const outcome = await apply({ manager, ticket, actor, now });
+    const closing = statusBefore !== 'CLOSED' && ticket.status === 'CLOSED' && !ticket.mergedIntoId;
+    const afterClose =
+      closing && this.closeHook ? await this.closeHook({ manager, ticket, actor, now }) : null;
     ticket.updatedAt = now;
     const saved = await manager.save(ticket);
-    await appendTimeline(manager, saved.id, actor, now, outcome.timeline);
-    await this.outbox.enqueue(manager, outcome.events(saved));
+    await appendTimeline(manager, saved.id, actor, now, [
+      ...outcome.timeline,
+      ...(afterClose?.timeline ?? []),
+    ]);
+    await this.outbox.enqueue(manager, [...outcome.events(saved), ...(afterClose?.events(saved) ?? [])]);
     return saved;
+  }
+
+  /**
+   * Records something about a ticket without changing it (a refused reply, a
+   * visit): the ticket keeps its version, events carry the current one, and
+   * the timeline entry and events still commit together.
+   */
+  async record<T>(
+    identity: Identity | null,
+    ticketId: string,
+    apply: (context: ChangeContext) => Promise<ChangeOutcome & { value: T }>,
+    manager?: EntityManager,
+  ): Promise<T> {
+    if (!manager) {
+      if (identity) assertAuthenticated(identity);
+      assertUuid(ticketId, 'ticket');
+      return this.dataSource.transaction((transaction) =>
+        this.record(identity, ticketId, apply, transaction),
+      );
+    }
+    // A share lock: concurrent changes wait, so the version we report is the one that stands.
+    const ticket = await this.lockVisible(manager, identity, ticketId, 'pessimistic_read');
+    const actor = identity ? actorOf(identity) : SYSTEM_ACTOR;
+    const now = new Date();
+    const outcome = await apply({ manager, ticket, actor, now });
+    await appendTimeline(manager, ticket.id, actor, now, outcome.timeline);
+    await this.outbox.enqueue(manager, outcome.events(ticket));
+    return outcome.value;
+  }
+
+  private async lockVisible(
+    manager: EntityManager,
+    identity: Identity | null,
+    ticketId: string,
+    mode: 'pessimistic_write' | 'pessimistic_read',
+  ): Promise<TicketEntity> {
+    const ticket = await manager.findOne(TicketEntity, { where: { id: ticketId }, lock: { mode } });
+    if (!ticket || (identity && !canReadTicket(identity, ticket))) {
+      throw new TicketError(TicketErrorCode.TicketNotFound, `No ticket ${ticketId} that you can see.`);
+    }
+    return ticket;
   }
 }
 

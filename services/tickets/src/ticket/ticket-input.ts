@@ -35,6 +35,16 @@ export const createTicketInputSchema = z.object({
     type: z.enum(CUSTOMER_TYPES).nullish(),
     contact: z.string().trim().max(TICKET_LIMITS.contact).nullish(),
     preferredChannel: z.enum(CHANNELS).nullish(),
+    tier: z
+      .string()
+      .trim()
+      .regex(/^[A-Z0-9_-]{1,32}$/, "customer.tier must be 1-32 capital letters, digits, _ or -, e.g. 'KEY'")
+      .nullish(),
+    region: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_-]{1,32}$/, "customer.region must be 1-32 letters, digits, _ or -, e.g. 'CN-GD'")
+      .nullish(),
   }),
   type: z.enum(TICKET_TYPES).nullish(),
   category: z

@@ -55,11 +55,11 @@ export interface TicketPage {
 }
 
 /** Keyset cursors: [sort value, id], so pages stay stable while tickets arrive. */
-function encodeCursor(values: (string | number)[]): string {
+export function encodeCursor(values: (string | number)[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
-function decodeCursor(cursor: string): (string | number)[] {
+export function decodeCursor(cursor: string): (string | number)[] {
   try {
     const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (Array.isArray(values) && values.length === 2) return values;

@@ -68,6 +68,14 @@ export class TicketEntity {
   @Column('text', { name: 'customer_preferred_channel', nullable: true })
   customerPreferredChannel: Channel | null;
 
+  /** e.g. 'KEY' (大客户) or 'STANDARD'; key tiers get tracking visits. */
+  @Column('text', { name: 'customer_tier', nullable: true })
+  customerTier: string | null;
+
+  /** Free region code, e.g. 'CN-GD'. */
+  @Column('text', { name: 'customer_region', nullable: true })
+  customerRegion: string | null;
+
   // Set by the service (millisecond precision) so pagination cursors round-trip exactly.
   @Column('timestamptz', { name: 'created_at' })
   createdAt: Date;

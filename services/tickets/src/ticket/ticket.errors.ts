@@ -12,6 +12,12 @@ export enum TicketErrorCode {
   ProposalNotFound = 'COMPENSATION_NOT_FOUND',
   AgentNotFound = 'AGENT_NOT_FOUND',
   QueueNotFound = 'QUEUE_NOT_FOUND',
+  ServiceLanguage = 'SERVICE_LANGUAGE',
+  VisitNotFound = 'VISIT_NOT_FOUND',
+  VisitAlreadyCompleted = 'VISIT_ALREADY_COMPLETED',
+  VisitAlreadyOpen = 'VISIT_ALREADY_OPEN',
+  HandoverNotFound = 'HANDOVER_NOT_FOUND',
+  HandoverAlreadyAcknowledged = 'HANDOVER_ALREADY_ACKNOWLEDGED',
 }
 
 // Exhaustive: adding a code without a GraphQL mapping does not compile.
@@ -27,6 +33,12 @@ const mapping: DomainErrorMapping<TicketErrorCode> = {
   [TicketErrorCode.ProposalNotFound]: 'NOT_FOUND',
   [TicketErrorCode.AgentNotFound]: 'NOT_FOUND',
   [TicketErrorCode.QueueNotFound]: 'NOT_FOUND',
+  [TicketErrorCode.ServiceLanguage]: 'BAD_USER_INPUT',
+  [TicketErrorCode.VisitNotFound]: 'NOT_FOUND',
+  [TicketErrorCode.VisitAlreadyCompleted]: 'CONFLICT',
+  [TicketErrorCode.VisitAlreadyOpen]: 'CONFLICT',
+  [TicketErrorCode.HandoverNotFound]: 'NOT_FOUND',
+  [TicketErrorCode.HandoverAlreadyAcknowledged]: 'CONFLICT',
 };
 
 export class TicketError extends DomainError<TicketErrorCode> {}

@@ -19,6 +19,8 @@ export function toTicketGraph(ticket: TicketEntity) {
       type: ticket.customerType,
       contact: ticket.customerContact,
       preferredChannel: ticket.customerPreferredChannel,
+      tier: ticket.customerTier,
+      region: ticket.customerRegion,
     },
     entity: ticket,
   };
@@ -119,8 +121,8 @@ export const ticketResolvers = {
     changeTicketStatus: async (_: unknown, args: { input: unknown }, context: TicketsContext) =>
       toTicketGraph(await context.workflow.changeStatus(context.identity, args.input)),
     replyToTicket: async (_: unknown, args: { input: unknown }, context: TicketsContext) => {
-      const { ticket, message } = await context.conversation.reply(context.identity, args.input);
-      return { ticket: toTicketGraph(ticket), message: toMessageGraph(message) };
+      const { ticket, message, warnings } = await context.conversation.reply(context.identity, args.input);
+      return { ticket: toTicketGraph(ticket), message: toMessageGraph(message), warnings };
     },
     escalateTicket: async (_: unknown, args: { input: unknown }, context: TicketsContext) =>
       toTicketGraph(await context.escalations.escalate(context.identity, args.input)),

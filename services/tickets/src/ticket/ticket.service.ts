@@ -80,6 +80,9 @@ export class TicketService {
         customerType: input.customer.type ?? 'INDIVIDUAL',
         customerContact: input.customer.contact ? mask(input.customer.contact) : null,
         customerPreferredChannel: input.customer.preferredChannel ?? null,
+        // A customer cannot promote themselves to a key-customer tier; staff record it.
+        customerTier: isCustomer ? null : (input.customer.tier ?? null),
+        customerRegion: input.customer.region ?? null,
         assigneeId: null,
         occurredAt: input.occurredAt ?? null,
         expectedOutcome: input.expectedOutcome ? mask(input.expectedOutcome) : null,
@@ -126,6 +129,8 @@ export class TicketService {
             queueId: saved.queueId,
             customerId: saved.customerId,
             customerType: saved.customerType,
+            customerTier: saved.customerTier,
+            customerRegion: saved.customerRegion,
             createdAt: saved.createdAt.toISOString(),
             possibleDuplicateOf: saved.possibleDuplicateOf,
           },
