@@ -1,6 +1,6 @@
 import type { Static } from '@sinclair/typebox';
 import type { CloudEvent, EventDefinition } from './envelope';
-import { AnalyticsMetricsChangedV1 } from './schemas/analytics-events';
+import { AnalyticsKpiTargetCrossedV1, AnalyticsMetricsChangedV1 } from './schemas/analytics-events';
 import {
   KnowledgeArticleArchivedV1,
   KnowledgeArticlePublishedV1,
@@ -68,6 +68,7 @@ export const EVENT_CATALOG = [
   SlaClockRecomputedV1,
   SlaClockStoppedV1,
   AnalyticsMetricsChangedV1,
+  AnalyticsKpiTargetCrossedV1,
   KnowledgeArticlePublishedV1,
   KnowledgeArticleUpdatedV1,
   KnowledgeArticleArchivedV1,
