@@ -6,10 +6,14 @@ import type { AnalyticsConfig } from './environment';
 import { projectionConsumer } from './events/consumers/projection.consumer';
 import { createMetricsSignalWorker } from './live/metrics-signal.worker';
 import { metricsResolvers } from './metrics/metrics.resolvers';
+import { today } from './metrics/period';
 import { MetricsService } from './metrics/metrics.service';
+import { KpiTargetService } from './targets/kpi-target.service';
+import { kpiTargetResolvers } from './targets/kpi-target.resolvers';
 
 export interface AnalyticsServices {
   metrics: MetricsService;
+  targets: KpiTargetService;
 }
 
 export type AnalyticsContext = ServiceContext<AnalyticsServices>;
@@ -19,16 +23,27 @@ export function analyticsService(config: AnalyticsConfig): ServiceDefinition<Ana
     name: 'analytics',
     schemaDirectory: join(findPackageRoot(__dirname), 'schema'),
     createDataSource: createAnalyticsDataSource,
-    createServices: (dependencies) => ({ metrics: new MetricsService(dependencies.dataSource, config) }),
-    resolvers: metricsResolvers,
+    createServices: (dependencies) => {
+      const targets = new KpiTargetService(dependencies.dataSource);
+      return { metrics: new MetricsService(dependencies.dataSource, config, targets), targets };
+    },
+    resolvers: {
+      ...metricsResolvers,
+      Query: { ...metricsResolvers.Query, ...kpiTargetResolvers.Query },
+      Mutation: kpiTargetResolvers.Mutation,
+    },
     mapDomainError: mapAnalyticsError,
     consumers: () => [projectionConsumer()],
-    workers: (dependencies) => [
+    workers: (dependencies, services) => [
       createMetricsSignalWorker(
         dependencies.dataSource,
         dependencies.outbox,
         dependencies.logger.child({ component: 'metrics-signal' }),
         config.signalIntervalMs,
+        {
+          statuses: (scopes, now) => services.metrics.todayTargetStatuses(scopes, now),
+          period: (now) => today(config.timeZone, now),
+        },
       ),
     ],
   };

@@ -1,6 +1,7 @@
 import { createServiceDataSource, type DatabaseConfig } from '@deskgraph/platform';
 import { InitialAnalytics1763856000000 } from './migrations/1763856000000-initial-analytics';
 import { ProjectionGenerations1764000000000 } from './migrations/1764000000000-projection-generations';
+import { ServicePractices1764100000000 } from './migrations/1764100000000-service-practices';
 
 export const ANALYTICS_SCHEMA = 'analytics';
 
@@ -11,6 +12,10 @@ export function createAnalyticsDataSource(database: DatabaseConfig) {
     schema: ANALYTICS_SCHEMA,
     applicationName: 'deskgraph-analytics',
     entities: [],
-    migrations: [InitialAnalytics1763856000000, ProjectionGenerations1764000000000],
+    migrations: [
+      InitialAnalytics1763856000000,
+      ProjectionGenerations1764000000000,
+      ServicePractices1764100000000,
+    ],
   });
 }

@@ -1,13 +1,21 @@
 import { AnalyticsMetricsChangedV1, buildEvent } from '@deskgraph/events';
 import type { BackgroundWorker, Logger, OutboxWriter } from '@deskgraph/platform';
 import type { DataSource } from 'typeorm';
+import type { KpiTargetStatus } from '../metrics/kpi-targets';
+import { recordTargetCrossings, type CrossingPeriod } from './kpi-crossing';
 
 export const METRICS_SIGNAL_SUBJECT = 'metrics';
 const EVENT_SOURCE = '/deskgraph/analytics';
 
 export interface MetricsSignalWorker extends BackgroundWorker {
   /** Takes the dirty set and enqueues one signal; returns it (null when nothing changed). Exposed for tests. */
-  flush(): Promise<{ queueIds: string[]; eventsApplied: number } | null>;
+  flush(): Promise<{ queueIds: string[]; eventsApplied: number; crossings: KpiTargetStatus[] } | null>;
+}
+
+/** Today's KPI target statuses of some scopes (queue ids, null = desk-wide), and the day they cover. */
+export interface TargetEvaluator {
+  statuses(scopes: (string | null)[], now: Date): Promise<KpiTargetStatus[]>;
+  period(now: Date): CrossingPeriod;
 }
 
 /**
@@ -15,13 +23,15 @@ export interface MetricsSignalWorker extends BackgroundWorker {
  * and writes ONE metrics_changed event to the outbox in the same
  * transaction: a crash either keeps the dirty rows or commits the event,
  * never loses the change. Replicas never emit the same rows twice, since the
- * DELETE locks them.
+ * DELETE locks them. The same transaction announces KPI target crossings of
+ * the changed queues and the desk (see kpi-crossing.ts).
  */
 export function createMetricsSignalWorker(
   dataSource: DataSource,
   outbox: OutboxWriter,
   logger: Logger,
   intervalMs: number,
+  targets?: TargetEvaluator,
 ): MetricsSignalWorker {
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<unknown> | null = null;
@@ -48,7 +58,17 @@ export function createMetricsSignalWorker(
           data: { queueIds, eventsApplied, at: now.toISOString() },
         }),
       ]);
-      return { queueIds, eventsApplied };
+      // The changed queues and the desk are checked against their targets in the same transaction.
+      const crossings = targets
+        ? await recordTargetCrossings(
+            manager,
+            outbox,
+            () => targets.statuses([...queueIds, null], now),
+            targets.period(now),
+            now,
+          )
+        : [];
+      return { queueIds, eventsApplied, crossings };
     });
   }
 

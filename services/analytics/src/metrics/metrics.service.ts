@@ -4,7 +4,8 @@ import type { AnalyticsConfig } from '../environment';
 import { activeGeneration } from '../events/consumers/projection.consumer';
 import { generationSchema } from '../projection/projection-tables';
 import { AnalyticsError, AnalyticsErrorCode } from '../analytics.errors';
-import { quantile, ratio } from './kpi-math';
+import { bucketsBy, quantile, ratio, type MetricBucket } from './kpi-math';
+import { evaluateTargets, type KpiTarget, type KpiTargetStatus } from './kpi-targets';
 import {
   effectiveFilter,
   filterConditions,
@@ -15,6 +16,7 @@ import {
 import { previousWeek, resolvePeriod, today, type PeriodInput, type ResolvedPeriod } from './period';
 import {
   backlogAt,
+  cohortOfQueue,
   computeAgentMetrics,
   computeQueueMetrics,
   computeTicketMetrics,
@@ -25,6 +27,7 @@ import {
   type TicketMetrics,
 } from './ticket-metrics';
 import { buildWeeklyReview, type WeeklyReview } from './weekly-review';
+import type { KpiTargetService } from '../targets/kpi-target.service';
 
 export interface LiveMetrics {
   at: Date;
@@ -38,7 +41,14 @@ export interface LiveMetrics {
   breachesToday: number;
   runningClocks: number;
   satisfactionRate: number | null;
+  /** Visits past their due time without an outcome, now. */
+  overdueVisits: number;
+  overdueVisitsByQueue: MetricBucket[];
+  /** Each requested queue's targets against its figures of today (tickets created today). */
+  targets: KpiTargetStatus[];
 }
+
+export type TicketMetricsWithTargets = TicketMetrics & { targets: KpiTargetStatus[] };
 
 interface TicketRow {
   ticket_id: string;
@@ -49,6 +59,8 @@ interface TicketRow {
   priority: string;
   queue_id: string;
   customer_type: string | null;
+  customer_tier: string | null;
+  customer_region: string | null;
   status: string;
   first_response_at: Date | null;
   first_resolved_at: Date | null;
@@ -64,6 +76,20 @@ interface TicketRow {
 }
 
 const WEEK_MS = 7 * 86_400_000;
+const ALL_TICKETS: EffectiveFilter = {
+  queueIds: null,
+  agentIds: null,
+  types: null,
+  categories: null,
+  channels: null,
+  priorities: null,
+  customerTypes: null,
+};
+
+/** Figures of exactly one queue are held to that queue's targets; anything wider to the desk-wide ones. */
+export function targetScope(filter: EffectiveFilter): string | null {
+  return filter.queueIds?.length === 1 ? filter.queueIds[0] : null;
+}
 const MAX_LIVE_QUEUES = 100;
 
 function toFact(row: TicketRow): TicketFact {
@@ -77,6 +103,8 @@ function toFact(row: TicketRow): TicketFact {
     priority: row.priority,
     queueId: row.queue_id,
     customerType: row.customer_type,
+    customerTier: row.customer_tier,
+    customerRegion: row.customer_region,
     status: row.status,
     firstResponseAt: row.first_response_at,
     firstResolvedAt: row.first_resolved_at,
@@ -101,6 +129,7 @@ export class MetricsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: AnalyticsConfig,
+    private readonly targets: KpiTargetService,
   ) {}
 
   get timeZone(): string {
@@ -126,7 +155,7 @@ export class MetricsService {
       parameters,
     );
     const ids = rows.map((row) => row.ticket_id);
-    const [agents, ratings, clocks, keywords] = await Promise.all([
+    const [agents, ratings, clocks, keywords, visits, refusals] = await Promise.all([
       this.query<{ ticket_id: string; agent_id: string }>(
         schema,
         `SELECT ticket_id, agent_id FROM §.ticket_agents WHERE ticket_id = ANY($1::uuid[]) ORDER BY ticket_id, agent_id`,
@@ -148,6 +177,24 @@ export class MetricsService {
         `SELECT ticket_id, keyword FROM §.ticket_keywords WHERE ticket_id = ANY($1::uuid[]) ORDER BY ticket_id, keyword`,
         [ids],
       ),
+      this.query<{
+        ticket_id: string;
+        kind: string;
+        completed_at: Date | null;
+        reached: boolean | null;
+        satisfied: boolean | null;
+      }>(
+        schema,
+        `SELECT ticket_id, kind, completed_at, reached, satisfied FROM §.visits WHERE ticket_id = ANY($1::uuid[])
+          ORDER BY visit_id`,
+        [ids],
+      ),
+      this.query<{ ticket_id: string; agent_id: string; phrases: string[] }>(
+        schema,
+        `SELECT ticket_id, agent_id, phrases FROM §.reply_refusals WHERE ticket_id = ANY($1::uuid[])
+          ORDER BY at, event_id`,
+        [ids],
+      ),
     ]);
     return {
       tickets: rows.map(toFact),
@@ -159,6 +206,18 @@ export class MetricsService {
       })),
       clocks: clocks.map((row) => ({ ticketId: row.ticket_id, target: row.target, state: row.state })),
       keywords: keywords.map((row) => ({ ticketId: row.ticket_id, keyword: row.keyword })),
+      visits: visits.map((row) => ({
+        ticketId: row.ticket_id,
+        kind: row.kind,
+        completed: row.completed_at !== null,
+        reached: row.reached,
+        satisfied: row.satisfied,
+      })),
+      refusals: refusals.map((row) => ({
+        ticketId: row.ticket_id,
+        agentId: row.agent_id,
+        phrases: row.phrases,
+      })),
     };
   }
 
@@ -187,14 +246,42 @@ export class MetricsService {
     period: ResolvedPeriod,
     filter: EffectiveFilter,
     now = new Date(),
-  ): Promise<TicketMetrics> {
+    targets?: KpiTarget[],
+  ): Promise<TicketMetricsWithTargets> {
     const backlogMoment = new Date(Math.min(period.to.getTime(), now.getTime()));
     const schema = await this.activeSchema();
-    const [cohort, open] = await Promise.all([
+    const [cohort, open, allTargets] = await Promise.all([
       this.loadCohort(schema, period, filter),
       this.openTicketsAt(schema, backlogMoment, filter),
+      targets ?? this.targets.all(),
     ]);
-    return computeTicketMetrics(period, cohort, backlogAt(open, backlogMoment));
+    const metrics = computeTicketMetrics(period, cohort, backlogAt(open, backlogMoment));
+    return { ...metrics, targets: evaluateTargets(metrics, allTargets, targetScope(filter)) };
+  }
+
+  /**
+   * Today's KPIs against their targets for each scope (a queue, or null for
+   * the whole desk), on the tickets created today: what the live dashboard
+   * shows and what the metrics signal checks for crossings.
+   */
+  async todayTargetStatuses(scopes: (string | null)[], now = new Date()): Promise<KpiTargetStatus[]> {
+    if (scopes.length === 0) return [];
+    const day = today(this.timeZone, now);
+    const queues = scopes.filter((scope): scope is string => scope !== null);
+    const desk = scopes.includes(null);
+    const filter = { ...ALL_TICKETS, queueIds: desk ? null : queues };
+    const [cohort, targets] = await Promise.all([
+      this.loadCohort(await this.activeSchema(), day, filter),
+      this.targets.all(),
+    ]);
+    const empty = backlogAt([], now);
+    return scopes.flatMap((scope) =>
+      evaluateTargets(
+        computeTicketMetrics(day, scope === null ? cohort : cohortOfQueue(cohort, scope), empty),
+        targets,
+        scope,
+      ),
+    );
   }
 
   async ticketMetrics(identity: Identity, period: PeriodInput, filter?: MetricsFilter | null) {
@@ -210,6 +297,7 @@ export class MetricsService {
       effective,
     );
     const agents = computeAgentMetrics(cohort);
+    // Supervisors drill from an agent's refused replies to the phrases and tickets.
     return effective.agentIds
       ? agents.filter((agent) => effective.agentIds!.includes(agent.agentId))
       : agents;
@@ -217,9 +305,21 @@ export class MetricsService {
 
   async queueMetrics(identity: Identity, period: PeriodInput, filter?: MetricsFilter | null) {
     const effective = effectiveFilter(identity, filter);
-    return computeQueueMetrics(
-      await this.loadCohort(await this.activeSchema(), resolvePeriod(period, this.timeZone), effective),
-    );
+    const resolved = resolvePeriod(period, this.timeZone);
+    const [cohort, targets] = await Promise.all([
+      this.loadCohort(await this.activeSchema(), resolved, effective),
+      this.targets.all(),
+    ]);
+    const empty = backlogAt([], resolved.to);
+    // Each queue is held to its own targets (desk-wide where it has none).
+    return computeQueueMetrics(cohort).map((queue) => ({
+      ...queue,
+      targets: evaluateTargets(
+        computeTicketMetrics(resolved, cohortOfQueue(cohort, queue.queueId), empty),
+        targets,
+        queue.queueId,
+      ),
+    }));
   }
 
   /** The ISO week containing weekOf (default: the last full week) against the week before. */
@@ -235,11 +335,12 @@ export class MetricsService {
       this.timeZone,
     );
     const previous = previousWeek(week);
+    const targets = await this.targets.all();
     const [current, before] = await Promise.all([
-      this.metricsFor(week, effective, now),
-      this.metricsFor(previous, effective, now),
+      this.metricsFor(week, effective, now, targets),
+      this.metricsFor(previous, effective, now, targets),
     ]);
-    return buildWeeklyReview(current, before);
+    return buildWeeklyReview(current, before, current.targets);
   }
 
   /** Today's figures (desk time zone) for dashboards; what metricsUpdated pushes. */
@@ -254,7 +355,7 @@ export class MetricsService {
     const day = today(this.timeZone, now);
     const range = [day.from, day.to, queues];
     const schema = await this.activeSchema();
-    const [[counts], firstResponses, resolutions, [clocks], [ratings]] = await Promise.all([
+    const [[counts], firstResponses, resolutions, [clocks], [ratings], overdue, targets] = await Promise.all([
       this.query<{ open: number; created: number }>(
         schema,
         `SELECT count(*) FILTER (WHERE t.status <> ALL($4::text[]))::int AS open,
@@ -295,6 +396,17 @@ export class MetricsService {
           WHERE t.merged_into IS NULL AND t.queue_id = ANY($3::text[]) AND r.at >= $1 AND r.at < $2`,
         range,
       ),
+      // A visit counts in the ticket's current queue (the visit's own queue if the ticket is unknown).
+      this.query<{ queue_id: string; ticket_id: string }>(
+        schema,
+        `SELECT COALESCE(t.queue_id, v.queue_id) AS queue_id, v.ticket_id
+           FROM §.visits v LEFT JOIN §.tickets t ON t.ticket_id = v.ticket_id
+          WHERE v.overdue_at IS NOT NULL AND v.completed_at IS NULL
+            AND COALESCE(t.queue_id, v.queue_id) = ANY($1::text[])
+          ORDER BY v.visit_id`,
+        [queues],
+      ),
+      this.todayTargetStatuses([...queues].sort(), now),
     ]);
     return {
       at: now,
@@ -314,6 +426,13 @@ export class MetricsService {
       breachesToday: clocks.breaches_today,
       runningClocks: clocks.running,
       satisfactionRate: ratio(ratings.positive, ratings.total),
+      overdueVisits: overdue.length,
+      overdueVisitsByQueue: bucketsBy(
+        overdue,
+        (row) => row.queue_id,
+        (row) => row.ticket_id,
+      ),
+      targets,
     };
   }
 }

@@ -22,6 +22,9 @@ export interface TicketFact {
   priority: string;
   queueId: string;
   customerType: string | null;
+  /** From the created event (optional there): e.g. KEY (大客户), STANDARD. */
+  customerTier: string | null;
+  customerRegion: string | null;
   status: string;
   firstResponseAt: Date | null;
   firstResolvedAt: Date | null;
@@ -48,6 +51,22 @@ export interface ClockFact {
   state: 'RUNNING' | 'ACHIEVED' | 'BREACHED' | 'STOPPED';
 }
 
+/** A follow-up or tracking visit with an outcome (reached, satisfied) once completed. */
+export interface VisitFact {
+  ticketId: string;
+  kind: string;
+  completed: boolean;
+  reached: boolean | null;
+  satisfied: boolean | null;
+}
+
+/** A public reply refused for forbidden service language. */
+export interface RefusalFact {
+  ticketId: string;
+  agentId: string;
+  phrases: string[];
+}
+
 /** The tickets of a period (after filters) with what hangs off them. */
 export interface Cohort {
   tickets: TicketFact[];
@@ -55,6 +74,14 @@ export interface Cohort {
   ratings: RatingFact[];
   clocks: ClockFact[];
   keywords: { ticketId: string; keyword: string }[];
+  visits: VisitFact[];
+  refusals: RefusalFact[];
+}
+
+/** A rate per key (e.g. satisfaction per customer tier). */
+export interface RateBucket {
+  key: string;
+  rate: MetricRate;
 }
 
 export interface DurationPair {
@@ -93,6 +120,11 @@ export interface TicketMetrics {
   sla: SlaAchievement[];
   breaches: { total: number; ticketIds: string[]; byQueue: MetricBucket[]; byPriority: MetricBucket[] };
   satisfactionRate: MetricRate;
+  satisfactionByTier: RateBucket[];
+  satisfactionByRegion: RateBucket[];
+  keyCustomerSatisfactionRate: MetricRate;
+  keyCustomerComplaintSatisfactionRate: MetricRate;
+  followUpSatisfactionRate: MetricRate;
   responseRate: MetricRate;
   repeatComplaintRate: MetricRate;
   reopenRate: MetricRate;
@@ -111,9 +143,16 @@ export interface AgentMetrics {
   firstResponse: DurationPair;
   finalResolution: DurationPair;
   satisfactionRate: MetricRate;
+  /** Public replies of this agent refused for forbidden service language. */
+  refusedReplies: number;
+  refusedReplyTicketIds: string[];
+  refusedPhrases: MetricBucket[];
 }
 
-export interface QueueMetrics extends Omit<AgentMetrics, 'agentId'> {
+export interface QueueMetrics extends Omit<
+  AgentMetrics,
+  'agentId' | 'refusedReplies' | 'refusedReplyTicketIds' | 'refusedPhrases'
+> {
   queueId: string;
   breaches: number;
 }
@@ -121,6 +160,9 @@ export interface QueueMetrics extends Omit<AgentMetrics, 'agentId'> {
 export const SLA_TARGETS = ['FIRST_RESPONSE', 'NEXT_RESPONSE', 'RESOLUTION'] as const;
 export const RESOLVED_STATUSES = ['RESOLVED', 'CLOSED', 'ARCHIVED'];
 const POSITIVE = new Set(['VERY_SATISFIED', 'SATISFIED']);
+/** The customer tier the handbooks call key customers (大客户). */
+export const KEY_CUSTOMER_TIER = 'KEY';
+const UNKNOWN = '(unknown)';
 const COMPLAINT_ANSWER_MS = 48 * 3_600_000;
 const TOP = 10;
 
@@ -163,6 +205,40 @@ export function satisfactionRate(ratings: RatingFact[]): MetricRate {
     ratings.length,
     positive.map((rating) => rating.ticketId),
     ratings.map((rating) => rating.ticketId),
+  );
+}
+
+/** Satisfaction per key of the rated ticket (tier, region …); ratings of tickets outside the cohort are skipped. */
+export function satisfactionBy(
+  ratings: RatingFact[],
+  byId: Map<string, TicketFact>,
+  keyOf: (ticket: TicketFact) => string | null,
+): RateBucket[] {
+  const groups = new Map<string, RatingFact[]>();
+  for (const rating of ratings) {
+    const ticket = byId.get(rating.ticketId);
+    if (!ticket) continue;
+    const key = keyOf(ticket) ?? UNKNOWN;
+    groups.set(key, [...(groups.get(key) ?? []), rating]);
+  }
+  return [...groups]
+    .map(([key, group]) => ({ key, rate: satisfactionRate(group) }))
+    .sort((a, b) => b.rate.denominator - a.rate.denominator || a.key.localeCompare(b.key));
+}
+
+/**
+ * Follow-up satisfaction (回访满意度): completed visits where the customer was
+ * reached and gave a verdict; satisfied ones over those. Kept apart from the
+ * rating-based satisfaction rate, which stays the handbook's definition.
+ */
+export function followUpSatisfactionRate(visits: VisitFact[]): MetricRate {
+  const verdicts = visits.filter((visit) => visit.completed && visit.reached && visit.satisfied !== null);
+  const satisfied = verdicts.filter((visit) => visit.satisfied === true);
+  return rate(
+    satisfied.length,
+    verdicts.length,
+    satisfied.map((visit) => visit.ticketId),
+    verdicts.map((visit) => visit.ticketId),
   );
 }
 
@@ -273,6 +349,18 @@ export function computeTicketMetrics(
       byPriority: bucketsBy(breached, (c) => byId.get(c.ticketId)!.priority, id),
     },
     satisfactionRate: satisfactionRate(ratings),
+    satisfactionByTier: satisfactionBy(ratings, byId, (t) => t.customerTier),
+    satisfactionByRegion: satisfactionBy(ratings, byId, (t) => t.customerRegion),
+    keyCustomerSatisfactionRate: satisfactionRate(
+      ratings.filter((r) => byId.get(r.ticketId)?.customerTier === KEY_CUSTOMER_TIER),
+    ),
+    keyCustomerComplaintSatisfactionRate: satisfactionRate(
+      ratings.filter((r) => {
+        const ticket = byId.get(r.ticketId);
+        return ticket?.customerTier === KEY_CUSTOMER_TIER && ticket.type === 'COMPLAINT';
+      }),
+    ),
+    followUpSatisfactionRate: followUpSatisfactionRate(cohort.visits.filter((v) => byId.has(v.ticketId))),
     responseRate: rate(ratings.length, resolutionsAsked, ids(ratings), ids(resolved)),
     repeatComplaintRate: rate(repeats.length, originals.length, ids(repeats), originals),
     reopenRate: rate(reopened.length, resolved.length, ids(reopened), ids(resolved)),
@@ -319,8 +407,28 @@ export function computeAgentMetrics(cohort: Cohort): AgentMetrics[] {
     if (!ticket) continue;
     ticketsOf.set(agentId, [...(ticketsOf.get(agentId) ?? []), ticket]);
   }
+  const refusalsOf = new Map<string, RefusalFact[]>();
+  for (const refusal of cohort.refusals) {
+    if (!byId.has(refusal.ticketId)) continue;
+    refusalsOf.set(refusal.agentId, [...(refusalsOf.get(refusal.agentId) ?? []), refusal]);
+    // An agent whose every reply was refused still shows up, with what they were refused for.
+    if (!ticketsOf.has(refusal.agentId)) ticketsOf.set(refusal.agentId, []);
+  }
   return [...ticketsOf]
-    .map(([agentId, tickets]) => ({ agentId, ...groupFigures(tickets, cohort.ratings) }))
+    .map(([agentId, tickets]) => {
+      const refusals = refusalsOf.get(agentId) ?? [];
+      return {
+        agentId,
+        ...groupFigures(tickets, cohort.ratings),
+        refusedReplies: refusals.length,
+        refusedReplyTicketIds: uniqueSorted(refusals.map((r) => r.ticketId)),
+        refusedPhrases: bucketsBy(
+          refusals.flatMap((r) => r.phrases.map((phrase) => ({ phrase, ticketId: r.ticketId }))),
+          (p) => p.phrase,
+          (p) => p.ticketId,
+        ),
+      };
+    })
     .sort((a, b) => b.handled - a.handled || a.agentId.localeCompare(b.agentId));
 }
 
@@ -339,4 +447,20 @@ export function computeQueueMetrics(cohort: Cohort): QueueMetrics[] {
       };
     })
     .sort((a, b) => b.handled - a.handled || a.queueId.localeCompare(b.queueId));
+}
+
+/** The part of a cohort that belongs to one queue (tickets by their current queue). */
+export function cohortOfQueue(cohort: Cohort, queueId: string): Cohort {
+  const tickets = cohort.tickets.filter((ticket) => ticket.queueId === queueId);
+  const ids = new Set(tickets.map((ticket) => ticket.ticketId));
+  const own = <T extends { ticketId: string }>(list: T[]) => list.filter((item) => ids.has(item.ticketId));
+  return {
+    tickets,
+    agents: own(cohort.agents),
+    ratings: own(cohort.ratings),
+    clocks: own(cohort.clocks),
+    keywords: own(cohort.keywords),
+    visits: own(cohort.visits),
+    refusals: own(cohort.refusals),
+  };
 }

@@ -1,4 +1,5 @@
 import type { MetricBucket, MetricRate } from './kpi-math';
+import type { KpiTargetStatus } from './kpi-targets';
 import type { ResolvedPeriod } from './period';
 import type { TicketMetrics } from './ticket-metrics';
 
@@ -17,6 +18,8 @@ export interface WeeklyReview {
   topIssues: MetricBucket[];
   repeatComplaints: MetricRate;
   weekOverWeek: WeekOverWeek[];
+  /** The week's KPIs against their targets. */
+  targets: KpiTargetStatus[];
   csv: string;
   markdown: string;
 }
@@ -68,9 +71,18 @@ function weekLabel(period: ResolvedPeriod): string {
   return `${localDay(period.from, period.timeZone)} – ${localDay(lastDay, period.timeZone)} (${period.timeZone})`;
 }
 
-/** CSV: one section per table, `section,name,current,previous,change` rows, RFC 4180 quoting. */
+function metLabel(met: boolean | null): string | null {
+  return met === null ? null : met ? 'met' : 'missed';
+}
+
+/**
+ * CSV: one section per table, `section,name,current,previous,change,target,direction,met`
+ * rows (the last three only for targets), RFC 4180 quoting.
+ */
 export function renderCsv(review: Omit<WeeklyReview, 'csv' | 'markdown'>): string {
-  const rows: (string | number | null)[][] = [['section', 'name', 'current', 'previous', 'change']];
+  const rows: (string | number | null)[][] = [
+    ['section', 'name', 'current', 'previous', 'change', 'target', 'direction', 'met'],
+  ];
   for (const figure of review.weekOverWeek) {
     rows.push(['weekOverWeek', figure.name, figure.current, figure.previous, figure.change]);
   }
@@ -84,7 +96,25 @@ export function renderCsv(review: Omit<WeeklyReview, 'csv' | 'markdown'>): strin
   }
   rows.push(['repeatComplaints', 'repeats', review.repeatComplaints.numerator, null, null]);
   rows.push(['repeatComplaints', 'complaintsMinusRepeats', review.repeatComplaints.denominator, null, null]);
-  return `${rows.map((row) => row.map(cell).join(',')).join('\n')}\n`;
+  for (const tier of review.metrics.satisfactionByTier)
+    rows.push(['satisfactionByTier', tier.key, tier.rate.value, null, null]);
+  for (const region of review.metrics.satisfactionByRegion)
+    rows.push(['satisfactionByRegion', region.key, region.rate.value, null, null]);
+  for (const target of review.targets) {
+    rows.push([
+      'targets',
+      target.kpi,
+      target.value,
+      null,
+      null,
+      target.target,
+      target.direction,
+      metLabel(target.met),
+    ]);
+  }
+  // Every row has the header's width (RFC 4180); the target columns stay empty outside the targets section.
+  const width = rows[0].length;
+  return `${rows.map((row) => [...row, ...Array(width - row.length).fill(null)].map(cell).join(',')).join('\n')}\n`;
 }
 
 function percent(value: number | null): string {
@@ -140,11 +170,43 @@ export function renderMarkdown(review: Omit<WeeklyReview, 'csv' | 'markdown'>): 
     '',
     `${review.repeatComplaints.numerator} repeats over ${review.repeatComplaints.denominator} original complaints: ${percent(review.repeatComplaints.value)}.`,
     '',
+    '## Targets',
+    '',
+    ...(review.targets.length === 0
+      ? ['No targets set.']
+      : [
+          '| KPI | This week | Target | Met |',
+          '| --- | ---: | ---: | --- |',
+          ...review.targets.map(
+            (target) =>
+              `| ${target.kpi} | ${percent(target.value)} | ${target.direction === 'AT_LEAST' ? '≥' : '≤'} ${percent(target.target)} | ${target.met === null ? 'no data' : target.met ? 'yes' : 'no'} |`,
+          ),
+        ]),
+    '',
+    '## Satisfaction by customer tier and region',
+    '',
+    ...(review.metrics.satisfactionByTier.length === 0
+      ? ['No ratings.']
+      : [
+          ...review.metrics.satisfactionByTier.map(
+            (tier) =>
+              `- tier ${tier.key}: ${percent(tier.rate.value)} (${tier.rate.numerator}/${tier.rate.denominator})`,
+          ),
+          ...review.metrics.satisfactionByRegion.map(
+            (region) =>
+              `- region ${region.key}: ${percent(region.rate.value)} (${region.rate.numerator}/${region.rate.denominator})`,
+          ),
+        ]),
+    '',
   ];
   return lines.join('\n');
 }
 
-export function buildWeeklyReview(current: TicketMetrics, previous: TicketMetrics): WeeklyReview {
+export function buildWeeklyReview(
+  current: TicketMetrics,
+  previous: TicketMetrics,
+  targets: KpiTargetStatus[] = [],
+): WeeklyReview {
   const review = {
     week: current.period,
     previousWeek: previous.period,
@@ -154,6 +216,7 @@ export function buildWeeklyReview(current: TicketMetrics, previous: TicketMetric
     topIssues: current.topCategories.length > 0 ? current.topCategories : current.topKeywords,
     repeatComplaints: current.repeatComplaintRate,
     weekOverWeek: weekOverWeek(current, previous),
+    targets,
   };
   return { ...review, csv: renderCsv(review), markdown: renderMarkdown(review) };
 }

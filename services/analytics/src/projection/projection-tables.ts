@@ -25,6 +25,8 @@ export async function createProjectionTables(run: Run, schema: string): Promise<
       "priority" TEXT,
       "queue_id" TEXT,
       "customer_type" TEXT,
+      "customer_tier" TEXT,
+      "customer_region" TEXT,
       "status" TEXT NOT NULL DEFAULT 'NEW',
       "merged_into" UUID,
       "first_response_at" TIMESTAMPTZ,
@@ -95,4 +97,41 @@ export async function createProjectionTables(run: Run, schema: string): Promise<
       "subject" TEXT NOT NULL,
       "at" TIMESTAMPTZ NOT NULL
     )`);
+  await createServicePracticeTables(run, schema);
+}
+
+/**
+ * Projections of the service practices (issue #8): refused replies and
+ * follow-up visits. Idempotent (IF NOT EXISTS), so the migration that adds
+ * them to the generation active at upgrade time can share this definition.
+ */
+export async function createServicePracticeTables(run: Run, schema: string): Promise<void> {
+  await run(`ALTER TABLE "${schema}"."tickets" ADD COLUMN IF NOT EXISTS "customer_tier" TEXT`);
+  await run(`ALTER TABLE "${schema}"."tickets" ADD COLUMN IF NOT EXISTS "customer_region" TEXT`);
+  await run(`
+    CREATE TABLE IF NOT EXISTS "${schema}"."reply_refusals" (
+      "event_id" TEXT PRIMARY KEY,
+      "ticket_id" UUID NOT NULL,
+      "agent_id" TEXT NOT NULL,
+      "at" TIMESTAMPTZ NOT NULL,
+      "phrases" TEXT[] NOT NULL
+    )`);
+  await run(
+    `CREATE INDEX IF NOT EXISTS "reply_refusals_ticket_idx" ON "${schema}"."reply_refusals" ("ticket_id")`,
+  );
+  // One row per visit; scheduled, overdue and completed events fill it in whatever order they arrive.
+  await run(`
+    CREATE TABLE IF NOT EXISTS "${schema}"."visits" (
+      "visit_id" UUID PRIMARY KEY,
+      "ticket_id" UUID NOT NULL,
+      "queue_id" TEXT NOT NULL,
+      "kind" TEXT NOT NULL,
+      "due_at" TIMESTAMPTZ,
+      "assignee_id" TEXT,
+      "overdue_at" TIMESTAMPTZ,
+      "completed_at" TIMESTAMPTZ,
+      "reached" BOOLEAN,
+      "satisfied" BOOLEAN
+    )`);
+  await run(`CREATE INDEX IF NOT EXISTS "visits_ticket_idx" ON "${schema}"."visits" ("ticket_id")`);
 }

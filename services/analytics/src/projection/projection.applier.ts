@@ -53,12 +53,14 @@ export async function applyEvent(
     case 'deskgraph.ticket.created.v1': {
       const { data } = event;
       await q(
-        `INSERT INTO §.tickets (ticket_id, number, title, created_at, channel, type, category, priority, queue_id, customer_type)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        `INSERT INTO §.tickets (ticket_id, number, title, created_at, channel, type, category, priority, queue_id,
+           customer_type, customer_tier, customer_region)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
          ON CONFLICT (ticket_id) DO UPDATE SET number = EXCLUDED.number, title = EXCLUDED.title,
            created_at = EXCLUDED.created_at, channel = EXCLUDED.channel, type = EXCLUDED.type,
            category = EXCLUDED.category, priority = EXCLUDED.priority, queue_id = EXCLUDED.queue_id,
-           customer_type = EXCLUDED.customer_type`,
+           customer_type = EXCLUDED.customer_type, customer_tier = EXCLUDED.customer_tier,
+           customer_region = EXCLUDED.customer_region`,
         [
           data.ticketId,
           data.number,
@@ -70,6 +72,8 @@ export async function applyEvent(
           data.priority,
           data.queueId,
           data.customerType ?? null,
+          data.customerTier ?? null,
+          data.customerRegion ?? null,
         ],
       );
       for (const keyword of extractKeywords(data.title)) {
@@ -248,6 +252,45 @@ export async function applyEvent(
       await q(
         `UPDATE §.sla_clocks SET state = 'STOPPED' WHERE clock_id = $1 AND cycle = $2 AND state = 'RUNNING'`,
         [data.clockId, data.cycle],
+      );
+      return { applied: true, queueIds: [data.queueId] };
+    }
+    case 'deskgraph.ticket.reply_refused.v1': {
+      const { data } = event;
+      await q(
+        `INSERT INTO §.reply_refusals (event_id, ticket_id, agent_id, at, phrases) VALUES ($1, $2, $3, $4, $5)`,
+        [event.id, data.ticketId, data.actor.id, data.at, data.phrases],
+      );
+      return { applied: true, queueIds: [data.queueId] };
+    }
+    case 'deskgraph.ticket.visit_scheduled.v1': {
+      const { data } = event;
+      await q(
+        `INSERT INTO §.visits (visit_id, ticket_id, queue_id, kind, due_at, assignee_id) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (visit_id) DO UPDATE SET due_at = EXCLUDED.due_at,
+           assignee_id = COALESCE(EXCLUDED.assignee_id, visits.assignee_id)`,
+        [data.visitId, data.ticketId, data.queueId, data.kind, data.dueAt, data.assigneeId],
+      );
+      return { applied: true, queueIds: [data.queueId] };
+    }
+    case 'deskgraph.ticket.visit_overdue.v1': {
+      const { data } = event;
+      await q(
+        `INSERT INTO §.visits (visit_id, ticket_id, queue_id, kind, due_at, assignee_id, overdue_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (visit_id) DO UPDATE SET overdue_at = EXCLUDED.overdue_at`,
+        [data.visitId, data.ticketId, data.queueId, data.kind, data.dueAt, data.assigneeId, data.at],
+      );
+      return { applied: true, queueIds: [data.queueId] };
+    }
+    case 'deskgraph.ticket.visit_completed.v1': {
+      const { data } = event;
+      await q(
+        `INSERT INTO §.visits (visit_id, ticket_id, queue_id, kind, completed_at, reached, satisfied)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (visit_id) DO UPDATE SET completed_at = EXCLUDED.completed_at,
+           reached = EXCLUDED.reached, satisfied = EXCLUDED.satisfied`,
+        [data.visitId, data.ticketId, data.queueId, data.kind, data.at, data.reached, data.satisfied],
       );
       return { applied: true, queueIds: [data.queueId] };
     }

@@ -21,6 +21,8 @@ function ticket(id: string, overrides: Partial<TicketFact> = {}): TicketFact {
     priority: 'P2',
     queueId: 'general',
     customerType: null,
+    customerTier: null,
+    customerRegion: null,
     status: 'NEW',
     firstResponseAt: null,
     firstResolvedAt: null,
@@ -84,6 +86,8 @@ describe('computeTicketMetrics', () => {
         { ticketId: 'c', target: 'FIRST_RESPONSE', state: 'RUNNING' },
       ],
       keywords: [],
+      visits: [],
+      refusals: [],
     },
     emptyBacklog,
   );
@@ -137,6 +141,8 @@ describe('computeTicketMetrics', () => {
       ratings: [],
       clocks: [],
       keywords: [],
+      visits: [],
+      refusals: [],
     });
     expect(agents.map((agent) => [agent.agentId, agent.handled])).toEqual([
       ['ann', 2],
@@ -146,7 +152,7 @@ describe('computeTicketMetrics', () => {
 
   it('should render the review as CSV and Markdown when building a weekly review', () => {
     const review = buildWeeklyReview(metrics, metrics);
-    expect(review.csv.split('\n')[0]).toBe('section,name,current,previous,change');
+    expect(review.csv.split('\n')[0]).toBe('section,name,current,previous,change,target,direction,met');
     expect(review.csv).toContain('weekOverWeek,volume,3,3,0');
     expect(review.markdown).toContain('# Weekly review 2026-11-23 – 2026-11-29 (Asia/Shanghai)');
     expect(review.markdown).toContain('| volume | 3 | 3 | ±0 |');
