@@ -1,6 +1,7 @@
 import { DateTimeScalar } from '@deskgraph/platform';
 import type { AnalyticsContext } from '../server';
 import type { MetricsFilter } from './metrics-filter';
+import type { LiveMetrics } from './metrics.service';
 import type { PeriodInput } from './period';
 
 interface PeriodArgs {
@@ -40,5 +41,10 @@ export const metricsResolvers = {
     ) => context.metrics.weeklyReview(context.identity, args.weekOf, args.filter),
     liveMetrics: (_: unknown, args: { queueIds: string[] }, context: AnalyticsContext) =>
       context.metrics.liveMetrics(context.identity, args.queueIds),
+  },
+  LiveMetrics: {
+    // Only when selected: every metricsUpdated push runs liveMetrics, and most dashboards skip targets.
+    targets: (parent: LiveMetrics, _: unknown, context: AnalyticsContext) =>
+      context.metrics.todayTargetStatuses(parent.queueIds, parent.at),
   },
 };

@@ -44,8 +44,6 @@ export interface LiveMetrics {
   /** Visits past their due time without an outcome, now. */
   overdueVisits: number;
   overdueVisitsByQueue: MetricBucket[];
-  /** Each requested queue's targets against its figures of today (tickets created today). */
-  targets: KpiTargetStatus[];
 }
 
 export type TicketMetricsWithTargets = TicketMetrics & { targets: KpiTargetStatus[] };
@@ -355,7 +353,7 @@ export class MetricsService {
     const day = today(this.timeZone, now);
     const range = [day.from, day.to, queues];
     const schema = await this.activeSchema();
-    const [[counts], firstResponses, resolutions, [clocks], [ratings], overdue, targets] = await Promise.all([
+    const [[counts], firstResponses, resolutions, [clocks], [ratings], overdue] = await Promise.all([
       this.query<{ open: number; created: number }>(
         schema,
         `SELECT count(*) FILTER (WHERE t.status <> ALL($4::text[]))::int AS open,
@@ -406,7 +404,6 @@ export class MetricsService {
           ORDER BY v.visit_id`,
         [queues],
       ),
-      this.todayTargetStatuses([...queues].sort(), now),
     ]);
     return {
       at: now,
@@ -432,7 +429,6 @@ export class MetricsService {
         (row) => row.queue_id,
         (row) => row.ticket_id,
       ),
-      targets,
     };
   }
 }
