@@ -245,6 +245,8 @@ describe('tickets: the complaint lifecycle through the gateway', () => {
       'CONFIRMED',
       'STATUS_CHANGED',
       'CONFIRMED',
+      // Closing a complaint schedules its follow-up visit (回访) in the same change.
+      'VISIT_SCHEDULED',
     ]);
     const { ticket: customerView } = await gql(
       `query($id: ID!) { ticket(id: $id) { timeline { action } messages { visibility author } } }`,
@@ -258,7 +260,7 @@ describe('tickets: the complaint lifecycle through the gateway', () => {
     expect(customerView.messages).toHaveLength(2);
 
     // The event stream tells the same story, in order, with growing versions.
-    const events = await readTicketEvents(stack, id, 21);
+    const events = await readTicketEvents(stack, id, 22);
     expect(events.map((event) => event.type.replace('deskgraph.ticket.', ''))).toEqual([
       'created.v1',
       'assigned.v1',
@@ -281,6 +283,7 @@ describe('tickets: the complaint lifecycle through the gateway', () => {
       'status_changed.v1',
       'rated.v1',
       'status_changed.v1',
+      'visit_scheduled.v1',
     ]);
     const versions = events.map((event) => event.data.version as number);
     expect([...versions].sort((a, b) => a - b)).toEqual(versions);
