@@ -23,8 +23,23 @@ export const analyticsModel = z
         }
       }, 'must be an IANA time zone such as Asia/Shanghai'),
     METRICS_SIGNAL_INTERVAL_MS: z.coerce.number().int().min(1000).default(1000),
+    /** Customer tiers counted as key customers (大客户); mirror the tickets service's KEY_CUSTOMER_TIERS. */
+    KEY_CUSTOMER_TIERS: z
+      .string()
+      .default('KEY')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((tier) => tier.trim())
+          .filter(Boolean),
+      )
+      .refine((tiers) => tiers.length > 0, 'must name at least one tier, e.g. KEY'),
   })
-  .transform((env) => ({ timeZone: env.DESK_TIME_ZONE, signalIntervalMs: env.METRICS_SIGNAL_INTERVAL_MS }));
+  .transform((env) => ({
+    timeZone: env.DESK_TIME_ZONE,
+    signalIntervalMs: env.METRICS_SIGNAL_INTERVAL_MS,
+    keyCustomerTiers: env.KEY_CUSTOMER_TIERS,
+  }));
 
 export type AnalyticsConfig = z.output<typeof analyticsModel>;
 

@@ -130,6 +130,11 @@ export class MetricsService {
     private readonly targets: KpiTargetService,
   ) {}
 
+  /** The pure figures with the desk's configuration (key-customer tiers). */
+  private compute(...[period, cohort, backlog]: Parameters<typeof computeTicketMetrics>): TicketMetrics {
+    return computeTicketMetrics(period, cohort, backlog, { keyCustomerTiers: this.config.keyCustomerTiers });
+  }
+
   get timeZone(): string {
     return this.config.timeZone;
   }
@@ -253,7 +258,7 @@ export class MetricsService {
       this.openTicketsAt(schema, backlogMoment, filter),
       targets ?? this.targets.all(),
     ]);
-    const metrics = computeTicketMetrics(period, cohort, backlogAt(open, backlogMoment));
+    const metrics = this.compute(period, cohort, backlogAt(open, backlogMoment));
     return { ...metrics, targets: evaluateTargets(metrics, allTargets, targetScope(filter)) };
   }
 
@@ -275,7 +280,7 @@ export class MetricsService {
     const empty = backlogAt([], now);
     return scopes.flatMap((scope) =>
       evaluateTargets(
-        computeTicketMetrics(day, scope === null ? cohort : cohortOfQueue(cohort, scope), empty),
+        this.compute(day, scope === null ? cohort : cohortOfQueue(cohort, scope), empty),
         targets,
         scope,
       ),
@@ -313,7 +318,7 @@ export class MetricsService {
     return computeQueueMetrics(cohort).map((queue) => ({
       ...queue,
       targets: evaluateTargets(
-        computeTicketMetrics(resolved, cohortOfQueue(cohort, queue.queueId), empty),
+        this.compute(resolved, cohortOfQueue(cohort, queue.queueId), empty),
         targets,
         queue.queueId,
       ),

@@ -160,8 +160,13 @@ export interface QueueMetrics extends Omit<
 export const SLA_TARGETS = ['FIRST_RESPONSE', 'NEXT_RESPONSE', 'RESOLUTION'] as const;
 export const RESOLVED_STATUSES = ['RESOLVED', 'CLOSED', 'ARCHIVED'];
 const POSITIVE = new Set(['VERY_SATISFIED', 'SATISFIED']);
-/** The customer tier the handbooks call key customers (大客户). */
-export const KEY_CUSTOMER_TIER = 'KEY';
+/** Options of the figures that depend on desk configuration. */
+export interface MetricsOptions {
+  /** Customer tiers that count as key customers (大客户), e.g. ['KEY']. */
+  keyCustomerTiers: string[];
+}
+
+export const DEFAULT_METRICS_OPTIONS: MetricsOptions = { keyCustomerTiers: ['KEY'] };
 const UNKNOWN = '(unknown)';
 const COMPLAINT_ANSWER_MS = 48 * 3_600_000;
 const TOP = 10;
@@ -282,8 +287,11 @@ export function computeTicketMetrics(
   period: ResolvedPeriod,
   cohort: Cohort,
   backlog: TicketMetrics['backlog'],
+  options: MetricsOptions = DEFAULT_METRICS_OPTIONS,
 ): TicketMetrics {
   const { tickets, ratings, clocks } = cohort;
+  const isKey = (ticket: TicketFact | undefined) =>
+    ticket?.customerTier != null && options.keyCustomerTiers.includes(ticket.customerTier);
   const byId = new Map(tickets.map((ticket) => [ticket.ticketId, ticket]));
   const id = (ticket: { ticketId: string }) => ticket.ticketId;
   const ids = (list: { ticketId: string }[]) => list.map(id);
@@ -351,14 +359,9 @@ export function computeTicketMetrics(
     satisfactionRate: satisfactionRate(ratings),
     satisfactionByTier: satisfactionBy(ratings, byId, (t) => t.customerTier),
     satisfactionByRegion: satisfactionBy(ratings, byId, (t) => t.customerRegion),
-    keyCustomerSatisfactionRate: satisfactionRate(
-      ratings.filter((r) => byId.get(r.ticketId)?.customerTier === KEY_CUSTOMER_TIER),
-    ),
+    keyCustomerSatisfactionRate: satisfactionRate(ratings.filter((r) => isKey(byId.get(r.ticketId)))),
     keyCustomerComplaintSatisfactionRate: satisfactionRate(
-      ratings.filter((r) => {
-        const ticket = byId.get(r.ticketId);
-        return ticket?.customerTier === KEY_CUSTOMER_TIER && ticket.type === 'COMPLAINT';
-      }),
+      ratings.filter((r) => isKey(byId.get(r.ticketId)) && byId.get(r.ticketId)!.type === 'COMPLAINT'),
     ),
     followUpSatisfactionRate: followUpSatisfactionRate(cohort.visits.filter((v) => byId.has(v.ticketId))),
     responseRate: rate(ratings.length, resolutionsAsked, ids(ratings), ids(resolved)),

@@ -503,7 +503,7 @@ describe('analytics: KPIs rebuilt from the event streams', () => {
     const database = { url: databaseUrl, poolSize: 5 };
     await migrateDataSource(createAnalyticsDataSource(database), 'analytics');
     await ensureAllTopics(brokers.join(','), namespace);
-    const config = { timeZone: 'Asia/Shanghai', signalIntervalMs: 1000 };
+    const config = { timeZone: 'Asia/Shanghai', signalIntervalMs: 1000, keyCustomerTiers: ['KEY'] };
     service = await startService(analyticsService(config), {
       runtime: { nodeEnv: 'test', logLevel: 'warn', production: false },
       database,

@@ -317,13 +317,16 @@ describe('analytics: KPI targets and service practices from the event streams', 
     const database = { url: databaseUrl, poolSize: 5 };
     await migrateDataSource(createAnalyticsDataSource(database), 'analytics');
     await ensureAllTopics(brokers.join(','), namespace);
-    service = await startService(analyticsService({ timeZone: 'Asia/Shanghai', signalIntervalMs: 1000 }), {
-      runtime: { nodeEnv: 'test', logLevel: 'warn', production: false },
-      database,
-      kafka: { brokers, namespace },
-      http: { port: 0, host: '127.0.0.1' },
-      trust: { sharedSecret: TEST_SHARED_SECRET },
-    });
+    service = await startService(
+      analyticsService({ timeZone: 'Asia/Shanghai', signalIntervalMs: 1000, keyCustomerTiers: ['KEY'] }),
+      {
+        runtime: { nodeEnv: 'test', logLevel: 'warn', production: false },
+        database,
+        kafka: { brokers, namespace },
+        http: { port: 0, host: '127.0.0.1' },
+        trust: { sharedSecret: TEST_SHARED_SECRET },
+      },
+    );
     kafka = new Kafka({ clientId: 'analytics-targets-test', brokers, logLevel: logLevel.NOTHING });
     producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();

@@ -255,6 +255,27 @@ describe('service-practice figures', () => {
     });
   });
 
+  it('should treat every configured key-customer tier as key customers when several are configured', () => {
+    const vip = computeTicketMetrics(
+      period,
+      cohort({
+        tickets: [ticket('k'), ticket('v', { customerTier: 'VIP' }), ticket('s', { customerTier: 'KEY' })],
+        ratings: [
+          { ticketId: 'v', satisfaction: 'SATISFIED', repeatComplaint: false },
+          { ticketId: 's', satisfaction: 'UNSATISFIED', repeatComplaint: false },
+          { ticketId: 'k', satisfaction: 'SATISFIED', repeatComplaint: false },
+        ],
+      }),
+      emptyBacklog,
+      { keyCustomerTiers: ['KEY', 'VIP'] },
+    );
+    expect(vip.keyCustomerSatisfactionRate).toMatchObject({
+      numerator: 1,
+      denominator: 2,
+      baseTicketIds: ['s', 'v'],
+    });
+  });
+
   it('should count only reached visits with a verdict when computing follow-up satisfaction', () => {
     const rate = followUpSatisfactionRate([
       { ticketId: 'a', kind: 'FOLLOW_UP', completed: true, reached: true, satisfied: true },
