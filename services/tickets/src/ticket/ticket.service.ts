@@ -63,6 +63,7 @@ export class TicketService {
         title,
         openOfCustomer as { id: string; number: string; title: string }[],
       );
+      const known = await this.knownCustomerProfile(manager, customerId);
       const now = new Date();
       const ticket = manager.create(TicketEntity, {
         id: randomUUID(),
@@ -80,9 +81,10 @@ export class TicketService {
         customerType: input.customer.type ?? 'INDIVIDUAL',
         customerContact: input.customer.contact ? mask(input.customer.contact) : null,
         customerPreferredChannel: input.customer.preferredChannel ?? null,
-        // A customer cannot promote themselves to a key-customer tier; staff record it.
-        customerTier: isCustomer ? null : (input.customer.tier ?? null),
-        customerRegion: input.customer.region ?? null,
+        // A customer cannot promote themselves to a key-customer tier: staff record it, and
+        // later tickets of the customer (from any channel) keep what was recorded last.
+        customerTier: (!isCustomer && input.customer.tier) || known.tier,
+        customerRegion: input.customer.region || known.region,
         assigneeId: null,
         occurredAt: input.occurredAt ?? null,
         expectedOutcome: input.expectedOutcome ? mask(input.expectedOutcome) : null,
@@ -163,6 +165,22 @@ export class TicketService {
     if ('id' in where) assertUuid(where.id, 'ticket');
     const ticket = await this.dataSource.getRepository(TicketEntity).findOneBy(where);
     return ticket && canReadTicket(identity, ticket) ? ticket : null;
+  }
+
+  /** The tier and region last recorded for this customer, so a portal ticket keeps them. */
+  private async knownCustomerProfile(
+    manager: EntityManager,
+    customerId: string,
+  ): Promise<{ tier: string | null; region: string | null }> {
+    const [row] = await manager.query(
+      `SELECT
+         (SELECT customer_tier FROM tickets WHERE customer_id = $1 AND customer_tier IS NOT NULL
+           ORDER BY created_at DESC LIMIT 1) AS tier,
+         (SELECT customer_region FROM tickets WHERE customer_id = $1 AND customer_region IS NOT NULL
+           ORDER BY created_at DESC LIMIT 1) AS region`,
+      [customerId],
+    );
+    return { tier: row?.tier ?? null, region: row?.region ?? null };
   }
 
   private async nextTicketNumber(manager: EntityManager, at: Date): Promise<string> {

@@ -442,6 +442,22 @@ describe('tickets: service practices through the gateway', () => {
       ]);
     });
 
+    it('should keep the recorded tier and ignore a self-declared one when customers open tickets themselves', async () => {
+      await createComplaint({ id: 'C-KEY', name: 'Key Customer', tier: 'KEY', region: 'CN-GD' });
+      const CUSTOMER_CREATE = `mutation($input: CreateTicketInput!) { createTicket(input: $input) { ${TICKET} } }`;
+      const input = (tier: string) => ({
+        title: 'Another parcel',
+        description: 'Late again.',
+        channel: 'APP',
+        customer: { name: 'Me', tier },
+      });
+      const own = (await gql(CUSTOMER_CREATE, { input: input('STANDARD') }, keyCustomer)).createTicket;
+      expect(own.customer).toEqual({ id: 'C-KEY', tier: 'KEY', region: 'CN-GD' });
+      const newcomer = await testToken({ roles: ['customer'], userId: 'u-new', customerId: 'C-NEW' });
+      const claimed = (await gql(CUSTOMER_CREATE, { input: input('KEY') }, newcomer)).createTicket;
+      expect(claimed.customer).toEqual({ id: 'C-NEW', tier: null, region: null });
+    });
+
     it('should schedule no visit when a non-key customer closes a non-complaint', async () => {
       const { createTicket: ticket } = await gql(
         `mutation { createTicket(input: { title: "Question", description: "How do I pay?", channel: APP,
