@@ -493,8 +493,34 @@ describe('analytics: KPI targets and service practices from the event streams', 
     expect((await ok(TARGETS_QUERY, {})).kpiTargets).toEqual(before);
   }, 60_000);
 
+  it('should replace and remove targets and let a supervisor read only their queues when targets change', async () => {
+    await ok(SET_TARGET, { input: { kpi: 'reopenRate', queueId: 'q-tmp', target: 0.2 } });
+    await ok(SET_TARGET, {
+      input: { kpi: 'reopenRate', queueId: 'q-tmp', target: 0.1, direction: 'AT_MOST' },
+    });
+    const tmp = (await ok(TARGETS_QUERY, { queueIds: ['q-tmp'] })).kpiTargets.filter(
+      (t: Json) => t.queueId === 'q-tmp',
+    );
+    expect(tmp).toEqual([
+      { kpi: 'reopenRate', queueId: 'q-tmp', target: 0.1, direction: 'AT_MOST', updatedBy: 'admin-1' },
+    ]);
+    // A supervisor of q-b sees the desk-wide targets only, not q-tmp's.
+    expect(
+      (await ok(TARGETS_QUERY, {}, SUPERVISOR_B)).kpiTargets.some((t: Json) => t.queueId === 'q-tmp'),
+    ).toBe(false);
+    const { removeKpiTarget } = await ok(
+      `mutation { removeKpiTarget(kpi: "reopenRate", queueId: "q-tmp") { kpi queueId target } }`,
+      {},
+    );
+    expect(removeKpiTarget).toEqual({ kpi: 'reopenRate', queueId: 'q-tmp', target: 0.1 });
+    expect(
+      (await ok(TARGETS_QUERY, { queueIds: ['q-tmp'] })).kpiTargets.some((t: Json) => t.queueId === 'q-tmp'),
+    ).toBe(false);
+  }, 60_000);
+
   it('should report each KPI with its target and whether it is met when the week is consumed', async () => {
-    // q-b is held to 80 % satisfaction instead of the desk-wide 90 %.
+    // q-b is held to 80 % satisfaction instead of the desk-wide 90 % (set twice: the second replaces the first).
+    await ok(SET_TARGET, { input: { kpi: 'satisfactionRate', queueId: 'q-b', target: 0.7 } });
     expect(
       (await ok(SET_TARGET, { input: { kpi: 'satisfactionRate', queueId: 'q-b', target: 0.8 } }))
         .setKpiTarget,
