@@ -120,17 +120,18 @@ async function main() {
     const body = (query: string) => () =>
       JSON.stringify({ query, variables: { id: ticketIds[next++ % ticketIds.length] } });
     const bearer = { authorization: `Bearer ${token}` };
-    const signed = signIdentityHeaders(identity, TEST_SHARED_SECRET);
+    // Signed identities expire after a minute, so each request signs afresh.
+    const signed = () => signIdentityHeaders(identity, TEST_SHARED_SECRET);
     const targets: [string, () => Promise<{ ok: boolean }>][] = [
       ['deskgraph gateway, 3 subgraphs', () => postGraphQL(stack.gatewayUrl, body(AGENT_DESK)(), bearer)],
-      ['@graphql-hive/gateway, 3 subgraphs', () => postGraphQL(hiveUrl, body(AGENT_DESK)(), signed)],
+      ['@graphql-hive/gateway, 3 subgraphs', () => postGraphQL(hiveUrl, body(AGENT_DESK)(), signed())],
       [
         'deskgraph gateway, tickets fields only',
         () => postGraphQL(stack.gatewayUrl, body(TICKETS_ONLY)(), bearer),
       ],
       [
         'tickets subgraph directly, same fields',
-        () => postGraphQL(stack.subgraphUrls.tickets, body(TICKETS_ONLY)(), signed),
+        () => postGraphQL(stack.subgraphUrls.tickets, body(TICKETS_ONLY)(), signed()),
       ],
     ];
     const results = new Map<string, LoadResult>();

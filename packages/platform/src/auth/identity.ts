@@ -24,19 +24,35 @@ function sign(payload: string, secret: string): string {
   return createHmac('sha256', secret).update(payload).digest('base64url');
 }
 
+/**
+ * How long a signed identity stays valid. Short, so a captured header pair
+ * cannot be replayed against a subgraph later; long enough for clock skew
+ * between the gateway and subgraph hosts and a slow subgraph fetch.
+ */
+export const IDENTITY_TTL_SECONDS = 60;
+
+const signedIdentitySchema = identitySchema.extend({ exp: z.number().int() });
+
 /** Headers the gateway adds to every subgraph request. */
-export function signIdentityHeaders(identity: Identity, secret: string): Record<string, string> {
-  const payload = Buffer.from(JSON.stringify(identity)).toString('base64url');
+export function signIdentityHeaders(
+  identity: Identity,
+  secret: string,
+  now: number = Date.now(),
+): Record<string, string> {
+  const exp = Math.floor(now / 1000) + IDENTITY_TTL_SECONDS;
+  const payload = Buffer.from(JSON.stringify({ ...identity, exp })).toString('base64url');
   return { [IDENTITY_HEADER]: payload, [IDENTITY_SIGNATURE_HEADER]: sign(payload, secret) };
 }
 
 /**
- * Returns the identity when the headers were signed with the shared secret,
- * null otherwise: a request that did not come through the gateway.
+ * Returns the identity when the headers were signed with the shared secret
+ * and have not expired, null otherwise: a request that did not come through
+ * the gateway, or a replayed one.
  */
 export function verifyIdentityHeaders(
   headers: Record<string, string | string[] | undefined>,
   secret: string,
+  now: number = Date.now(),
 ): Identity | null {
   const payload = headers[IDENTITY_HEADER];
   const signature = headers[IDENTITY_SIGNATURE_HEADER];
@@ -45,8 +61,12 @@ export function verifyIdentityHeaders(
   const given = Buffer.from(signature);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
   try {
-    const parsed = identitySchema.safeParse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
-    return parsed.success ? parsed.data : null;
+    const parsed = signedIdentitySchema.safeParse(
+      JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')),
+    );
+    if (!parsed.success || parsed.data.exp * 1000 < now) return null;
+    const { exp: _exp, ...identity } = parsed.data;
+    return identity;
   } catch {
     return null;
   }
