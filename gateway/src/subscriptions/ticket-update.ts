@@ -12,6 +12,10 @@ export type TicketUpdateKind =
   | 'COMPENSATION_CHANGED'
   | 'RATED'
   | 'MERGED'
+  | 'LINKED'
+  | 'VISIT_SCHEDULED'
+  | 'VISIT_COMPLETED'
+  | 'VISIT_OVERDUE'
   | 'SLA_STARTED'
   | 'SLA_WARNED'
   | 'SLA_BREACHED'
@@ -42,6 +46,10 @@ const TICKET_KINDS: Partial<Record<DeskgraphEvent['type'], TicketUpdateKind>> = 
   'deskgraph.ticket.compensation_changed.v1': 'COMPENSATION_CHANGED',
   'deskgraph.ticket.rated.v1': 'RATED',
   'deskgraph.ticket.merged.v1': 'MERGED',
+  'deskgraph.ticket.linked.v1': 'LINKED',
+  'deskgraph.ticket.visit_scheduled.v1': 'VISIT_SCHEDULED',
+  'deskgraph.ticket.visit_completed.v1': 'VISIT_COMPLETED',
+  'deskgraph.ticket.visit_overdue.v1': 'VISIT_OVERDUE',
 };
 
 const SLA_KINDS: Partial<Record<DeskgraphEvent['type'], TicketUpdateKind>> = {

@@ -128,7 +128,15 @@ describe('live subscriptions through the gateway', () => {
   }
 
   beforeAll(async () => {
-    stack = await startTestStack({ env: { REPLAY_WINDOW_SECONDS: '300', METRICS_PUSH_INTERVAL_MS: '1000' } });
+    stack = await startTestStack({
+      env: {
+        REPLAY_WINDOW_SECONDS: '300',
+        METRICS_PUSH_INTERVAL_MS: '1000',
+        // Follow-up visits come due within the test.
+        VISIT_FOLLOW_UP_DELAY_SECONDS: '2',
+        LIFECYCLE_SWEEP_SECONDS: '1',
+      },
+    });
     admin = await testToken({ userId: 'admin-1', roles: ['admin'] });
     await graphqlOk(
       stack.gatewayUrl,
@@ -489,5 +497,78 @@ describe('live subscriptions through the gateway', () => {
     expect(all.updates.filter((u) => u.ticketId === ticketId).map((u) => u.kind)).toEqual(
       expect.arrayContaining(['CREATED', 'SLA_STARTED', 'SLA_WARNED', 'SLA_BREACHED']),
     );
+  });
+
+  it('should push an overdue follow-up visit to supervisors of the queue when a closed complaint goes unvisited', async () => {
+    await graphqlOk(
+      stack.gatewayUrl,
+      `mutation { upsertQueue(input: { id: "visits", name: "Visits" }) { id }
+        upsertAgent(input: { id: "agent-v", displayName: "Agent V", queueIds: ["visits"] }) { id } }`,
+      {},
+      admin,
+    );
+    const watching = await track(
+      stack,
+      { userId: 'sup-v', roles: ['supervisor'], queueIds: ['visits'] },
+      `subscription { queueUpdates(queueIds: ["visits"]) { kind ticketId ticket { id status } } }`,
+      'queueUpdates',
+    );
+    await settle();
+    const { createTicket } = await graphqlOk(
+      stack.gatewayUrl,
+      `mutation($input: CreateTicketInput!) { createTicket(input: $input) { id } }`,
+      {
+        input: {
+          title: 'Parcel arrived broken',
+          description: 'The parcel was damaged.',
+          channel: 'PHONE',
+          type: 'COMPLAINT',
+          queueId: 'visits',
+          customer: { id: 'C-V', name: 'C-V' },
+        },
+      },
+      admin,
+    );
+    const ticketId = createTicket.id as string;
+    const agent = await testToken({ userId: 'agent-v', roles: ['agent'], queueIds: ['visits'] });
+    await graphqlOk(
+      stack.gatewayUrl,
+      `mutation($id: ID!) { assignTicket(input: { ticketId: $id, agentId: "agent-v" }) { id } }`,
+      { id: ticketId },
+      admin,
+    );
+    await graphqlOk(
+      stack.gatewayUrl,
+      `mutation($id: ID!) { replyToTicket(input: { ticketId: $id, body: "您好，已为您补发新的商品。谢谢" }) { message { id } } }`,
+      { id: ticketId },
+      agent,
+    );
+    await graphqlOk(
+      stack.gatewayUrl,
+      `mutation($id: ID!) { changeTicketStatus(input: { ticketId: $id, status: RESOLVED }) { status } }`,
+      { id: ticketId },
+      agent,
+    );
+    await graphqlOk(
+      stack.gatewayUrl,
+      `mutation($id: ID!) { confirmResolution(input: { ticketId: $id, satisfaction: SATISFIED }) { status } }`,
+      { id: ticketId },
+      admin,
+    );
+
+    const kinds = await eventually(
+      async () => {
+        const seen = watching.updates.filter((u) => u.ticketId === ticketId).map((u) => u.kind);
+        return seen.includes('VISIT_OVERDUE') ? seen : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the overdue visit on queueUpdates' },
+    );
+    expect(kinds).toEqual(expect.arrayContaining(['CREATED', 'VISIT_SCHEDULED', 'VISIT_OVERDUE']));
+    expect(kinds.indexOf('VISIT_SCHEDULED')).toBeLessThan(kinds.indexOf('VISIT_OVERDUE'));
+    expect(kinds.filter((kind) => kind === 'VISIT_OVERDUE')).toHaveLength(1);
+    expect(watching.updates.find((u) => u.kind === 'VISIT_OVERDUE')!.ticket).toMatchObject({
+      id: ticketId,
+      status: 'CLOSED',
+    });
   });
 });
