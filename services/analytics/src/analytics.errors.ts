@@ -1,4 +1,4 @@
-import { DomainError, toGraphQLError, type DomainErrorMapping } from '@deskgraph/platform';
+import { DomainError, toGraphQLError, type DomainErrorMapping, type Identity } from '@deskgraph/platform';
 
 export enum AnalyticsErrorCode {
   InvalidPeriod = 'INVALID_PERIOD',
@@ -6,6 +6,7 @@ export enum AnalyticsErrorCode {
   InvalidTarget = 'INVALID_KPI_TARGET',
   TargetNotFound = 'KPI_TARGET_NOT_FOUND',
   NotAllowed = 'ANALYTICS_NOT_ALLOWED',
+  NotSignedIn = 'NOT_SIGNED_IN',
 }
 
 const mapping: DomainErrorMapping<AnalyticsErrorCode> = {
@@ -14,9 +15,17 @@ const mapping: DomainErrorMapping<AnalyticsErrorCode> = {
   [AnalyticsErrorCode.InvalidTarget]: 'BAD_USER_INPUT',
   [AnalyticsErrorCode.TargetNotFound]: 'NOT_FOUND',
   [AnalyticsErrorCode.NotAllowed]: 'FORBIDDEN',
+  [AnalyticsErrorCode.NotSignedIn]: 'UNAUTHENTICATED',
 };
 
 export class AnalyticsError extends DomainError<AnalyticsErrorCode> {}
+
+/** A refusal: UNAUTHENTICATED for a caller without a token (signing in may help), FORBIDDEN otherwise. */
+export function notAllowed(identity: Identity, message: string): AnalyticsError {
+  return identity.roles.length === 0
+    ? new AnalyticsError(AnalyticsErrorCode.NotSignedIn, 'Sign in: this operation needs a valid token.')
+    : new AnalyticsError(AnalyticsErrorCode.NotAllowed, message);
+}
 
 export function mapAnalyticsError(error: DomainError) {
   return toGraphQLError(error as AnalyticsError, mapping);

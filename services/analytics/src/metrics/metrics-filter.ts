@@ -1,6 +1,6 @@
 import { ChannelSchema, PrioritySchema, TicketTypeSchema } from '@deskgraph/events';
 import { hasRole, type Identity } from '@deskgraph/platform';
-import { AnalyticsError, AnalyticsErrorCode } from '../analytics.errors';
+import { AnalyticsError, AnalyticsErrorCode, notAllowed } from '../analytics.errors';
 
 export interface MetricsFilter {
   queueIds?: string[] | null;
@@ -39,10 +39,7 @@ const KNOWN_VALUES: Partial<Record<keyof MetricsFilter, string[]>> = {
 /** Which queues a caller may read figures for: admins and analysts all, supervisors their own. */
 export function readableQueues(identity: Identity, requested: string[] | null | undefined): string[] | 'all' {
   if (!hasRole(identity, 'admin', 'supervisor', 'analyst')) {
-    throw new AnalyticsError(
-      AnalyticsErrorCode.NotAllowed,
-      'Analytics are for supervisors, analysts and admins.',
-    );
+    throw notAllowed(identity, 'Analytics are for supervisors, analysts and admins.');
   }
   const wanted = requested && requested.length > 0 ? requested : null;
   if (hasRole(identity, 'admin', 'analyst')) return wanted ?? 'all';

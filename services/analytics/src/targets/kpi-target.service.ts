@@ -1,6 +1,6 @@
 import { hasRole, type Identity } from '@deskgraph/platform';
 import type { DataSource, EntityManager } from 'typeorm';
-import { AnalyticsError, AnalyticsErrorCode } from '../analytics.errors';
+import { AnalyticsError, AnalyticsErrorCode, notAllowed } from '../analytics.errors';
 import { activeGeneration, markQueuesDirty } from '../events/consumers/projection.consumer';
 import {
   assertKpiName,
@@ -58,7 +58,7 @@ export class KpiTargetService {
 
   private assertAdmin(identity: Identity): void {
     if (!hasRole(identity, 'admin')) {
-      throw new AnalyticsError(AnalyticsErrorCode.NotAllowed, 'Only admins can change KPI targets.');
+      throw notAllowed(identity, 'Only admins can change KPI targets.');
     }
   }
 

@@ -1,6 +1,6 @@
 import { canSeeQueue, hasRole, type Identity } from '@deskgraph/platform';
 import { In, type DataSource } from 'typeorm';
-import { SlaError, SlaErrorCode } from '../sla.errors';
+import { notAllowed, SlaError, SlaErrorCode } from '../sla.errors';
 import type { ClockEngine } from './clock-engine';
 import { remainingMs } from './clock-math';
 import { SlaClockEntity, TrackedTicketEntity } from './sla-clock.entity';
@@ -35,7 +35,7 @@ export class SlaService {
     first: number,
   ): Promise<ClockView[]> {
     if (!hasRole(identity, 'agent', 'supervisor', 'admin')) {
-      throw new SlaError(SlaErrorCode.NotAllowed, 'At-risk tickets are for agents, supervisors and admins.');
+      throw notAllowed(identity, 'At-risk tickets are for agents, supervisors and admins.');
     }
     const foreign = queueIds.filter((queueId) => !canSeeQueue(identity, queueId));
     if (foreign.length)

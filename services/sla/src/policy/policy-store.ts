@@ -6,7 +6,7 @@ import {
   type BusinessCalendar,
   type CalendarInput,
 } from '../calendar/business-calendar';
-import { SlaError, SlaErrorCode } from '../sla.errors';
+import { notAllowed, SlaError, SlaErrorCode } from '../sla.errors';
 import { validatePolicy, type SlaPolicyDefinition } from './sla-policy';
 
 export interface Versioned<T> {
@@ -87,7 +87,7 @@ export class PolicyStore {
     id: string,
   ): Promise<Versioned<T>[]> {
     if (!isStaff(identity)) {
-      throw new SlaError(SlaErrorCode.NotAllowed, 'SLA policies and calendars are visible to staff only.');
+      throw notAllowed(identity, 'SLA policies and calendars are visible to staff only.');
     }
     const rows: Row[] = await this.dataSource.query(`SELECT * FROM ${table} WHERE id = $1 ORDER BY version`, [
       id,
@@ -176,6 +176,6 @@ export class PolicyStore {
 
 function assertAdmin(identity: Identity): void {
   if (!hasRole(identity, 'admin')) {
-    throw new SlaError(SlaErrorCode.NotAllowed, 'Only admins change SLA policies and calendars.');
+    throw notAllowed(identity, 'Only admins change SLA policies and calendars.');
   }
 }
