@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   buildEvent,
   deadLetterTopic,
@@ -21,40 +21,17 @@ import {
   TOPICS,
   type DeskgraphEvent,
 } from '@deskgraph/events';
-import {
-  databaseModel,
-  kafkaModel,
-  migrateDataSource,
-  parseEnvironment,
-  signIdentityHeaders,
-  startService,
-  type Identity,
-  type RunningService,
-} from '@deskgraph/platform';
-import {
-  dropDatabase,
-  ensureAllTopics,
-  ensureDatabase,
-  eventually,
-  splitDatabaseUrl,
-  TEST_SHARED_SECRET,
-} from '@deskgraph/infra';
-import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
-import { createAnalyticsDataSource } from '../../src/database/data-source';
-import { PROJECTED_TOPICS, PROJECTION_GROUP } from '../../src/events/consumers/projection.consumer';
-import { caughtUp, highWatermarks, rebuildProjections } from '../../src/rebuild/rebuild-projections';
-import { analyticsService } from '../../src/server';
+import { type Identity } from '@deskgraph/platform';
+import { eventually } from '@deskgraph/infra';
+import { PROJECTION_GROUP } from '../../src/events/consumers/projection.consumer';
+import { AnalyticsHarness } from './analytics-harness';
 
 // A scripted week of tickets produced straight onto the topics, as the ticket
 // and SLA services would publish them, against real PostgreSQL and Kafka.
 // Week under review: Mon 2026-11-02 00:00 – Mon 2026-11-09 00:00 Asia/Shanghai
 // = [2026-11-01T16:00Z, 2026-11-08T16:00Z).
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read deep GraphQL shapes
-type Json = any;
-
 const HOUR = 3_600_000;
-const ADMIN: Identity = { userId: 'admin-1', roles: ['admin'], queueIds: [], customerId: null };
 const AGENT: Identity = { userId: 'ann', roles: ['agent'], queueIds: ['q-a'], customerId: null };
 const WEEK = { kind: 'WEEK', anchor: '2026-11-04T04:00:00Z' };
 
@@ -487,90 +464,27 @@ function scriptedWeek(): Script {
 }
 
 describe('analytics: KPIs rebuilt from the event streams', () => {
-  const suffix = randomBytes(4).toString('hex');
-  const namespace = `a${suffix}`;
-  const environment = parseEnvironment({ database: databaseModel, kafka: kafkaModel });
-  const brokers = environment.kafka.brokers;
-  const { serverUrl } = splitDatabaseUrl(environment.database.url);
-  const databaseName = `deskgraph_analytics_${suffix}`;
+  const harness = new AnalyticsHarness({
+    namespacePrefix: 'a',
+    databasePrefix: 'deskgraph_analytics',
+    clientId: 'analytics-test',
+  });
   const script = scriptedWeek();
-  let service: RunningService;
-  let producer: Producer;
-  let kafka: Kafka;
 
-  beforeAll(async () => {
-    const databaseUrl = await ensureDatabase(serverUrl, databaseName);
-    const database = { url: databaseUrl, poolSize: 5 };
-    await migrateDataSource(createAnalyticsDataSource(database), 'analytics');
-    await ensureAllTopics(brokers.join(','), namespace);
-    const config = { timeZone: 'Asia/Shanghai', signalIntervalMs: 1000, keyCustomerTiers: ['KEY'] };
-    service = await startService(analyticsService(config), {
-      runtime: { nodeEnv: 'test', logLevel: 'warn', production: false },
-      database,
-      kafka: { brokers, namespace },
-      http: { port: 0, host: '127.0.0.1' },
-      trust: { sharedSecret: TEST_SHARED_SECRET },
-    });
-    kafka = new Kafka({ clientId: 'analytics-test', brokers, logLevel: logLevel.NOTHING });
-    producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
-    await eventually(async () => (await fetch(service.url.replace('/graphql', '/health/ready'))).ok, {
-      timeoutMs: 60_000,
-      what: 'the analytics consumer to join',
-    }).catch(() => undefined);
-  }, 180_000);
-
-  afterAll(async () => {
-    await producer?.disconnect();
-    await service?.stop();
-    await dropDatabase(serverUrl, databaseName).catch(() => undefined);
-  }, 60_000);
-
-  async function publish(topic: string, events: DeskgraphEvent[]) {
-    await producer.send({
-      topic: namespaced(namespace, topic),
-      messages: events.map((event) => ({ key: event.subject, value: JSON.stringify(event) })),
-    });
-  }
+  beforeAll(() => harness.start(), 180_000);
+  afterAll(() => harness.stop(), 60_000);
 
   async function publishWeek() {
-    await publish(TOPICS.tickets, script.tickets);
-    await publish(TOPICS.sla, script.sla);
+    await harness.publish(TOPICS.tickets, script.tickets);
+    await harness.publish(TOPICS.sla, script.sla);
   }
 
-  /** Waits until the live consumer group has committed past everything published so far. */
-  async function settled() {
-    const topics = PROJECTED_TOPICS.map((topic) => namespaced(namespace, topic));
-    const marks = await highWatermarks(kafka, topics);
-    await eventually(() => caughtUp(kafka, namespaced(namespace, PROJECTION_GROUP), topics, marks), {
-      timeoutMs: 60_000,
-      intervalMs: 500,
-      what: 'the projection consumer to catch up',
-    });
-  }
-
-  async function graphql(
-    query: string,
-    variables: Record<string, unknown>,
-    identity: Identity = ADMIN,
-  ): Promise<Json> {
-    const response = await fetch(service.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...signIdentityHeaders(identity, TEST_SHARED_SECRET) },
-      body: JSON.stringify({ query, variables }),
-    });
-    return response.json();
-  }
-
-  async function weekMetrics(filter?: Record<string, unknown>) {
-    const body = await graphql(METRICS_QUERY, { period: WEEK, filter });
-    if (body.errors) throw new Error(JSON.stringify(body.errors));
-    return body.data.ticketMetrics;
-  }
+  const weekMetrics = async (filter?: Record<string, unknown>) =>
+    (await harness.ok(METRICS_QUERY, { period: WEEK, filter })).ticketMetrics;
 
   it('should produce exactly the hand-computed KPIs when the scripted week is consumed', async () => {
     await publishWeek();
-    await settled();
+    await harness.settled();
     const m = await weekMetrics();
 
     expect(m.period).toEqual({
@@ -708,7 +622,7 @@ describe('analytics: KPIs rebuilt from the event streams', () => {
     const annsComplaints = await weekMetrics({ agentIds: ['ann'], types: ['COMPLAINT'] });
     expect(annsComplaints.volume.ticketIds).toEqual([T1, T2].sort());
 
-    const agents = await graphql(
+    const agents = await harness.graphql(
       `
         query ($period: PeriodInput!) {
           agentMetrics(period: $period) {
@@ -733,7 +647,7 @@ describe('analytics: KPIs rebuilt from the event streams', () => {
       },
       { agentId: 'bob', handled: 1, ticketIds: [T2], satisfactionRate: { numerator: 1, denominator: 2 } },
     ]);
-    const queues = await graphql(
+    const queues = await harness.graphql(
       `
         query ($period: PeriodInput!) {
           queueMetrics(period: $period) {
@@ -754,28 +668,28 @@ describe('analytics: KPIs rebuilt from the event streams', () => {
   }, 60_000);
 
   it('should answer BAD_USER_INPUT or FORBIDDEN with clear messages when input is bad', async () => {
-    const reversed = await graphql(METRICS_QUERY, {
+    const reversed = await harness.graphql(METRICS_QUERY, {
       period: { from: '2026-11-08T00:00:00Z', to: '2026-11-01T00:00:00Z' },
     });
     expect(reversed.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     expect(reversed.errors[0].message).toMatch(/reversed/);
-    const tooLong = await graphql(METRICS_QUERY, {
+    const tooLong = await harness.graphql(METRICS_QUERY, {
       period: { from: '2024-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z' },
     });
     expect(tooLong.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     expect(tooLong.errors[0].message).toMatch(/at most 366 days/);
-    const unknown = await graphql(METRICS_QUERY, { period: WEEK, filter: { priorities: ['P9'] } });
+    const unknown = await harness.graphql(METRICS_QUERY, { period: WEEK, filter: { priorities: ['P9'] } });
     expect(unknown.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     expect(unknown.errors[0].message).toMatch(/Unknown filter.priorities value\(s\): P9/);
-    const unknownField = await graphql(METRICS_QUERY, { period: WEEK, filter: { team: ['x'] } });
+    const unknownField = await harness.graphql(METRICS_QUERY, { period: WEEK, filter: { team: ['x'] } });
     expect(unknownField.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     expect(unknownField.errors[0].message).toMatch(/team/);
-    const agent = await graphql(METRICS_QUERY, { period: WEEK }, AGENT);
+    const agent = await harness.graphql(METRICS_QUERY, { period: WEEK }, AGENT);
     expect(agent.errors[0].extensions.code).toBe('FORBIDDEN');
   }, 60_000);
 
   it('should render the weekly review as a query, CSV and Markdown when asked for the week', async () => {
-    const body = await graphql(
+    const body = await harness.graphql(
       `
         query {
           weeklyReview(weekOf: "2026-11-04T04:00:00Z") {
@@ -819,7 +733,7 @@ describe('analytics: KPIs rebuilt from the event streams', () => {
   it('should change nothing when the same events are replayed', async () => {
     const before = await weekMetrics();
     await publishWeek();
-    await settled();
+    await harness.settled();
     expect(await weekMetrics()).toEqual(before);
   }, 120_000);
 
@@ -844,8 +758,8 @@ describe('analytics: KPIs rebuilt from the event streams', () => {
     });
     const unknownVersion = { ...follower, id: randomUUID(), type: 'deskgraph.ticket.created.v9' };
     // Same key: the three messages share a partition, so the follower waits behind the poison.
-    await producer.send({
-      topic: namespaced(namespace, TOPICS.tickets),
+    await harness.producer.send({
+      topic: namespaced(harness.namespace, TOPICS.tickets),
       messages: [
         { key: latecomer, value: '{ not json' },
         { key: latecomer, value: JSON.stringify(unknownVersion) },
@@ -857,11 +771,11 @@ describe('analytics: KPIs rebuilt from the event streams', () => {
       what: 'the event behind the poison to be applied',
     });
 
-    const consumer = kafka.consumer({ groupId: `analytics-test-dlq-${suffix}` });
+    const consumer = harness.kafka.consumer({ groupId: `analytics-test-dlq-${harness.suffix}` });
     const dead: { value: string; reason: string }[] = [];
     await consumer.connect();
     await consumer.subscribe({
-      topic: namespaced(namespace, deadLetterTopic(PROJECTION_GROUP)),
+      topic: namespaced(harness.namespace, deadLetterTopic(PROJECTION_GROUP)),
       fromBeginning: true,
     });
     await consumer.run({
@@ -878,7 +792,7 @@ describe('analytics: KPIs rebuilt from the event streams', () => {
     expect(dead[0].value).toBe('{ not json');
     expect(JSON.parse(dead[1].value).type).toBe('deskgraph.ticket.created.v9');
 
-    const metrics = await (await fetch(service.url.replace('/graphql', '/metrics'))).text();
+    const metrics = await (await fetch(harness.service.url.replace('/graphql', '/metrics'))).text();
     expect(metrics).toMatch(/deskgraph_events_dead_lettered_total\{[^}]*reason="invalid_event"[^}]*\} 2/);
   }, 120_000);
 
@@ -899,11 +813,11 @@ describe('analytics: KPIs rebuilt from the event streams', () => {
       queueId: 'q-live',
     });
     live.replied(ticketId, 'q-live', new Date(now - 30_000).toISOString(), 'ann', true);
-    await publish(TOPICS.tickets, live.tickets);
+    await harness.publish(TOPICS.tickets, live.tickets);
 
     const body = await eventually(
       async () => {
-        const response = await graphql(
+        const response = await harness.graphql(
           `
             query {
               liveMetrics(queueIds: ["q-live"]) {
@@ -939,7 +853,7 @@ describe('analytics: KPIs rebuilt from the event streams', () => {
       satisfactionRate: null,
     });
 
-    const database = service.dependencies.dataSource;
+    const database = harness.service.dependencies.dataSource;
     const signals = await eventually(
       async () => {
         const rows: { payload: { subject: string; data: { queueIds: string[]; eventsApplied: number } } }[] =
@@ -960,7 +874,7 @@ describe('analytics: KPIs rebuilt from the event streams', () => {
     expect(new Set(signals.flatMap((row) => row.payload.data.queueIds))).toEqual(
       new Set(['q-a', 'q-b', 'q-dlq', 'q-live']),
     );
-    const forbidden = await graphql(
+    const forbidden = await harness.graphql(
       `
         query {
           liveMetrics(queueIds: ["q-b"]) {
@@ -992,9 +906,9 @@ describe('analytics: KPIs rebuilt from the event streams', () => {
         sourceTicketId: null,
       },
     });
-    await publish(TOPICS.knowledge, [published]);
-    await settled();
-    const rows = await service.dependencies.dataSource.query(
+    await harness.publish(TOPICS.knowledge, [published]);
+    await harness.settled();
+    const rows = await harness.service.dependencies.dataSource.query(
       `SELECT event_type, subject FROM analytics_g1.knowledge_activity WHERE event_id = $1`,
       [published.id],
     );
@@ -1004,7 +918,7 @@ describe('analytics: KPIs rebuilt from the event streams', () => {
   it('should give identical figures when the projections are rebuilt from the topics', async () => {
     const before = await weekMetrics();
     const review = (
-      await graphql(
+      await harness.graphql(
         `
           query {
             weeklyReview(weekOf: "2026-11-04T04:00:00Z") {
@@ -1015,25 +929,16 @@ describe('analytics: KPIs rebuilt from the event streams', () => {
         {},
       )
     ).data;
-    const { dependencies } = service;
-    const result = await rebuildProjections({
-      dataSource: dependencies.dataSource,
-      kafka: dependencies.kafka,
-      producer: dependencies.producer,
-      namespace,
-      logger: dependencies.logger,
-      metrics: dependencies.metrics,
-      timeoutMs: 120_000,
-    });
+    const result = await harness.rebuild();
     expect(result).toMatchObject({ fromGeneration: 1, toGeneration: 2 });
-    const [{ generation }] = await dependencies.dataSource.query(
+    const [{ generation }] = await harness.service.dependencies.dataSource.query(
       `SELECT generation FROM analytics.projection_state`,
     );
     expect(generation).toBe(2);
     expect(await weekMetrics()).toEqual(before);
     expect(
       (
-        await graphql(
+        await harness.graphql(
           `
             query {
               weeklyReview(weekOf: "2026-11-04T04:00:00Z") {
@@ -1060,7 +965,7 @@ describe('analytics: KPIs rebuilt from the event streams', () => {
       priority: 'P3',
       queueId: 'q-b',
     });
-    await publish(TOPICS.tickets, s.tickets);
+    await harness.publish(TOPICS.tickets, s.tickets);
     await eventually(async () => (await weekMetrics()).volume.ticketIds.includes(after), {
       timeoutMs: 60_000,
       what: 'a new ticket in the rebuilt generation',

@@ -1,7 +1,6 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   buildEvent,
-  namespaced,
   SlaClockFulfilledV1,
   SlaClockStartedV1,
   TicketCreatedV1,
@@ -14,39 +13,15 @@ import {
   TOPICS,
   type DeskgraphEvent,
 } from '@deskgraph/events';
-import {
-  databaseModel,
-  kafkaModel,
-  migrateDataSource,
-  parseEnvironment,
-  signIdentityHeaders,
-  startService,
-  type Identity,
-  type RunningService,
-} from '@deskgraph/platform';
-import {
-  dropDatabase,
-  ensureAllTopics,
-  ensureDatabase,
-  eventually,
-  splitDatabaseUrl,
-  TEST_SHARED_SECRET,
-} from '@deskgraph/infra';
-import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
-import { createAnalyticsDataSource } from '../../src/database/data-source';
-import { PROJECTED_TOPICS, PROJECTION_GROUP } from '../../src/events/consumers/projection.consumer';
-import { caughtUp, highWatermarks, rebuildProjections } from '../../src/rebuild/rebuild-projections';
-import { analyticsService } from '../../src/server';
+import { type Identity } from '@deskgraph/platform';
+import { eventually } from '@deskgraph/infra';
+import { AnalyticsHarness, type Json } from './analytics-harness';
 
 // KPI targets, satisfaction by customer tier and region, refused replies and
 // visits: events produced straight onto the topics with fixed timestamps, as
 // the tickets and SLA services publish them, against real PostgreSQL and Kafka.
 // Week under review: Mon 2026-11-02 – Sun 2026-11-08 Asia/Shanghai.
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read deep GraphQL shapes
-type Json = any;
-
-const ADMIN: Identity = { userId: 'admin-1', roles: ['admin'], queueIds: [], customerId: null };
 const SUPERVISOR_B: Identity = { userId: 'sue', roles: ['supervisor'], queueIds: ['q-b'], customerId: null };
 const WEEK = { kind: 'WEEK', anchor: '2026-11-04T04:00:00Z' };
 const TICKETS_SOURCE = '/deskgraph/tickets';
@@ -301,99 +276,28 @@ function scriptedWeek(): Script {
 const sorted = (...ids: string[]) => [...ids].sort();
 
 describe('analytics: KPI targets and service practices from the event streams', () => {
-  const suffix = randomBytes(4).toString('hex');
-  const namespace = `t${suffix}`;
-  const environment = parseEnvironment({ database: databaseModel, kafka: kafkaModel });
-  const brokers = environment.kafka.brokers;
-  const { serverUrl } = splitDatabaseUrl(environment.database.url);
-  const databaseName = `deskgraph_analytics_targets_${suffix}`;
+  const harness = new AnalyticsHarness({
+    namespacePrefix: 't',
+    databasePrefix: 'deskgraph_analytics_targets',
+    clientId: 'analytics-targets-test',
+  });
   const script = scriptedWeek();
-  let service: RunningService;
-  let producer: Producer;
-  let kafka: Kafka;
 
-  beforeAll(async () => {
-    const databaseUrl = await ensureDatabase(serverUrl, databaseName);
-    const database = { url: databaseUrl, poolSize: 5 };
-    await migrateDataSource(createAnalyticsDataSource(database), 'analytics');
-    await ensureAllTopics(brokers.join(','), namespace);
-    service = await startService(
-      analyticsService({ timeZone: 'Asia/Shanghai', signalIntervalMs: 1000, keyCustomerTiers: ['KEY'] }),
-      {
-        runtime: { nodeEnv: 'test', logLevel: 'warn', production: false },
-        database,
-        kafka: { brokers, namespace },
-        http: { port: 0, host: '127.0.0.1' },
-        trust: { sharedSecret: TEST_SHARED_SECRET },
-      },
-    );
-    kafka = new Kafka({ clientId: 'analytics-targets-test', brokers, logLevel: logLevel.NOTHING });
-    producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
-    await eventually(async () => (await fetch(service.url.replace('/graphql', '/health/ready'))).ok, {
-      timeoutMs: 60_000,
-      what: 'the analytics consumer to join',
-    }).catch(() => undefined);
-  }, 180_000);
-
-  afterAll(async () => {
-    await producer?.disconnect();
-    await service?.stop();
-    await dropDatabase(serverUrl, databaseName).catch(() => undefined);
-  }, 60_000);
-
-  async function publish(topic: string, events: DeskgraphEvent[]) {
-    await producer.send({
-      topic: namespaced(namespace, topic),
-      messages: events.map((event) => ({ key: event.subject, value: JSON.stringify(event) })),
-    });
-  }
+  beforeAll(() => harness.start(), 180_000);
+  afterAll(() => harness.stop(), 60_000);
 
   async function publishWeek() {
-    await publish(TOPICS.tickets, script.tickets);
-    await publish(TOPICS.sla, script.sla);
-  }
-
-  async function settled() {
-    const topics = PROJECTED_TOPICS.map((topic) => namespaced(namespace, topic));
-    const marks = await highWatermarks(kafka, topics);
-    await eventually(() => caughtUp(kafka, namespaced(namespace, PROJECTION_GROUP), topics, marks), {
-      timeoutMs: 60_000,
-      intervalMs: 500,
-      what: 'the projection consumer to catch up',
-    });
-  }
-
-  async function graphql(
-    query: string,
-    variables: Record<string, unknown>,
-    identity: Identity = ADMIN,
-  ): Promise<Json> {
-    const response = await fetch(service.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...signIdentityHeaders(identity, TEST_SHARED_SECRET) },
-      body: JSON.stringify({ query, variables }),
-    });
-    return response.json();
-  }
-
-  async function ok(
-    query: string,
-    variables: Record<string, unknown>,
-    identity: Identity = ADMIN,
-  ): Promise<Json> {
-    const body = await graphql(query, variables, identity);
-    if (body.errors) throw new Error(JSON.stringify(body.errors));
-    return body.data;
+    await harness.publish(TOPICS.tickets, script.tickets);
+    await harness.publish(TOPICS.sla, script.sla);
   }
 
   const weekMetrics = async (filter?: Record<string, unknown>) =>
-    (await ok(METRICS_QUERY, { period: WEEK, filter })).ticketMetrics;
+    (await harness.ok(METRICS_QUERY, { period: WEEK, filter })).ticketMetrics;
 
   const byKpi = (targets: Json[]) => Object.fromEntries(targets.map((t: Json) => [t.kpi, t]));
 
   async function crossings(): Promise<Json[]> {
-    const rows: { payload: Json }[] = await service.dependencies.dataSource.query(
+    const rows: { payload: Json }[] = await harness.service.dependencies.dataSource.query(
       `SELECT payload FROM analytics.outbox WHERE event_type = $1 ORDER BY sequence`,
       [CROSSED],
     );
@@ -406,7 +310,7 @@ describe('analytics: KPI targets and service practices from the event streams', 
   async function signalled(queueId: string, after: number) {
     return eventually(
       async () => {
-        const rows: { payload: Json }[] = await service.dependencies.dataSource.query(
+        const rows: { payload: Json }[] = await harness.service.dependencies.dataSource.query(
           `SELECT payload FROM analytics.outbox WHERE event_type = 'deskgraph.analytics.metrics_changed.v1' ORDER BY sequence`,
         );
         return rows.slice(after).some((row) => row.payload.data.queueIds.includes(queueId))
@@ -419,14 +323,14 @@ describe('analytics: KPI targets and service practices from the event streams', 
   const signalCount = async () =>
     Number(
       (
-        await service.dependencies.dataSource.query(
+        await harness.service.dependencies.dataSource.query(
           `SELECT count(*) AS n FROM analytics.outbox WHERE event_type = 'deskgraph.analytics.metrics_changed.v1'`,
         )
       )[0].n,
     );
 
   it('should seed the handbook targets and let supervisors read them when asked', async () => {
-    const { kpiTargets } = await ok(TARGETS_QUERY, {}, SUPERVISOR_B);
+    const { kpiTargets } = await harness.ok(TARGETS_QUERY, {}, SUPERVISOR_B);
     expect(kpiTargets).toEqual([
       {
         kpi: 'complaintAnsweredWithin48h',
@@ -456,27 +360,33 @@ describe('analytics: KPI targets and service practices from the event streams', 
   }, 60_000);
 
   it('should refuse bad targets with clear errors and leave the targets unchanged when input is bad', async () => {
-    const before = (await ok(TARGETS_QUERY, {})).kpiTargets;
-    const outside = await graphql(SET_TARGET, { input: { kpi: 'satisfactionRate', target: 95 } });
+    const before = (await harness.ok(TARGETS_QUERY, {})).kpiTargets;
+    const outside = await harness.graphql(SET_TARGET, { input: { kpi: 'satisfactionRate', target: 95 } });
     expect(outside.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     expect(outside.errors[0].message).toBe(
       'target 95 is outside 0–100 %: give a fraction between 0 and 1 (0.95 = 95 %).',
     );
-    const negative = await graphql(SET_TARGET, {
+    const negative = await harness.graphql(SET_TARGET, {
       input: { kpi: 'satisfactionRate', target: -0.5, queueId: 'q-a' },
     });
     expect(negative.errors[0].extensions.code).toBe('BAD_USER_INPUT');
-    const unknown = await graphql(SET_TARGET, { input: { kpi: 'happiness', target: 0.9 } });
+    const unknown = await harness.graphql(SET_TARGET, { input: { kpi: 'happiness', target: 0.9 } });
     expect(unknown.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     expect(unknown.errors[0].message).toMatch(
       /^Unknown KPI "happiness"\. Known KPIs: replyRate, onTimeReplyRate, /,
     );
-    const queue = await graphql(SET_TARGET, { input: { kpi: 'replyRate', target: 1, queueId: ' q-a ' } });
+    const queue = await harness.graphql(SET_TARGET, {
+      input: { kpi: 'replyRate', target: 1, queueId: ' q-a ' },
+    });
     expect(queue.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     expect(queue.errors[0].message).toMatch(/queueId " q-a " is not a queue id/);
-    const supervisor = await graphql(SET_TARGET, { input: { kpi: 'replyRate', target: 0.5 } }, SUPERVISOR_B);
+    const supervisor = await harness.graphql(
+      SET_TARGET,
+      { input: { kpi: 'replyRate', target: 0.5 } },
+      SUPERVISOR_B,
+    );
     expect(supervisor.errors[0].extensions.code).toBe('FORBIDDEN');
-    const missing = await graphql(
+    const missing = await harness.graphql(
       `
         mutation {
           removeKpiTarget(kpi: "replyRate", queueId: "q-zzz") {
@@ -488,17 +398,17 @@ describe('analytics: KPI targets and service practices from the event streams', 
     );
     expect(missing.errors[0].extensions.code).toBe('NOT_FOUND');
     expect(missing.errors[0].message).toBe('No queue q-zzz target is set for replyRate.');
-    const foreign = await graphql(TARGETS_QUERY, { queueIds: ['q-a'] }, SUPERVISOR_B);
+    const foreign = await harness.graphql(TARGETS_QUERY, { queueIds: ['q-a'] }, SUPERVISOR_B);
     expect(foreign.errors[0].extensions.code).toBe('FORBIDDEN');
-    expect((await ok(TARGETS_QUERY, {})).kpiTargets).toEqual(before);
+    expect((await harness.ok(TARGETS_QUERY, {})).kpiTargets).toEqual(before);
   }, 60_000);
 
   it('should replace and remove targets and let a supervisor read only their queues when targets change', async () => {
-    await ok(SET_TARGET, { input: { kpi: 'reopenRate', queueId: 'q-tmp', target: 0.2 } });
-    await ok(SET_TARGET, {
+    await harness.ok(SET_TARGET, { input: { kpi: 'reopenRate', queueId: 'q-tmp', target: 0.2 } });
+    await harness.ok(SET_TARGET, {
       input: { kpi: 'reopenRate', queueId: 'q-tmp', target: 0.1, direction: 'AT_MOST' },
     });
-    const tmp = (await ok(TARGETS_QUERY, { queueIds: ['q-tmp'] })).kpiTargets.filter(
+    const tmp = (await harness.ok(TARGETS_QUERY, { queueIds: ['q-tmp'] })).kpiTargets.filter(
       (t: Json) => t.queueId === 'q-tmp',
     );
     expect(tmp).toEqual([
@@ -506,23 +416,25 @@ describe('analytics: KPI targets and service practices from the event streams', 
     ]);
     // A supervisor of q-b sees the desk-wide targets only, not q-tmp's.
     expect(
-      (await ok(TARGETS_QUERY, {}, SUPERVISOR_B)).kpiTargets.some((t: Json) => t.queueId === 'q-tmp'),
+      (await harness.ok(TARGETS_QUERY, {}, SUPERVISOR_B)).kpiTargets.some((t: Json) => t.queueId === 'q-tmp'),
     ).toBe(false);
-    const { removeKpiTarget } = await ok(
+    const { removeKpiTarget } = await harness.ok(
       `mutation { removeKpiTarget(kpi: "reopenRate", queueId: "q-tmp") { kpi queueId target } }`,
       {},
     );
     expect(removeKpiTarget).toEqual({ kpi: 'reopenRate', queueId: 'q-tmp', target: 0.1 });
     expect(
-      (await ok(TARGETS_QUERY, { queueIds: ['q-tmp'] })).kpiTargets.some((t: Json) => t.queueId === 'q-tmp'),
+      (await harness.ok(TARGETS_QUERY, { queueIds: ['q-tmp'] })).kpiTargets.some(
+        (t: Json) => t.queueId === 'q-tmp',
+      ),
     ).toBe(false);
   }, 60_000);
 
   it('should report each KPI with its target and whether it is met when the week is consumed', async () => {
     // q-b is held to 80 % satisfaction instead of the desk-wide 90 % (set twice: the second replaces the first).
-    await ok(SET_TARGET, { input: { kpi: 'satisfactionRate', queueId: 'q-b', target: 0.7 } });
+    await harness.ok(SET_TARGET, { input: { kpi: 'satisfactionRate', queueId: 'q-b', target: 0.7 } });
     expect(
-      (await ok(SET_TARGET, { input: { kpi: 'satisfactionRate', queueId: 'q-b', target: 0.8 } }))
+      (await harness.ok(SET_TARGET, { input: { kpi: 'satisfactionRate', queueId: 'q-b', target: 0.8 } }))
         .setKpiTarget,
     ).toEqual({
       kpi: 'satisfactionRate',
@@ -532,7 +444,7 @@ describe('analytics: KPI targets and service practices from the event streams', 
       updatedBy: 'admin-1',
     });
     await publishWeek();
-    await settled();
+    await harness.settled();
     const m = await weekMetrics();
     expect(m.volume.ticketIds).toEqual(sorted(K1, K2, S1, U1));
     const targets = byKpi(m.targets);
@@ -599,7 +511,7 @@ describe('analytics: KPI targets and service practices from the event streams', 
     // No key-customer complaint in q-b: no figure, so neither met nor missed.
     expect(queueB.keyCustomerComplaintSatisfactionRate).toMatchObject({ value: null, met: null });
 
-    const { queueMetrics } = await ok(
+    const { queueMetrics } = await harness.ok(
       `query($period: PeriodInput!) { queueMetrics(period: $period) { queueId targets { kpi value target met targetQueueId } } }`,
       { period: WEEK },
     );
@@ -656,7 +568,7 @@ describe('analytics: KPI targets and service practices from the event streams', 
   }, 60_000);
 
   it('should count refused replies per agent for supervisors when replies were refused', async () => {
-    const { agentMetrics } = await ok(AGENTS_QUERY, { period: WEEK });
+    const { agentMetrics } = await harness.ok(AGENTS_QUERY, { period: WEEK });
     expect(agentMetrics).toEqual([
       {
         agentId: 'ann',
@@ -677,7 +589,7 @@ describe('analytics: KPI targets and service practices from the event streams', 
       },
     ]);
     // A supervisor reads their own queue's agents.
-    const own = await ok(
+    const own = await harness.ok(
       AGENTS_QUERY.replace(
         'agentMetrics(period: $period)',
         'agentMetrics(period: $period, filter: { queueIds: ["q-b"] })',
@@ -689,13 +601,13 @@ describe('analytics: KPI targets and service practices from the event streams', 
   }, 60_000);
 
   it('should show overdue visits per queue in live metrics when a visit passed its due time', async () => {
-    const { liveMetrics } = await ok(LIVE_QUERY, { queueIds: ['q-a', 'q-b'] });
+    const { liveMetrics } = await harness.ok(LIVE_QUERY, { queueIds: ['q-a', 'q-b'] });
     expect(liveMetrics.overdueVisits).toBe(1);
     expect(liveMetrics.overdueVisitsByQueue).toEqual([{ key: 'q-a', count: 1, ticketIds: [K2] }]);
   }, 60_000);
 
   it('should put the targets into the weekly review query, CSV and Markdown when asked for the week', async () => {
-    const { weeklyReview } = await ok(
+    const { weeklyReview } = await harness.ok(
       `query { weeklyReview(weekOf: "2026-11-04T04:00:00Z") { targets { kpi value target met } csv markdown } }`,
       {},
     );
@@ -729,8 +641,8 @@ describe('analytics: KPI targets and service practices from the event streams', 
         region: 'CN-SH',
       });
       live.rated(L1, minutesAgo(2), 'SATISFIED');
-      await publish(TOPICS.tickets, live.tickets.splice(0));
-      await settled();
+      await harness.publish(TOPICS.tickets, live.tickets.splice(0));
+      await harness.settled();
       await signalled('q-live', 0);
       // Met from the start (1 / 1): a KPI counts as met until shown otherwise, so nothing is announced.
       expect(satisfaction(await crossings(), 'q-live')).toEqual([]);
@@ -739,7 +651,7 @@ describe('analytics: KPI targets and service practices from the event streams', 
       live.created(L3, '202611-303', minutesAgo(3), 'CONSULTATION', 'q-live', {});
       live.rated(L2, minutesAgo(1), 'UNSATISFIED');
       live.rated(L3, minutesAgo(1), 'UNSATISFIED');
-      await publish(TOPICS.tickets, live.tickets.splice(0));
+      await harness.publish(TOPICS.tickets, live.tickets.splice(0));
       const missed = await eventually(
         async () => {
           const events = satisfaction(await crossings(), 'q-live');
@@ -770,7 +682,7 @@ describe('analytics: KPI targets and service practices from the event streams', 
       );
       expect(desk.map((event: Json) => [event.data.met, event.data.value])).toEqual([[false, 1 / 3]]);
 
-      const { liveMetrics } = await ok(LIVE_QUERY, { queueIds: ['q-live'] });
+      const { liveMetrics } = await harness.ok(LIVE_QUERY, { queueIds: ['q-live'] });
       expect(byKpi(liveMetrics.targets).satisfactionRate).toEqual({
         kpi: 'satisfactionRate',
         queueId: 'q-live',
@@ -782,15 +694,15 @@ describe('analytics: KPI targets and service practices from the event streams', 
       // More changes on q-live while it stays missed: re-evaluated, nothing new.
       const before = await signalCount();
       live.replied(L1, minutesAgo(0.5), 'ann');
-      await publish(TOPICS.tickets, live.tickets.splice(0));
-      await settled();
+      await harness.publish(TOPICS.tickets, live.tickets.splice(0));
+      await harness.settled();
       await signalled('q-live', before);
       expect(satisfaction(await crossings(), 'q-live')).toHaveLength(1);
       expect(satisfaction(await crossings(), null)).toHaveLength(1);
     }, 120_000);
 
     it('should emit exactly one met event when a lowered target is met again and nothing on replay', async () => {
-      await ok(SET_TARGET, { input: { kpi: 'satisfactionRate', queueId: 'q-live', target: 0.3 } });
+      await harness.ok(SET_TARGET, { input: { kpi: 'satisfactionRate', queueId: 'q-live', target: 0.3 } });
       const events = await eventually(
         async () => {
           const found = satisfaction(await crossings(), 'q-live');
@@ -807,13 +719,13 @@ describe('analytics: KPI targets and service practices from the event streams', 
       const before = await signalCount();
       live.rated(L1, minutesAgo(0.2), 'SATISFIED');
       const extra = live.tickets.splice(0);
-      await publish(TOPICS.tickets, extra);
-      await publish(TOPICS.tickets, extra);
-      await settled();
+      await harness.publish(TOPICS.tickets, extra);
+      await harness.publish(TOPICS.tickets, extra);
+      await harness.settled();
       await signalled('q-live', before);
       // 2 / 4 ≥ 30 % still met for q-live; the desk stays missed (2 / 4 < 90 %).
       expect(await crossings()).toEqual(all);
-      const { liveMetrics } = await ok(LIVE_QUERY, { queueIds: ['q-live'] });
+      const { liveMetrics } = await harness.ok(LIVE_QUERY, { queueIds: ['q-live'] });
       expect(byKpi(liveMetrics.targets).satisfactionRate).toMatchObject({
         value: 0.5,
         target: 0.3,
@@ -826,28 +738,20 @@ describe('analytics: KPI targets and service practices from the event streams', 
     const snapshot = async () => ({
       metrics: await weekMetrics(),
       queueB: await weekMetrics({ queueIds: ['q-b'] }),
-      agents: (await ok(AGENTS_QUERY, { period: WEEK })).agentMetrics,
-      overdue: (await ok(LIVE_QUERY, { queueIds: ['q-a', 'q-b'] })).liveMetrics.overdueVisitsByQueue,
-      review: (await ok(`query { weeklyReview(weekOf: "2026-11-04T04:00:00Z") { csv markdown } }`, {}))
-        .weeklyReview,
+      agents: (await harness.ok(AGENTS_QUERY, { period: WEEK })).agentMetrics,
+      overdue: (await harness.ok(LIVE_QUERY, { queueIds: ['q-a', 'q-b'] })).liveMetrics.overdueVisitsByQueue,
+      review: (
+        await harness.ok(`query { weeklyReview(weekOf: "2026-11-04T04:00:00Z") { csv markdown } }`, {})
+      ).weeklyReview,
     });
     const before = await snapshot();
     await publishWeek();
-    await settled();
+    await harness.settled();
     expect(await snapshot()).toEqual(before);
 
     const crossingsBefore = await crossings();
     const signalsBefore = await signalCount();
-    const { dependencies } = service;
-    const result = await rebuildProjections({
-      dataSource: dependencies.dataSource,
-      kafka: dependencies.kafka,
-      producer: dependencies.producer,
-      namespace,
-      logger: dependencies.logger,
-      metrics: dependencies.metrics,
-      timeoutMs: 120_000,
-    });
+    const result = await harness.rebuild();
     expect(result).toMatchObject({ fromGeneration: 1, toGeneration: 2 });
     expect(await snapshot()).toEqual(before);
     // The rebuild marks every queue dirty; the signal evaluates them in its transaction, and the same figures cross nothing.

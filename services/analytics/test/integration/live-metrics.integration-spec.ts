@@ -1,4 +1,4 @@
-import { namespaced, TOPICS, validateEvent, type EventOfType } from '@deskgraph/events';
+import type { EventOfType } from '@deskgraph/events';
 import {
   eventually,
   graphqlOk,
@@ -7,7 +7,8 @@ import {
   testToken,
   type TestStack,
 } from '@deskgraph/infra';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
+import { readAnalyticsTopic } from './analytics-harness';
 
 // The live-metrics contract end to end, through the gateway on the whole
 // stack: a ticket created and answered with mutations reaches liveMetrics,
@@ -21,23 +22,12 @@ const LIVE_METRICS = `query($queueIds: [ID!]!) { liveMetrics(queueIds: $queueIds
 describe('analytics: live metrics through the gateway', () => {
   let stack: TestStack;
   let consumer: Consumer;
-  const signals: { key: string; event: MetricsChanged }[] = [];
+  const signals: { key: string | null; event: MetricsChanged }[] = [];
 
   beforeAll(async () => {
     stack = await startTestStack();
-    const kafka = new Kafka({
-      clientId: 'live-metrics-test',
-      brokers: stack.kafkaBrokers.split(','),
-      logLevel: logLevel.NOTHING,
-    });
-    consumer = kafka.consumer({ groupId: `${stack.namespace}.live-metrics-test` });
-    await consumer.connect();
-    await consumer.subscribe({ topic: namespaced(stack.namespace, TOPICS.analytics), fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        const event = validateEvent(JSON.parse(message.value!.toString())) as MetricsChanged;
-        signals.push({ key: message.key!.toString(), event });
-      },
+    consumer = await readAnalyticsTopic(stack, 'live-metrics-test', (event, key) => {
+      signals.push({ key, event: event as MetricsChanged });
     });
   }, 180_000);
 

@@ -1,7 +1,7 @@
 import type { FormattedExecutionResult } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { namespaced, TOPICS, validateEvent, type DeskgraphEvent } from '@deskgraph/events';
+import type { DeskgraphEvent } from '@deskgraph/events';
 import {
   eventually,
   graphqlOk,
@@ -10,7 +10,8 @@ import {
   testToken,
   type TestStack,
 } from '@deskgraph/infra';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
+import { readAnalyticsTopic, type Json } from './analytics-harness';
 
 // The analytics half of the service practices end to end, through the gateway
 // on the whole stack (real PostgreSQL and Kafka): tickets of a key and a
@@ -19,9 +20,6 @@ import { Kafka, logLevel, type Consumer } from 'kafkajs';
 // tickets service's events and reports satisfaction by tier and region,
 // refused replies per agent and KPIs against their targets, in queries, in
 // metricsUpdated pushes and as one kpi_target_crossed event on the topic.
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read deep GraphQL shapes
-type Json = any;
 
 const TARGETS = `targets { kpi queueId targetQueueId value target met }`;
 const RATE = `numerator denominator value ticketIds`;
@@ -105,18 +103,8 @@ describe('analytics: service practices through the gateway', () => {
 
   beforeAll(async () => {
     stack = await startTestStack();
-    const kafka = new Kafka({
-      clientId: 'analytics-practices-test',
-      brokers: stack.kafkaBrokers.split(','),
-      logLevel: logLevel.NOTHING,
-    });
-    reader = kafka.consumer({ groupId: `${stack.namespace}.analytics-practices-test` });
-    await reader.connect();
-    await reader.subscribe({ topic: namespaced(stack.namespace, TOPICS.analytics), fromBeginning: true });
-    await reader.run({
-      eachMessage: async ({ message }) => {
-        analyticsEvents.push(validateEvent(JSON.parse(message.value!.toString())));
-      },
+    reader = await readAnalyticsTopic(stack, 'analytics-practices-test', (event) => {
+      analyticsEvents.push(event);
     });
 
     admin = await testToken({ roles: ['admin'], userId: 'admin-1' });

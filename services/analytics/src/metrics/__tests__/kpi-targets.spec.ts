@@ -9,63 +9,10 @@ import {
   type KpiTarget,
   type KpiTargetStatus,
 } from '../kpi-targets';
-import {
-  computeAgentMetrics,
-  computeTicketMetrics,
-  followUpSatisfactionRate,
-  type Cohort,
-  type TicketFact,
-} from '../ticket-metrics';
+import { computeAgentMetrics, computeTicketMetrics, followUpSatisfactionRate } from '../ticket-metrics';
+import { cohort, emptyBacklog, periodOfT0, T0, ticketFact as ticket } from './fixtures';
 
-const T0 = new Date('2026-11-23T01:00:00Z');
-const period = {
-  kind: 'DAY' as const,
-  from: new Date('2026-11-22T16:00:00Z'),
-  to: new Date('2026-11-23T16:00:00Z'),
-  timeZone: 'Asia/Shanghai',
-};
-const emptyBacklog = { open: 0, ticketIds: [], byAge: [] };
-
-function ticket(id: string, overrides: Partial<TicketFact> = {}): TicketFact {
-  return {
-    ticketId: id,
-    createdAt: T0,
-    type: 'COMPLAINT',
-    category: null,
-    channel: 'CHAT',
-    priority: 'P2',
-    queueId: 'q-a',
-    customerType: null,
-    customerTier: null,
-    customerRegion: null,
-    status: 'NEW',
-    firstResponseAt: null,
-    firstResolvedAt: null,
-    lastResolvedAt: null,
-    resolutionCount: 0,
-    reopenCount: 0,
-    transferCount: 0,
-    escalationCount: 0,
-    publicAgentReplies: 0,
-    firstResponseBusinessMs: null,
-    firstResolutionBusinessMs: null,
-    finalResolutionBusinessMs: null,
-    ...overrides,
-  };
-}
-
-function cohort(parts: Partial<Cohort>): Cohort {
-  return {
-    tickets: [],
-    agents: [],
-    ratings: [],
-    clocks: [],
-    keywords: [],
-    visits: [],
-    refusals: [],
-    ...parts,
-  };
-}
+const period = periodOfT0('DAY');
 
 function target(kpi: KpiTarget['kpi'], value: number, queueId: string | null = null): KpiTarget {
   const direction = kpi === 'repeatComplaintRate' || kpi === 'reopenRate' ? 'AT_MOST' : 'AT_LEAST';

@@ -1,43 +1,11 @@
 import { computeAgentMetrics, computeTicketMetrics, type TicketFact } from '../ticket-metrics';
 import { buildWeeklyReview } from '../weekly-review';
+import { cohort, emptyBacklog, periodOfT0, T0, ticketFact } from './fixtures';
 
 const HOUR = 3_600_000;
-const T0 = new Date('2026-11-23T01:00:00Z');
-const period = {
-  kind: 'WEEK' as const,
-  from: new Date('2026-11-22T16:00:00Z'),
-  to: new Date('2026-11-29T16:00:00Z'),
-  timeZone: 'Asia/Shanghai',
-};
-const emptyBacklog = { open: 0, ticketIds: [], byAge: [] };
-
-function ticket(id: string, overrides: Partial<TicketFact> = {}): TicketFact {
-  return {
-    ticketId: id,
-    createdAt: T0,
-    type: 'CONSULTATION',
-    category: null,
-    channel: 'CHAT',
-    priority: 'P2',
-    queueId: 'general',
-    customerType: null,
-    customerTier: null,
-    customerRegion: null,
-    status: 'NEW',
-    firstResponseAt: null,
-    firstResolvedAt: null,
-    lastResolvedAt: null,
-    resolutionCount: 0,
-    reopenCount: 0,
-    transferCount: 0,
-    escalationCount: 0,
-    publicAgentReplies: 0,
-    firstResponseBusinessMs: null,
-    firstResolutionBusinessMs: null,
-    finalResolutionBusinessMs: null,
-    ...overrides,
-  };
-}
+const period = periodOfT0('WEEK');
+const ticket = (id: string, overrides: Partial<TicketFact> = {}) =>
+  ticketFact(id, { type: 'CONSULTATION', queueId: 'general', ...overrides });
 
 const resolvedAt = (hours: number) => new Date(T0.getTime() + hours * HOUR);
 
@@ -66,15 +34,17 @@ describe('computeTicketMetrics', () => {
     }),
     ticket('c'),
   ];
+  // ann worked a and b; bob b too.
+  const workedBy = [
+    { ticketId: 'a', agentId: 'ann' },
+    { ticketId: 'b', agentId: 'ann' },
+    { ticketId: 'b', agentId: 'bob' },
+  ];
   const metrics = computeTicketMetrics(
     period,
-    {
+    cohort({
       tickets,
-      agents: [
-        { ticketId: 'a', agentId: 'ann' },
-        { ticketId: 'b', agentId: 'ann' },
-        { ticketId: 'b', agentId: 'bob' },
-      ],
+      agents: workedBy,
       ratings: [
         { ticketId: 'a', satisfaction: 'SATISFIED', repeatComplaint: false },
         { ticketId: 'b', satisfaction: 'UNSATISFIED', repeatComplaint: true },
@@ -85,10 +55,7 @@ describe('computeTicketMetrics', () => {
         { ticketId: 'b', target: 'FIRST_RESPONSE', state: 'BREACHED' },
         { ticketId: 'c', target: 'FIRST_RESPONSE', state: 'RUNNING' },
       ],
-      keywords: [],
-      visits: [],
-      refusals: [],
-    },
+    }),
     emptyBacklog,
   );
 
@@ -131,19 +98,7 @@ describe('computeTicketMetrics', () => {
   });
 
   it('should credit every agent who worked a ticket when computing agent figures', () => {
-    const agents = computeAgentMetrics({
-      tickets,
-      agents: [
-        { ticketId: 'a', agentId: 'ann' },
-        { ticketId: 'b', agentId: 'ann' },
-        { ticketId: 'b', agentId: 'bob' },
-      ],
-      ratings: [],
-      clocks: [],
-      keywords: [],
-      visits: [],
-      refusals: [],
-    });
+    const agents = computeAgentMetrics(cohort({ tickets, agents: workedBy }));
     expect(agents.map((agent) => [agent.agentId, agent.handled])).toEqual([
       ['ann', 2],
       ['bob', 1],
