@@ -1,5 +1,6 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { ANONYMOUS, currentCorrelationId, signIdentityHeaders, type Identity } from '@deskgraph/platform';
+import { createSubgraphFetch } from './subgraph-fetch';
 
 export interface GatewayContext {
   identity: Identity;
@@ -12,8 +13,8 @@ export class IdentityForwardingDataSource extends RemoteGraphQLDataSource<Gatewa
     url: string,
     private readonly sharedSecret: string,
   ) {
-    // Node's own fetch (undici) keeps pooled keep-alive connections per subgraph.
-    super({ url, fetcher: fetch as never });
+    // node:http with pooled keep-alive connections per subgraph (see subgraph-fetch.ts).
+    super({ url, fetcher: createSubgraphFetch() as never });
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
