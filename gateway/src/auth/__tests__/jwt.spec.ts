@@ -105,3 +105,95 @@ describe('TokenVerifier with a JWKS URL', () => {
     await expect(verifier().verify(token)).rejects.toThrow(/alg/);
   });
 });
+
+describe('TokenVerifier cache of verified tokens', () => {
+  const SECRET = 'deskgraph-cache-test-secret-0123456789';
+  const config = {
+    secret: SECRET,
+    jwksUrl: undefined,
+    issuer: 'deskgraph',
+    audience: 'deskgraph',
+    allowedOrigins: ['*'],
+  };
+  const token = (userId: string, expiresIn: string | number = '10m') =>
+    signDevelopmentToken({
+      secret: SECRET,
+      issuer: 'deskgraph',
+      audience: 'deskgraph',
+      userId,
+      roles: ['agent'],
+      queueIds: ['general'],
+      expiresIn,
+    });
+  const clock = () => {
+    const state = { now: Date.now() };
+    return { state, now: () => state.now };
+  };
+
+  it('should answer a repeated token from the cache when it was verified before', async () => {
+    const verifier = new TokenVerifier(config);
+    const raw = await token('agent-1');
+
+    const first = await verifier.verify(raw);
+    const second = await verifier.verify(raw);
+
+    expect(second).toBe(first);
+    expect(second.identity).toEqual({
+      userId: 'agent-1',
+      roles: ['agent'],
+      queueIds: ['general'],
+      customerId: null,
+    });
+  });
+
+  it('should refuse a cached token as expired when its exp has passed', async () => {
+    const time = clock();
+    const verifier = new TokenVerifier(config, { now: time.now, maxAgeMs: 3_600_000 });
+    const raw = await token('agent-2', '2m');
+    const { expiresAt } = await verifier.verify(raw);
+
+    time.state.now = expiresAt!;
+
+    await expect(verifier.verify(raw)).rejects.toMatchObject({ expired: true });
+  });
+
+  it('should check the signature again when the entry is older than maxAgeMs', async () => {
+    const time = clock();
+    const verifier = new TokenVerifier(config, { now: time.now, maxAgeMs: 1_000 });
+    const raw = await token('agent-3');
+    const first = await verifier.verify(raw);
+
+    time.state.now += 999;
+    expect(await verifier.verify(raw)).toBe(first);
+    time.state.now += 1;
+    const again = await verifier.verify(raw);
+
+    expect(again).not.toBe(first);
+    expect(again.identity).toEqual(first.identity);
+  });
+
+  it('should forget the least recently used token when more than maxEntries are cached', async () => {
+    const verifier = new TokenVerifier(config, { maxEntries: 1 });
+    const [one, two] = [await token('agent-4'), await token('agent-5')];
+    const first = await verifier.verify(one);
+
+    await verifier.verify(two);
+
+    expect(await verifier.verify(one)).not.toBe(first);
+  });
+
+  it('should refuse a bad token every time when it failed before', async () => {
+    const verifier = new TokenVerifier(config);
+    const forged = `${(await token('agent-6')).slice(0, -4)}AAAA`;
+
+    await expect(verifier.verify(forged)).rejects.toBeInstanceOf(AuthenticationError);
+    await expect(verifier.verify(forged)).rejects.toBeInstanceOf(AuthenticationError);
+  });
+
+  it('should hand out identities nobody can alter when they are shared from the cache', async () => {
+    const { identity } = await new TokenVerifier(config).verify(await token('agent-7'));
+
+    expect(() => identity.roles.push('admin')).toThrow(TypeError);
+    expect(() => Object.assign(identity, { userId: 'someone-else' })).toThrow(TypeError);
+  });
+});
