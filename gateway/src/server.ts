@@ -31,7 +31,11 @@ import {
 import { AuthenticationError, bearerToken, TokenVerifier } from './auth/jwt';
 import { SUPERGRAPH_PATH } from './compose/compose';
 import type { loadEnvironment } from './environment';
-import { IdentityForwardingDataSource, type GatewayContext } from './http/identity-forwarding';
+import {
+  IdentityForwardingDataSource,
+  IdentitySigner,
+  type GatewayContext,
+} from './http/identity-forwarding';
 import { formatLimitError, queryLimitProtection } from './limits/request-limits';
 import { TokenBucketLimiter } from './limits/rate-limiter';
 import { createEventStream } from './subscriptions/event-stream';
@@ -133,10 +137,11 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
     fieldSuggestions: !runtime.production,
   });
 
+  const signer = new IdentitySigner(trust.sharedSecret);
   const gateway = new ApolloGateway({
     supergraphSdl: readFileSync(gatewayConfig.supergraphPath ?? SUPERGRAPH_PATH, 'utf8'),
     buildService: ({ name, url }) =>
-      new IdentityForwardingDataSource(gatewayConfig.subgraphUrls[name] ?? url!, trust.sharedSecret),
+      new IdentityForwardingDataSource(gatewayConfig.subgraphUrls[name] ?? url!, signer),
   });
 
   const app = express();
