@@ -21,7 +21,7 @@ async function main() {
   const kafka = new Kafka({
     clientId: 'deskgraph-example-counter',
     brokers: options.brokers!.split(','),
-    logLevel: logLevel.ERROR,
+    logLevel: logLevel.NOTHING,
   });
   const consumer = kafka.consumer({ groupId: namespaced(options.namespace!, options.group!) });
   const counter = new EventCounter();
@@ -71,7 +71,13 @@ async function main() {
   });
 }
 
-main().catch((error) => {
-  process.stderr.write(`${(error as Error).stack ?? error}\n`);
+main().catch((error: Error) => {
+  // A missing topic is the usual first-run mistake: say what to check, not a stack trace.
+  const missingTopic = /does not host this topic-partition|UNKNOWN_TOPIC/i.test(error.message);
+  process.stderr.write(
+    missingTopic
+      ? `A deskgraph topic does not exist on ${options.brokers}: is deskgraph running there (npm start creates the topics), and is --namespace "${options.namespace}" right?\n`
+      : `Cannot consume from ${options.brokers}: ${error.message}\n`,
+  );
   process.exit(1);
 });
