@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   databaseModel,
+  deskFields,
   gatewayTrustModel,
   httpModel,
   kafkaModel,
@@ -11,29 +12,13 @@ import {
 /** Mirrors the tickets service's DESK_TIME_ZONE: days, weeks and months are the desk's. */
 export const analyticsModel = z
   .object({
-    DESK_TIME_ZONE: z
-      .string()
-      .default('Asia/Shanghai')
-      .refine((zone) => {
-        try {
-          new Intl.DateTimeFormat('en', { timeZone: zone });
-          return true;
-        } catch {
-          return false;
-        }
-      }, 'must be an IANA time zone such as Asia/Shanghai'),
+    DESK_TIME_ZONE: deskFields.DESK_TIME_ZONE,
     METRICS_SIGNAL_INTERVAL_MS: z.coerce.number().int().min(1000).default(1000),
     /** Customer tiers counted as key customers (大客户); mirror the tickets service's KEY_CUSTOMER_TIERS. */
-    KEY_CUSTOMER_TIERS: z
-      .string()
-      .default('KEY')
-      .transform((value) =>
-        value
-          .split(',')
-          .map((tier) => tier.trim())
-          .filter(Boolean),
-      )
-      .refine((tiers) => tiers.length > 0, 'must name at least one tier, e.g. KEY'),
+    KEY_CUSTOMER_TIERS: deskFields.KEY_CUSTOMER_TIERS.refine(
+      (tiers) => tiers.length > 0,
+      'must name at least one tier, e.g. KEY',
+    ),
   })
   .transform((env) => ({
     timeZone: env.DESK_TIME_ZONE,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   databaseModel,
+  deskFields,
   gatewayTrustModel,
   httpModel,
   kafkaModel,
@@ -10,17 +11,7 @@ import {
 
 export const deskModel = z
   .object({
-    DESK_TIME_ZONE: z
-      .string()
-      .default('Asia/Shanghai')
-      .refine((zone) => {
-        try {
-          new Intl.DateTimeFormat('en', { timeZone: zone });
-          return true;
-        } catch {
-          return false;
-        }
-      }, 'must be an IANA time zone such as Asia/Shanghai'),
+    DESK_TIME_ZONE: deskFields.DESK_TIME_ZONE,
     DEFAULT_QUEUE_ID: z.string().min(1).default('general'),
     AUTO_CLOSE_AFTER_SECONDS: z.coerce
       .number()
@@ -35,15 +26,7 @@ export const deskModel = z
       .number()
       .min(0)
       .default(24 * 3600),
-    KEY_CUSTOMER_TIERS: z
-      .string()
-      .default('KEY')
-      .transform((value) =>
-        value
-          .split(',')
-          .map((tier) => tier.trim())
-          .filter(Boolean),
-      ),
+    KEY_CUSTOMER_TIERS: deskFields.KEY_CUSTOMER_TIERS,
     KEY_CUSTOMER_TRACKING_INTERVAL_SECONDS: z.coerce
       .number()
       .positive()

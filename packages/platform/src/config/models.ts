@@ -68,6 +68,35 @@ export const gatewayTrustModel = z
   })
   .transform((env) => ({ sharedSecret: env.GATEWAY_SHARED_SECRET }));
 
+/**
+ * Fields more than one service reads the same way, so a desk configured once
+ * means the same thing everywhere (tickets numbers months, analytics periods).
+ */
+export const deskFields = {
+  /** The desk's IANA time zone: months of ticket numbers, days and weeks of figures. */
+  DESK_TIME_ZONE: z
+    .string()
+    .default('Asia/Shanghai')
+    .refine((zone) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone such as Asia/Shanghai'),
+  /** Customer tiers treated as key customers (大客户), comma-separated. */
+  KEY_CUSTOMER_TIERS: z
+    .string()
+    .default('KEY')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((tier) => tier.trim())
+        .filter(Boolean),
+    ),
+};
+
 export type RuntimeConfig = z.output<typeof runtimeModel>;
 export type DatabaseConfig = z.output<typeof databaseModel>;
 export type KafkaConfig = z.output<typeof kafkaModel>;
