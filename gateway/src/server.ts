@@ -24,6 +24,7 @@ import {
   createKafka,
   createLogger,
   createMetrics,
+  retryKafkaStartup,
   withCorrelationId,
   type Identity,
   type Logger,
@@ -184,7 +185,22 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
 
   const kafka = createKafka(kafkaConfig, 'deskgraph-gateway', logger);
   const eventStream = createEventStream({ kafka, namespace: kafkaConfig.namespace, hub, metricsHub, logger });
-  await eventStream.start();
+  await retryKafkaStartup(
+    async () => {
+      try {
+        await eventStream.start();
+      } catch (error) {
+        await eventStream.stop().catch(() => undefined);
+        throw error;
+      }
+    },
+    {
+      brokers: kafkaConfig.brokers,
+      timeoutMs: kafkaConfig.startTimeoutMs,
+      logger,
+      what: 'the subscription event stream',
+    },
+  );
 
   app.get('/health/live', (_request, response) => {
     response.json({ status: 'live', service: 'gateway' });

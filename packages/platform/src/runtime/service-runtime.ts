@@ -12,6 +12,7 @@ import type {
 import { createEventConsumer, type EventConsumer, type EventHandler } from '../consumer/event-consumer';
 import type { DomainError } from '../errors/domain-error';
 import { createKafka, createProducer, ensureTopics, type Kafka, type Producer } from '../kafka/kafka';
+import { retryKafkaStartup } from '../kafka/kafka-startup';
 import { createLogger, type Logger } from '../logging/logger';
 import { OutboxRelay } from '../outbox/outbox-relay';
 import { OutboxWriter } from '../outbox/outbox';
@@ -91,7 +92,9 @@ export async function startService<TServices extends object>(
 
   const kafka = createKafka(config.kafka, `deskgraph-${definition.name}`, logger);
   const producer = createProducer(kafka);
-  await producer.connect();
+  // A broker that is still starting answers "not yet" for a while; wait for it up to a deadline.
+  const startup = { brokers: config.kafka.brokers, timeoutMs: config.kafka.startTimeoutMs, logger };
+  await retryKafkaStartup(() => producer.connect(), { ...startup, what: 'the producer' });
 
   const dependencies: ServiceDependencies = {
     dataSource,
@@ -104,13 +107,17 @@ export async function startService<TServices extends object>(
   };
   const services = definition.createServices(dependencies);
   const consumerDefinitions = definition.consumers?.(dependencies, services) ?? [];
-  await ensureTopics(kafka, [
-    ...ALL_TOPICS.map((topic) => ({ topic: namespaced(config.kafka.namespace, topic) })),
-    ...consumerDefinitions.map((consumer) => ({
-      topic: namespaced(config.kafka.namespace, deadLetterTopic(consumer.group)),
-      numPartitions: 1,
-    })),
-  ]);
+  await ensureTopics(
+    kafka,
+    [
+      ...ALL_TOPICS.map((topic) => ({ topic: namespaced(config.kafka.namespace, topic) })),
+      ...consumerDefinitions.map((consumer) => ({
+        topic: namespaced(config.kafka.namespace, deadLetterTopic(consumer.group)),
+        numPartitions: 1,
+      })),
+    ],
+    startup,
+  );
 
   const relay = new OutboxRelay({
     dataSource,
@@ -136,13 +143,26 @@ export async function startService<TServices extends object>(
       metrics,
     }),
   );
-  for (const consumer of consumers) await consumer.start();
+  for (const [index, consumer] of consumers.entries()) {
+    await retryKafkaStartup(
+      async () => {
+        try {
+          await consumer.start();
+        } catch (error) {
+          // A half-started consumer keeps its connection; drop it before trying again.
+          await consumer.stop().catch(() => undefined);
+          throw error;
+        }
+      },
+      { ...startup, what: `the ${consumerDefinitions[index].group} consumer group` },
+    );
+  }
 
   const workers = definition.workers?.(dependencies, services) ?? [];
   for (const worker of workers) await worker.start();
 
   const admin = kafka.admin();
-  await admin.connect();
+  await retryKafkaStartup(() => admin.connect(), { ...startup, what: 'the admin client' });
 
   const server = await startSubgraphServer<ServiceContext<TServices>>({
     name: definition.name,
