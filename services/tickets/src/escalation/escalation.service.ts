@@ -3,6 +3,7 @@ import type { Identity } from '@deskgraph/platform';
 import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { maskSensitiveText } from '../privacy/masking';
+import { handOnEvents, handOnIfAway } from '../queue/hand-on';
 import type { QueueService } from '../queue/queue.service';
 import { assertCanWork } from '../ticket/ticket-access';
 import {
@@ -141,15 +142,19 @@ export class EscalationService {
     return 'applied';
   }
 
-  /** One vertical step, by hand or on a breach: raise the tier. */
+  /**
+   * One vertical step, by hand or on a breach: raise the tier and make sure
+   * someone present holds the ticket (an unavailable assignee hands it on).
+   */
   private async vertical(
-    { ticket, actor, now }: ChangeContext,
+    { ticket, actor, now, manager }: ChangeContext,
     tier: EscalationTier,
     reason: string,
     automatic: boolean,
   ): Promise<ChangeOutcome> {
     const before = { tier: ticket.escalationTier };
     ticket.escalationTier = tier;
+    const handOn = await handOnIfAway(manager, this.queues, ticket);
     return {
       timeline: [
         {
@@ -159,8 +164,12 @@ export class EscalationService {
           result: automatic ? 'automatic' : `escalated to ${tier}`,
           note: reason,
         },
+        ...(handOn ? [handOn.record] : []),
       ],
-      events: (saved) => [escalatedEvent(saved, actor, now, 'VERTICAL', tier, reason, automatic)],
+      events: (saved) => [
+        escalatedEvent(saved, actor, now, 'VERTICAL', tier, reason, automatic),
+        ...handOnEvents(saved, actor, now, handOn),
+      ],
     };
   }
 }

@@ -158,6 +158,19 @@ export class QueueService {
     }
   }
 
+  /** Nothing is handed to an agent marked unavailable; `action` names what was refused. */
+  async assertAgentAvailable(manager: EntityManager, agentId: string, action: string): Promise<void> {
+    const agent = await manager.findOneBy(AgentEntity, { id: agentId });
+    if (!agent) throw new TicketError(TicketErrorCode.AgentNotFound, `No agent ${agentId}.`);
+    if (!agent.available) {
+      throw new TicketError(
+        TicketErrorCode.InvalidInput,
+        `${agentId} is unavailable; ${action} an available colleague or to the queue.`,
+        { agentId },
+      );
+    }
+  }
+
   async assertAgentInQueue(manager: EntityManager, agentId: string, queueId: string): Promise<void> {
     const agent = await manager.findOneBy(AgentEntity, { id: agentId });
     if (!agent) throw new TicketError(TicketErrorCode.AgentNotFound, `No agent ${agentId}.`);
