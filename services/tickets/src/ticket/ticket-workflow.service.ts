@@ -379,6 +379,11 @@ export class TicketWorkflowService {
       throw new TicketError(TicketErrorCode.InvalidInput, 'A ticket cannot be merged into itself.');
     }
     return this.dataSource.transaction(async (manager) => {
+      // Both rows, in id order: of two opposite merges at once, the second waits for the
+      // first and then finds its primary merged, instead of both closing into each other.
+      await manager.query(`SELECT id FROM tickets WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [
+        [input.duplicateId, input.primaryId],
+      ]);
       const primary = await manager.findOneBy(TicketEntity, { id: input.primaryId });
       if (!primary || !canReadTicket(identity, primary)) {
         throw new TicketError(

@@ -6,6 +6,7 @@ import {
   eventually,
   graphqlErrorCode,
   graphqlOk,
+  graphqlRequest,
   startTestStack,
   testToken,
   type TestStack,
@@ -330,6 +331,27 @@ describe('tickets: one breach one escalation, reopen to someone present, safe me
         });
       } finally {
         await setAvailable('merge-a', true);
+      }
+    });
+  });
+
+  describe('merging', () => {
+    it('should let only one of two opposite merges succeed when both run at once', async () => {
+      for (let round = 0; round < 5; round++) {
+        const first = await create('merge', `Double order ${round}`);
+        const second = await create('merge', `Double order ${round} (again)`);
+        const merge = (duplicateId: string, primaryId: string) =>
+          graphqlRequest(
+            stack.gatewayUrl,
+            `mutation($a: ID!, $b: ID!) { mergeTickets(duplicateId: $a, primaryId: $b) { id } }`,
+            { a: duplicateId, b: primaryId },
+            admin,
+          );
+        const outcomes = await Promise.all([merge(first, second), merge(second, first)]);
+        const codes = outcomes.map((outcome) => outcome.errors?.[0]?.extensions?.code ?? 'merged').sort();
+        expect(codes).toEqual(['BAD_USER_INPUT', 'merged']);
+        const merged = [await read(first), await read(second)].filter((ticket) => ticket.mergedInto);
+        expect(merged).toHaveLength(1);
       }
     });
   });
