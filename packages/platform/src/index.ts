@@ -17,4 +17,5 @@ export * from './server/sdl';
 export * from './server/subgraph-server';
 export * from './runtime/service-runtime';
 export * from './runtime/service-main';
+export * from './retention/retention-worker';
 export * from './server/scalars';

@@ -15,6 +15,13 @@ import { createKafka, createProducer, ensureTopics, type Kafka, type Producer } 
 import { createLogger, type Logger } from '../logging/logger';
 import { OutboxRelay } from '../outbox/outbox-relay';
 import { OutboxWriter } from '../outbox/outbox';
+import {
+  createRetentionWorker,
+  DEFAULT_RETENTION,
+  PROCESSED_EVENTS_RETENTION,
+  type RetentionConfig,
+  type RetentionTarget,
+} from '../retention/retention-worker';
 import { createMetrics, type Metrics } from '../server/metrics';
 import { startSubgraphServer, type BaseContext, type RunningServer } from '../server/subgraph-server';
 
@@ -54,6 +61,8 @@ export interface ServiceDefinition<TServices extends object> {
   mapDomainError: (error: DomainError) => GraphQLError;
   consumers?: (dependencies: ServiceDependencies, services: TServices) => ConsumerDefinition[];
   workers?: (dependencies: ServiceDependencies, services: TServices) => BackgroundWorker[];
+  /** Bookkeeping of this service purged after the retention, besides `processed_events`. */
+  retention?: RetentionTarget[];
 }
 
 /** What every resolver receives: the caller and the service's objects. */
@@ -65,6 +74,8 @@ export interface ServiceConfig {
   kafka: KafkaConfig;
   http: HttpConfig;
   trust: GatewayTrustConfig;
+  /** Defaults to `retentionModel`'s defaults (14 days). */
+  retention?: RetentionConfig;
 }
 
 export interface RunningService {
@@ -138,7 +149,15 @@ export async function startService<TServices extends object>(
   );
   for (const consumer of consumers) await consumer.start();
 
-  const workers = definition.workers?.(dependencies, services) ?? [];
+  const workers = [
+    ...(definition.workers?.(dependencies, services) ?? []),
+    createRetentionWorker({
+      dataSource,
+      targets: [PROCESSED_EVENTS_RETENTION, ...(definition.retention ?? [])],
+      config: config.retention ?? DEFAULT_RETENTION,
+      logger: logger.child({ component: 'retention' }),
+    }),
+  ];
   for (const worker of workers) await worker.start();
 
   const admin = kafka.admin();
