@@ -69,7 +69,7 @@ export function ticketsService(desk: DeskConfig): ServiceDefinition<TicketsServi
     },
     resolvers: requireSignIn(mergeResolvers(ticketResolvers, practiceResolvers)),
     mapDomainError: mapTicketError,
-    consumers: (_dependencies, services) => [slaBreachedConsumer(services.changer)],
+    consumers: (_dependencies, services) => [slaBreachedConsumer(services.escalations)],
     workers: ({ dataSource, logger }, services) => [
       createLifecycleSweeper(
         dataSource,

@@ -16,6 +16,13 @@ import { retryKafkaStartup } from '../kafka/kafka-startup';
 import { createLogger, type Logger } from '../logging/logger';
 import { OutboxRelay } from '../outbox/outbox-relay';
 import { OutboxWriter } from '../outbox/outbox';
+import {
+  createRetentionWorker,
+  DEFAULT_RETENTION,
+  PROCESSED_EVENTS_RETENTION,
+  type RetentionConfig,
+  type RetentionTarget,
+} from '../retention/retention-worker';
 import { createMetrics, type Metrics } from '../server/metrics';
 import { startSubgraphServer, type BaseContext, type RunningServer } from '../server/subgraph-server';
 
@@ -55,6 +62,8 @@ export interface ServiceDefinition<TServices extends object> {
   mapDomainError: (error: DomainError) => GraphQLError;
   consumers?: (dependencies: ServiceDependencies, services: TServices) => ConsumerDefinition[];
   workers?: (dependencies: ServiceDependencies, services: TServices) => BackgroundWorker[];
+  /** Bookkeeping of this service purged after the retention, besides `processed_events`. */
+  retention?: RetentionTarget[];
 }
 
 /** What every resolver receives: the caller and the service's objects. */
@@ -66,6 +75,8 @@ export interface ServiceConfig {
   kafka: KafkaConfig;
   http: HttpConfig;
   trust: GatewayTrustConfig;
+  /** Defaults to `retentionModel`'s defaults (14 days). */
+  retention?: RetentionConfig;
 }
 
 export interface RunningService {
@@ -158,7 +169,15 @@ export async function startService<TServices extends object>(
     );
   }
 
-  const workers = definition.workers?.(dependencies, services) ?? [];
+  const workers = [
+    ...(definition.workers?.(dependencies, services) ?? []),
+    createRetentionWorker({
+      dataSource,
+      targets: [PROCESSED_EVENTS_RETENTION, ...(definition.retention ?? [])],
+      config: config.retention ?? DEFAULT_RETENTION,
+      logger: logger.child({ component: 'retention' }),
+    }),
+  ];
   for (const worker of workers) await worker.start();
 
   const admin = kafka.admin();
