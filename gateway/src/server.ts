@@ -36,7 +36,7 @@ import {
   IdentitySigner,
   type GatewayContext,
 } from './http/identity-forwarding';
-import { formatLimitError, queryLimitProtection } from './limits/request-limits';
+import { formatLimitError, queryLimitProtection, tokenLimitRefusal } from './limits/request-limits';
 import { TokenBucketLimiter } from './limits/rate-limiter';
 import { createEventStream } from './subscriptions/event-stream';
 import { MetricsHub } from './subscriptions/metrics-hub';
@@ -152,6 +152,7 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     validationRules: protection.validationRules,
+    parseOptions: protection.parseOptions,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ...protection.plugins],
     formatError: (unlimited) => {
       const formatted = formatLimitError(unlimited);
@@ -279,10 +280,14 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
       onSubscribe: (ctx, id, payload) => {
         let operation;
         try {
-          operation = getOperationAST(parse(payload.query), payload.operationName);
+          operation = getOperationAST(parse(payload.query, protection.parseOptions), payload.operationName);
         } catch (error) {
+          const message = (error as Error).message;
+          const refusal = tokenLimitRefusal(message);
           return [
-            new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } }),
+            refusal
+              ? new GraphQLError(refusal.message, { extensions: refusal.extensions })
+              : new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } }),
           ];
         }
         if (operation?.operation !== OperationTypeNode.SUBSCRIPTION) {

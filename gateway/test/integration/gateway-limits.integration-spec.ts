@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { FormattedExecutionResult } from 'graphql';
+import { getIntrospectionQuery, type FormattedExecutionResult } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import {
@@ -159,6 +159,61 @@ describe('gateway limits and refusals', () => {
       message: expect.stringContaining('Token limit of 200'),
       extensions: { code: 'BAD_USER_INPUT' },
     });
+  });
+
+  it.each([
+    ['maxDepth', '{ myOpenTickets { edges { node { mergedInto { mergedInto { mergedInto { id } } } } } } }'],
+    ['maxAliases', '{ a: __typename b: __typename c: __typename d: __typename }'],
+    ['maxCost', `{ queues { ${Array.from({ length: 60 }, () => 'id').join(' ')} } }`],
+    ['maxTokens', `{ ${Array.from({ length: 100 }, (_, index) => `a${index}: __typename`).join(' ')} }`],
+  ])('should answer HTTP 400 with BAD_USER_INPUT, never 500, when %s refuses', async (limit, query) => {
+    const { status, body } = await post(stack.gatewayUrl, { query }, token);
+
+    expect(status).toBe(400);
+    expect(body.errors?.[0].extensions).toEqual({ code: 'BAD_USER_INPUT', limit });
+  });
+
+  it('should refuse an introspection query nested 40 ofType levels deep with HTTP 400', async () => {
+    const ofTypes = Array.from({ length: 40 }).reduce<string>((inner) => `ofType { ${inner} }`, 'name');
+
+    const { status, body } = await post(
+      stack.gatewayUrl,
+      { query: `{ __schema { types { ${ofTypes} } } }` },
+      token,
+    );
+
+    expect(status).toBe(400);
+    expect(body.errors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          message: expect.stringContaining('Introspection: Query depth limit of 24 exceeded'),
+          extensions: { code: 'BAD_USER_INPUT', limit: 'maxIntrospectionDepth' },
+        }),
+      ]),
+    );
+  });
+
+  it('should still answer the standard introspection query of GraphiQL and codegen', async () => {
+    const { status, body } = await post(stack.gatewayUrl, { query: getIntrospectionQuery() }, token);
+
+    expect(status).toBe(200);
+    expect(body.errors).toBeUndefined();
+  });
+
+  it('should refuse a subscription document above the token limit with BAD_USER_INPUT', async () => {
+    const client = wsClient(stack.wsUrl, token);
+    const outcome = await firstOutcome(
+      client,
+      `subscription { queueUpdates(queueIds: ["general"]) { ${Array.from({ length: 300 }, () => 'kind').join(' ')} } }`,
+    );
+    await client.dispose();
+
+    expect(outcome.errors).toEqual([
+      expect.objectContaining({
+        message: expect.stringContaining('Token limit of 200 exceeded'),
+        extensions: { code: 'BAD_USER_INPUT', limit: 'maxTokens' },
+      }),
+    ]);
   });
 
   it('should answer 413 PAYLOAD_TOO_LARGE with the limit when the body exceeds it', async () => {
