@@ -36,6 +36,7 @@ import {
   IdentitySigner,
   type GatewayContext,
 } from './http/identity-forwarding';
+import { corsForOrigins, originAllowed } from './http/cors';
 import { formatLimitError, queryLimitProtection, tokenLimitRefusal } from './limits/request-limits';
 import { TokenBucketLimiter } from './limits/rate-limiter';
 import { createEventStream } from './subscriptions/event-stream';
@@ -145,6 +146,8 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
   });
 
   const app = express();
+  // Says nothing a client needs, and tells probes which server to attack.
+  app.disable('x-powered-by');
   const httpServer = createServer(app);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -200,6 +203,7 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
   });
   app.use(
     '/graphql',
+    ...corsForOrigins(auth.allowedOrigins),
     express.json({ limit: gatewayConfig.maxRequestBytes }),
     requestBodyErrors(gatewayConfig.maxRequestBytes, logger),
     expressMiddleware(apollo, {
@@ -236,8 +240,6 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
     if (!state) connections.set(socket, (state = {}));
     return state;
   };
-  const originAllowed = (origin: string | undefined) =>
-    auth.allowedOrigins.includes('*') || !origin || auth.allowedOrigins.includes(origin);
 
   const wsCleanup = useServer(
     {
@@ -250,7 +252,7 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
       subscribe: (args) =>
         withCorrelationId(undefined, () => subscribe({ ...args, fieldResolver: subscriptionFieldResolver })),
       onConnect: async (ctx) => {
-        if (!originAllowed(ctx.extra.request.headers.origin)) {
+        if (!originAllowed(auth.allowedOrigins, ctx.extra.request.headers.origin)) {
           ctx.extra.socket.close(CLOSE_CODES.forbidden, 'Origin not allowed');
           return false;
         }

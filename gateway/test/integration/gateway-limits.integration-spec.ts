@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { getIntrospectionQuery, type FormattedExecutionResult } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -47,6 +48,30 @@ async function post(
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: response.status, headers: response.headers, body: (await response.json()) as ErrorBody };
+}
+
+/** A raw HTTP exchange as a browser sends it: fetch would not let a test set every header. */
+function browserRequest(
+  url: string,
+  method: 'OPTIONS' | 'POST',
+  headers: Record<string, string>,
+  body = '',
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method, headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.once('end', () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
+    });
+    request.once('error', reject);
+    request.end(body);
+  });
 }
 
 function wsClient(
@@ -375,6 +400,76 @@ describe('gateway limits and refusals', () => {
     await client.dispose();
 
     expect(closes[0]).toEqual({ code: CLOSE_CODES.unauthorized, reason: 'Token expired' });
+  });
+
+  describe('CORS for browser frontends', () => {
+    const preflight = (origin: string) =>
+      browserRequest(stack.gatewayUrl, 'OPTIONS', {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      });
+    const jsonPost = (origin: string) =>
+      browserRequest(
+        stack.gatewayUrl,
+        'POST',
+        { origin, 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        JSON.stringify({ query: '{ __typename }' }),
+      );
+
+    it('should answer a preflight from an allowed origin with 204 and the CORS headers', async () => {
+      const { status, headers } = await preflight(ALLOWED_ORIGIN);
+
+      expect(status).toBe(204);
+      expect(headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
+      expect(headers['access-control-allow-methods']).toContain('POST');
+      expect(headers['access-control-allow-headers']).toEqual(
+        expect.stringMatching(/authorization.*content-type/),
+      );
+      expect(headers['access-control-max-age']).toBe('600');
+      expect(headers.vary).toMatch(/Origin/);
+    });
+
+    it('should add Access-Control-Allow-Origin to a POST from an allowed origin', async () => {
+      const { status, headers, body } = await jsonPost(ALLOWED_ORIGIN);
+
+      expect(status).toBe(200);
+      expect(JSON.parse(body)).toEqual({ data: { __typename: 'Query' } });
+      expect(headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
+      expect(headers['access-control-expose-headers']).toBe('retry-after');
+    });
+
+    it('should send no CORS headers to an origin that is not allowed', async () => {
+      const [refusedPreflight, refusedPost] = await Promise.all([
+        preflight('https://evil.example'),
+        jsonPost('https://evil.example'),
+      ]);
+
+      expect(refusedPreflight.headers['access-control-allow-origin']).toBeUndefined();
+      expect(refusedPreflight.headers['access-control-allow-headers']).toBeUndefined();
+      expect(refusedPost.headers['access-control-allow-origin']).toBeUndefined();
+    });
+
+    it('should still refuse a simple cross-site request as CSRF', async () => {
+      const { status, body } = await browserRequest(
+        stack.gatewayUrl,
+        'POST',
+        { origin: ALLOWED_ORIGIN, 'content-type': 'text/plain' },
+        JSON.stringify({ query: 'mutation { __typename }' }),
+      );
+
+      expect(status).toBe(400);
+      expect(JSON.parse(body).errors[0]).toMatchObject({
+        message: expect.stringContaining('Cross-Site Request Forgery'),
+        extensions: { code: 'BAD_REQUEST' },
+      });
+    });
+
+    it('should not send X-Powered-By', async () => {
+      const { headers } = await jsonPost(ALLOWED_ORIGIN);
+
+      expect(headers['x-powered-by']).toBeUndefined();
+    });
   });
 
   it('should answer UNAUTHENTICATED with 401 when an HTTP token is invalid', async () => {
