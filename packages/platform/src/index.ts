@@ -4,6 +4,7 @@ export * from './config/environment';
 export * from './config/models';
 export * from './logging/logger';
 export * from './errors/domain-error';
+export * from './errors/service-unavailable';
 export * from './auth/identity';
 export * from './database/data-source';
 export * from './database/platform-tables';
