@@ -11,6 +11,7 @@ export * from './kafka/kafka';
 export * from './outbox/outbox';
 export * from './outbox/outbox-relay';
 export * from './consumer/event-consumer';
+export * from './consumer/consumer-supervisor';
 export * from './server/metrics';
 export * from './server/sdl';
 export * from './server/subgraph-server';
