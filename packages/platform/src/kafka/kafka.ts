@@ -49,6 +49,21 @@ export interface TopicSpec {
 
 /** Creates missing topics; safe to call from every replica at start. */
 export async function ensureTopics(kafka: Kafka, topics: TopicSpec[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await createMissingTopics(kafka, topics);
+      return;
+    } catch (error) {
+      // A busy broker may answer the leader check for a topic it has just created with
+      // UNKNOWN_TOPIC_OR_PARTITION (retriable); the service must not fail to start for that.
+      const retriable = (error as { retriable?: boolean }).retriable === true;
+      if (!retriable || attempt >= 10) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
+}
+
+async function createMissingTopics(kafka: Kafka, topics: TopicSpec[]): Promise<void> {
   const admin: Admin = kafka.admin();
   await admin.connect();
   try {
