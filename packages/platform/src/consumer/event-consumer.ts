@@ -71,6 +71,15 @@ export interface EventConsumer {
 
 type Outcome = HandlerOutcome | 'duplicate';
 
+/** The partition a batch came from, and what kafkajs lets us do for it. */
+interface PartitionBatch {
+  topic: string;
+  partition: number;
+  resolveOffset(offset: string): void;
+  /** Sent only once kafkajs's heartbeat interval has passed, so cheap to call often. */
+  heartbeat(): Promise<void>;
+}
+
 interface Received {
   message: KafkaMessage;
   event: DeskgraphEvent;
@@ -82,6 +91,13 @@ class HandlerFailure extends Error {
     readonly index: number,
     readonly error: unknown,
   ) {
+    super(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** Kafka interrupted a batch (a rebalance seen by the heartbeat): not the events' fault. */
+class BatchInterrupted extends Error {
+  constructor(readonly error: unknown) {
     super(error instanceof Error ? error.message : String(error));
   }
 }
@@ -184,7 +200,10 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
   }
 
   /** Applies the events in one transaction; throws HandlerFailure when a handler throws. */
-  async function applyInTransaction(events: DeskgraphEvent[]): Promise<Outcome[]> {
+  async function applyInTransaction(
+    events: DeskgraphEvent[],
+    heartbeat: () => Promise<void>,
+  ): Promise<Outcome[]> {
     const batch = new TransactionBatch();
     const outcomes = await options.dataSource.transaction(async (manager) => {
       // One statement marks the whole batch; ids already there come back missing.
@@ -211,6 +230,10 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
         } catch (error) {
           throw new HandlerFailure(index, error);
         }
+        // A long batch must not cost the group membership (session timeout 10 s).
+        await heartbeat().catch((error: unknown) => {
+          throw new BatchInterrupted(error);
+        });
       }
       await batch.flush(manager);
       return results;
@@ -242,12 +265,14 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
   }
 
   /** The per-event path: retries a failing handler, then dead-letters the event. */
-  async function applySingle(topic: string, partition: number, { message, event }: Received): Promise<void> {
+  async function applySingle(from: PartitionBatch, { message, event }: Received): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        counted([{ message, event }], await applyInTransaction([event]));
+        counted([{ message, event }], await applyInTransaction([event], from.heartbeat));
         return;
       } catch (failure) {
+        // kafkajs rejoins the group and redelivers; the transaction rolled back.
+        if (failure instanceof BatchInterrupted) throw failure.error;
         const error = failure instanceof HandlerFailure ? failure.error : failure;
         if (!(await databaseReachable())) {
           // Not the event's fault: rethrow so kafkajs backs off and redelivers it.
@@ -256,7 +281,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
         }
         if (attempt >= maxAttempts) {
           options.metrics.eventsConsumed.inc({ group: groupId, type: event.type, outcome: 'dead_lettered' });
-          await deadLetter(topic, partition, message, 'handler_failed', error);
+          await deadLetter(from.topic, from.partition, message, 'handler_failed', error);
           return;
         }
         logger.warn(
@@ -264,68 +289,66 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
           'event handler failed; retrying',
         );
         await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+        await from.heartbeat();
       }
     }
   }
 
   /** Applies a run of valid events of one partition, in order; resolves each offset once applied. */
-  async function applyRun(
-    topic: string,
-    partition: number,
-    run: Received[],
-    resolveOffset: (offset: string) => void,
-  ): Promise<void> {
+  async function applyRun(from: PartitionBatch, run: Received[]): Promise<void> {
     if (run.length === 0) return;
     if (run.length === 1) {
-      await applySingle(topic, partition, run[0]);
-      resolveOffset(run[0].message.offset);
+      await applySingle(from, run[0]);
+      from.resolveOffset(run[0].message.offset);
       return;
     }
     try {
-      counted(run, await applyInTransaction(run.map((item) => item.event)));
-      resolveOffset(run[run.length - 1].message.offset);
+      counted(
+        run,
+        await applyInTransaction(
+          run.map((item) => item.event),
+          from.heartbeat,
+        ),
+      );
+      from.resolveOffset(run[run.length - 1].message.offset);
       return;
     } catch (failure) {
+      if (failure instanceof BatchInterrupted) throw failure.error;
       if (!(await databaseReachable())) {
         logger.error({ err: failure }, 'database unreachable while handling a batch');
         throw failure instanceof HandlerFailure ? failure.error : failure;
       }
       if (failure instanceof HandlerFailure) {
         const { index } = failure;
-        await applyRun(topic, partition, run.slice(0, index), resolveOffset);
-        await applyRun(topic, partition, [run[index]], resolveOffset);
-        await applyRun(topic, partition, run.slice(index + 1), resolveOffset);
+        await applyRun(from, run.slice(0, index));
+        await applyRun(from, [run[index]]);
+        await applyRun(from, run.slice(index + 1));
         return;
       }
       // The batch itself failed (a flush, a deadlock): fall back to one event per transaction.
       logger.warn({ err: failure, events: run.length }, 'batch failed; applying its events one by one');
-      for (const item of run) await applyRun(topic, partition, [item], resolveOffset);
+      for (const item of run) await applyRun(from, [item]);
     }
   }
 
   /** Validates the messages and applies them in order; invalid ones are dead-lettered in place. */
-  async function processMessages(
-    topic: string,
-    partition: number,
-    messages: KafkaMessage[],
-    resolveOffset: (offset: string) => void,
-  ): Promise<void> {
+  async function processMessages(from: PartitionBatch, messages: KafkaMessage[]): Promise<void> {
     let run: Received[] = [];
     for (const message of messages) {
       let event: DeskgraphEvent;
       try {
         event = validateEvent(JSON.parse(message.value?.toString('utf8') ?? ''));
       } catch (error) {
-        await applyRun(topic, partition, run, resolveOffset);
+        await applyRun(from, run);
         run = [];
         options.metrics.eventsConsumed.inc({ group: groupId, type: 'unknown', outcome: 'dead_lettered' });
-        await deadLetter(topic, partition, message, 'invalid_event', error);
-        resolveOffset(message.offset);
+        await deadLetter(from.topic, from.partition, message, 'invalid_event', error);
+        from.resolveOffset(message.offset);
         continue;
       }
       run.push({ message, event });
     }
-    await applyRun(topic, partition, run, resolveOffset);
+    await applyRun(from, run);
   }
 
   async function run(consumer: Consumer): Promise<void> {
@@ -339,16 +362,16 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
       autoCommitInterval: 1_000,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const from: PartitionBatch = {
+          topic: batch.topic,
+          partition: batch.partition,
+          resolveOffset,
+          heartbeat,
+        };
         for (let start = 0; start < batch.messages.length; start += maxBatchEvents) {
           // After a rebalance or stop, the rest of the batch is someone else's (or replayed).
           if (!isRunning() || isStale()) return;
-          await processMessages(
-            batch.topic,
-            batch.partition,
-            batch.messages.slice(start, start + maxBatchEvents),
-            resolveOffset,
-          );
-          await heartbeat();
+          await processMessages(from, batch.messages.slice(start, start + maxBatchEvents));
         }
       },
     });
