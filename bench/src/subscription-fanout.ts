@@ -15,6 +15,7 @@ const { values } = parseArgs({
 });
 const subscriberCount = Number(values.subscribers);
 const ticketCount = Number(values.tickets);
+const EVENTS_PER_TICKET = 3;
 const QUERY =
   'subscription { queueUpdates(queueIds: ["general"]) { kind eventId at ticket { id title priority } } }';
 
@@ -132,10 +133,14 @@ async function main() {
       // Space the events so each fan-out is measured on its own.
       await new Promise((resolve) => setTimeout(resolve, 2_000));
     }
+    // Each ticket pushes CREATED and two SLA_STARTED (first response, resolution). Wait until
+    // that many events have reached every subscriber: waiting only for the events seen so far
+    // would stop before an event that has not started arriving yet.
+    const expectedEvents = ticketCount * EVENTS_PER_TICKET;
     const quietDeadline = performance.now() + 30_000;
     while (
       performance.now() < quietDeadline &&
-      [...deliveries.values()].some((d) => d.count < subscriberCount)
+      [...deliveries.values()].filter((d) => d.count >= subscriberCount).length < expectedEvents
     ) {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -155,13 +160,25 @@ async function main() {
     process.stdout.write(
       `\ndeskgraph subscription fan-out — ${subscriberCount} graphql-ws subscribers on queueUpdates, one gateway process\n` +
         `connected in ${connectSeconds.toFixed(1)} s (${(subscriberCount / connectSeconds).toFixed(0)} connections/s incl. JWT check and subscribe)\n` +
-        `events fully delivered: ${complete.length} of ${deliveries.size} (${ticketCount} tickets: CREATED, SLA_STARTED, …)\n` +
+        `events fully delivered: ${complete.length} of ${ticketCount * EVENTS_PER_TICKET} expected, ${deliveries.size} seen (${ticketCount} tickets: CREATED and two SLA_STARTED each)\n` +
         `first → last subscriber per event: p50=${spread.p50.toFixed(1)} ms p99=${spread.p99.toFixed(1)} ms max=${spread.max.toFixed(1)} ms\n` +
         `createTicket sent → last subscriber has CREATED: p50=${fromMutation.p50.toFixed(1)} ms p99=${fromMutation.p99.toFixed(1)} ms (n=${fromMutation.count})\n` +
         `delivery rate while fanning out one event: p50=${perEventRate.p50.toFixed(0)} messages/s\n` +
         `messages received: ${messages} in ${runSeconds.toFixed(1)} s of run (events spaced 2 s apart)\n` +
         `gateway RSS ${(rssBefore / 1e6).toFixed(0)} MB → ${(rssAfter / 1e6).toFixed(0)} MB with ${subscriberCount} connections: ${((rssAfter - rssBefore) / subscriberCount / 1024).toFixed(1)} KiB per connection\n` +
         `federated fetches for all of it: ${fetches?.split(' ').pop()} (one per event: one selection, one scope)\n`,
+    );
+    process.stdout.write(
+      `${JSON.stringify({
+        bench: 'subscription-fanout',
+        subscribers: subscriberCount,
+        tickets: ticketCount,
+        eventsExpected: ticketCount * EVENTS_PER_TICKET,
+        eventsFullyDelivered: complete.length,
+        firstToLastMs: { p50: spread.p50, p99: spread.p99, max: spread.max },
+        mutationToLastCreatedMs: { p50: fromMutation.p50, p99: fromMutation.p99, n: fromMutation.count },
+        kibPerConnection: Number(((rssAfter - rssBefore) / subscriberCount / 1024).toFixed(1)),
+      })}\n`,
     );
   } finally {
     for (const socket of sockets) socket.terminate();

@@ -257,7 +257,12 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
   );
 
   app.get('/health/live', (_request, response) => {
-    response.json({ status: 'live', service: 'gateway' });
+    // An event stream that crashed for good pushes nothing more: only a new process helps.
+    const checks = { eventStream: eventStream.live() };
+    const live = Object.values(checks).every(Boolean);
+    response
+      .status(live ? 200 : 503)
+      .json({ status: live ? 'live' : 'not_live', service: 'gateway', checks });
   });
   app.get('/health/ready', (_request, response) => {
     const checks = { schema: subscriptionSchema !== null, eventStream: eventStream.ready() };

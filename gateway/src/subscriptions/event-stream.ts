@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { namespaced, TOPICS, validateEvent } from '@deskgraph/events';
-import type { Consumer, Kafka, Logger } from '@deskgraph/platform';
+import {
+  superviseConsumer,
+  type Kafka,
+  type Logger,
+  type RestartPolicy,
+  type SupervisedConsumer,
+} from '@deskgraph/platform';
+import type { KafkaMessage } from 'kafkajs';
 import type { MetricsHub } from './metrics-hub';
 import { toTicketUpdate } from './ticket-update';
 import type { UpdateHub } from './update-hub';
@@ -11,12 +18,16 @@ export interface EventStreamOptions {
   hub: UpdateHub;
   metricsHub: MetricsHub;
   logger: Logger;
+  /** When a crashed consumer is started again, and when it is given up. */
+  restart?: Partial<RestartPolicy>;
 }
 
 export interface EventStream {
   start(): Promise<void>;
   stop(): Promise<void>;
   ready(): boolean;
+  /** False once the consumer crashed and could not be restarted: the gateway should be replaced. */
+  live(): boolean;
 }
 
 /**
@@ -24,50 +35,68 @@ export interface EventStream {
  * starting at the latest offset: every instance sees every event (its own
  * subscribers need them all), and a restarted instance does not replay
  * history its clients have already refetched. Offsets are never committed,
- * so the group is forgotten by the broker once the instance is gone.
+ * so the group is forgotten by the broker once the instance is gone. A crash
+ * kafkajs does not recover from is restarted by the supervisor (a fresh
+ * group joins at the latest offset; clients fill the gap with `since`).
  */
 export function createEventStream(options: EventStreamOptions): EventStream {
   const groupId = namespaced(options.namespace, `deskgraph-gateway-${randomUUID()}`);
-  let consumer: Consumer | null = null;
-  let joined = false;
+  let supervised: SupervisedConsumer | null = null;
+
+  function publish(message: KafkaMessage) {
+    try {
+      const event = validateEvent(JSON.parse(message.value?.toString('utf8') ?? ''));
+      if (event.type === 'deskgraph.analytics.metrics_changed.v1') {
+        options.metricsHub.publish({
+          eventId: event.id,
+          queueIds: event.data.queueIds,
+          at: event.data.at,
+        });
+        return;
+      }
+      const update = toTicketUpdate(event);
+      if (update) options.hub.publish(update);
+    } catch (error) {
+      // The services' own consumers dead-letter bad events; here they are only skipped.
+      options.logger.warn({ err: error, offset: message.offset }, 'skipping invalid event');
+    }
+  }
+
   return {
     async start() {
-      consumer = options.kafka.consumer({ groupId, allowAutoTopicCreation: false });
-      consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
-      consumer.on(consumer.events.CRASH, () => (joined = false));
-      await consumer.connect();
-      await consumer.subscribe({
-        topics: [TOPICS.tickets, TOPICS.sla, TOPICS.analytics].map((topic) =>
-          namespaced(options.namespace, topic),
-        ),
-        fromBeginning: false,
-      });
-      await consumer.run({
-        autoCommit: false,
-        eachMessage: async ({ message }) => {
-          try {
-            const event = validateEvent(JSON.parse(message.value?.toString('utf8') ?? ''));
-            if (event.type === 'deskgraph.analytics.metrics_changed.v1') {
-              options.metricsHub.publish({
-                eventId: event.id,
-                queueIds: event.data.queueIds,
-                at: event.data.at,
-              });
-              return;
-            }
-            const update = toTicketUpdate(event);
-            if (update) options.hub.publish(update);
-          } catch (error) {
-            // The services' own consumers dead-letter bad events; here they are only skipped.
-            options.logger.warn({ err: error, offset: message.offset }, 'skipping invalid event');
-          }
+      supervised = superviseConsumer({
+        create: () =>
+          options.kafka.consumer({
+            groupId,
+            allowAutoTopicCreation: false,
+            // Answer a fetch as soon as one event is there: pushes must not wait for a fetch to time out.
+            maxWaitTimeInMs: 100,
+          }),
+        run: async (consumer) => {
+          await consumer.connect();
+          await consumer.subscribe({
+            topics: [TOPICS.tickets, TOPICS.sla, TOPICS.analytics].map((topic) =>
+              namespaced(options.namespace, topic),
+            ),
+            fromBeginning: false,
+          });
+          await consumer.run({
+            autoCommit: false,
+            eachBatch: async ({ batch }) => {
+              for (const message of batch.messages) publish(message);
+            },
+          });
         },
+        logger: options.logger.child({ component: 'event-stream' }),
+        restart: options.restart,
       });
+      await supervised.start();
     },
     async stop() {
-      joined = false;
-      await consumer?.disconnect();
+      await supervised?.stop();
+      supervised = null;
     },
-    ready: () => joined,
+    ready: () => supervised?.joined() ?? false,
+    live: () => supervised?.live() ?? true,
   };
 }

@@ -13,6 +13,7 @@ export * from './outbox/outbox';
 export * from './outbox/outbox-relay';
 export * from './consumer/event-consumer';
 export * from './consumer/processed-facts';
+export * from './consumer/consumer-supervisor';
 export * from './server/metrics';
 export * from './server/sdl';
 export * from './server/subgraph-server';

@@ -205,6 +205,8 @@ export async function startService<TServices extends object>(
       consumers: consumers.every((consumer) => consumer.ready()),
       workers: workers.every((worker) => worker.ready?.() ?? true),
     }),
+    // A consumer that crashed and could not be restarted consumes nothing: only a new process helps.
+    liveness: () => ({ consumers: consumers.every((consumer) => consumer.live()) }),
   });
 
   let stopping: Promise<void> | null = null;

@@ -8,6 +8,8 @@ export interface Metrics {
   eventsConsumed: Counter<'group' | 'type' | 'outcome'>;
   deadLettered: Counter<'group' | 'reason'>;
   consumerReady: Gauge<'group'>;
+  consumerRestarts: Counter<'group'>;
+  consumerBatchSize: Histogram<'group'>;
   graphqlDuration: Histogram<'operation'>;
 }
 
@@ -43,6 +45,19 @@ export function createMetrics(service: string): Metrics {
       name: 'deskgraph_consumer_ready',
       help: '1 when the consumer group has joined and has partitions assigned',
       labelNames: ['group'],
+      registers: [registry],
+    }),
+    consumerRestarts: new Counter({
+      name: 'deskgraph_consumer_restarts_total',
+      help: 'Consumers restarted after a crash that kafkajs does not restart by itself',
+      labelNames: ['group'],
+      registers: [registry],
+    }),
+    consumerBatchSize: new Histogram({
+      name: 'deskgraph_consumer_batch_events',
+      help: 'Events applied per consumer transaction',
+      labelNames: ['group'],
+      buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500],
       registers: [registry],
     }),
     graphqlDuration: new Histogram({

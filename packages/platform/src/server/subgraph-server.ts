@@ -31,6 +31,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   metrics: Metrics;
   /** Named checks behind /health/ready; all must pass. */
   readiness: () => Promise<Record<string, boolean>>;
+  /** Named checks behind /health/live; a failing one asks the orchestrator to restart the process. */
+  liveness?: () => Record<string, boolean>;
   buildContext: (base: BaseContext) => TContext;
   /** Turns a service's domain errors into GraphQL errors with `extensions.code`. */
   mapDomainError: (error: DomainError) => GraphQLError;
@@ -117,7 +119,11 @@ export async function startSubgraphServer<TContext extends BaseContext>(
   await server.start();
 
   app.get('/health/live', (_request, response) => {
-    response.json({ status: 'live', service: options.name });
+    const checks = options.liveness?.() ?? {};
+    const live = Object.values(checks).every(Boolean);
+    response
+      .status(live ? 200 : 503)
+      .json({ status: live ? 'live' : 'not_live', service: options.name, checks });
   });
   app.get('/health/ready', async (_request, response) => {
     const checks = await options.readiness().catch(() => ({ readiness: false }));

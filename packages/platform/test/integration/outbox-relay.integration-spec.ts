@@ -4,8 +4,7 @@ import type { Producer } from 'kafkajs';
 import { createLogger, createMetrics, createProducer, OutboxRelay, OutboxWriter } from '../../src';
 import { createHarness, type PlatformHarness } from './harness';
 
-function ticketCreated(title: string) {
-  const id = randomUUID();
+function ticketCreated(title: string, id = randomUUID()) {
   return buildEvent(TicketCreatedV1, {
     source: '/test',
     subject: id,
@@ -82,6 +81,29 @@ describe('transactional outbox relay against real Kafka and PostgreSQL', () => {
       messages.every((message) => message.key?.toString() === JSON.parse(message.value!.toString()).subject),
     ).toBe(true);
     expect(await relays[0].backlog()).toBe(0);
+  });
+
+  it('should keep the events of each key in commit order when many rows go out per send', async () => {
+    const outbox = new OutboxWriter(harness.namespace);
+    const keys = [randomUUID(), randomUUID(), randomUUID()];
+    const events = Array.from({ length: 60 }, (_, index) =>
+      ticketCreated(`ordered ${index}`, keys[index % keys.length]),
+    );
+    // Committed one by one while the relays drain, so batches of up to 7 rows mix the keys.
+    for (const event of events) {
+      await harness.dataSource.transaction((manager) => outbox.enqueue(manager, [event]));
+    }
+
+    const messages = await harness.readTopic(
+      namespaced(harness.namespace, TOPICS.tickets),
+      40 + events.length,
+    );
+    for (const key of keys) {
+      const received = messages
+        .filter((message) => message.key?.toString() === key)
+        .map((message) => JSON.parse(message.value!.toString()).id);
+      expect(received).toEqual(events.filter((event) => event.subject === key).map((event) => event.id));
+    }
   });
 
   it('should refuse to enqueue an event that breaks its schema, so the state change rolls back', async () => {

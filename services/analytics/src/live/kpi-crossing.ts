@@ -5,7 +5,7 @@ import { stateKey, targetCrossings, type KpiTargetStatus } from '../metrics/kpi-
 
 const EVENT_SOURCE = '/deskgraph/analytics';
 // One evaluator at a time across replicas, so two flushes never announce the same crossing.
-const CROSSING_LOCK = 'analytics.kpi_target_state';
+export const CROSSING_LOCK = 'analytics.kpi_target_state';
 
 export interface CrossingPeriod {
   from: Date;

@@ -10,6 +10,7 @@ import {
 } from '@deskgraph/events';
 import { dropDatabase, ensureDatabase, splitDatabaseUrl } from '@deskgraph/infra';
 import {
+  applyEventsInBatch,
   createLogger,
   databaseModel,
   migrateDataSource,
@@ -101,7 +102,10 @@ describe('knowledge: ticket events kept and captured', () => {
   let stop: () => Promise<void>;
   const outbox = new OutboxWriter('');
   const apply = (event: Parameters<typeof applyTicketEvent>[0]) =>
-    dataSource.transaction((manager) => applyTicketEvent(event, { manager, outbox, logger }));
+    dataSource.transaction(
+      async (manager) =>
+        (await applyEventsInBatch(manager, [event], applyTicketEvent, { outbox, logger })).outcomes[0],
+    );
   const drafts = (ticketId: string) =>
     dataSource.getRepository(ArticleEntity).find({ where: { sourceTicketId: ticketId } });
   const outboxTypes = async (articleId: string) =>

@@ -12,11 +12,13 @@ import {
 } from '@deskgraph/events';
 import { dropDatabase, ensureDatabase, splitDatabaseUrl } from '@deskgraph/infra';
 import {
+  applyEventsInBatch,
   createLogger,
   databaseModel,
   migrateDataSource,
   OutboxWriter,
   parseEnvironment,
+  type EventHandler,
   type HandlerOutcome,
 } from '@deskgraph/platform';
 import type { DataSource } from 'typeorm';
@@ -73,7 +75,10 @@ export async function startSlaDatabase(): Promise<SlaDatabase> {
     engine,
     outbox,
     apply: (event) =>
-      dataSource.transaction((manager) => applyTicketEvent(engine, event, { manager, outbox, logger })),
+      dataSource.transaction(async (manager) => {
+        const handle: EventHandler = (one, context) => applyTicketEvent(engine, one, context);
+        return (await applyEventsInBatch(manager, [event], handle, { outbox, logger })).outcomes[0];
+      }),
     clock: async (ticketId, target) =>
       dataSource.getRepository(SlaClockEntity).findOneByOrFail({ ticketId, target }),
     events: async (ticketId) =>

@@ -1,5 +1,10 @@
 import { TOPICS, type DeskgraphEvent } from '@deskgraph/events';
-import type { ConsumerDefinition, EventHandlerContext, HandlerOutcome } from '@deskgraph/platform';
+import type {
+  BatchAccumulator,
+  ConsumerDefinition,
+  EventHandlerContext,
+  HandlerOutcome,
+} from '@deskgraph/platform';
 import type { EntityManager } from 'typeorm';
 import { applyEvent } from '../../projection/projection.applier';
 import { generationSchema } from '../../projection/projection-tables';
@@ -34,15 +39,37 @@ export async function markQueuesDirty(manager: EntityManager, queueIds: string[]
   }
 }
 
+/** The queues each applied event touched; one row update per queue per batch, not per event. */
+const dirtyQueues: BatchAccumulator<string[]> = {
+  async flush(manager, touched) {
+    const events = new Map<string, number>();
+    for (const queueIds of touched) {
+      // The event counts once, on its first queue.
+      for (const [index, queueId] of [...new Set(queueIds)].entries()) {
+        events.set(queueId, (events.get(queueId) ?? 0) + (index === 0 ? 1 : 0));
+      }
+    }
+    // One statement, rows in sorted order, so concurrent batches lock them in the same order.
+    const queueIds = [...events.keys()].sort();
+    await manager.query(
+      `INSERT INTO analytics.dirty_queues (queue_id, events)
+       SELECT * FROM unnest($1::text[], $2::int[])
+       ON CONFLICT (queue_id) DO UPDATE SET events = dirty_queues.events + EXCLUDED.events`,
+      [queueIds, queueIds.map((queueId) => events.get(queueId))],
+    );
+  },
+};
+
 /** Folds an event into the active projection generation and marks its queues dirty. */
 export async function applyToProjections(
   event: DeskgraphEvent,
-  { manager }: EventHandlerContext,
+  { manager, batch }: EventHandlerContext,
 ): Promise<HandlerOutcome> {
-  const generation = await activeGeneration(manager, true);
+  // Read (and share-locked) once per batch: a rebuild's switch-over waits for the whole batch.
+  const generation = await batch.once('analytics.generation', () => activeGeneration(manager, true));
   const result = await applyEvent(event, manager, generationSchema(generation));
   if (!result.applied) return 'ignored';
-  await markQueuesDirty(manager, result.queueIds);
+  batch.add(dirtyQueues, result.queueIds);
   return 'applied';
 }
 

@@ -1,22 +1,46 @@
 import { TOPICS, type DeskgraphEvent } from '@deskgraph/events';
-import type { ConsumerDefinition, EventHandlerContext, HandlerOutcome } from '@deskgraph/platform';
-import type { EntityManager } from 'typeorm';
+import type {
+  BatchAccumulator,
+  ConsumerDefinition,
+  EventHandlerContext,
+  HandlerOutcome,
+} from '@deskgraph/platform';
 import type { ClockEngine } from '../../clock/clock-engine';
 import { TrackedTicketEntity } from '../../clock/sla-clock.entity';
 
 const PENDING = new Set(['PENDING_CUSTOMER', 'PENDING_THIRD_PARTY']);
 
-/** Counts events that could not be applied as such (unknown ticket, stale), durably. */
-async function countAnomaly(
-  manager: EntityManager,
-  kind: string,
-  eventType: string,
-): Promise<HandlerOutcome> {
-  await manager.query(
-    `INSERT INTO anomalies (kind, event_type, count) VALUES ($1, $2, 1)
-     ON CONFLICT (kind, event_type) DO UPDATE SET count = anomalies.count + 1, last_seen_at = now()`,
-    [kind, eventType],
-  );
+interface Anomaly {
+  kind: string;
+  eventType: string;
+}
+
+/**
+ * Counts events that could not be applied as such (unknown ticket, stale),
+ * durably; once per batch, since a replay can bring thousands of them.
+ */
+const anomalyCounts: BatchAccumulator<Anomaly> = {
+  async flush(manager, anomalies) {
+    const counts = new Map<string, Anomaly & { count: number }>();
+    for (const anomaly of anomalies) {
+      const key = `${anomaly.kind}\u0000${anomaly.eventType}`;
+      const entry = counts.get(key) ?? { ...anomaly, count: 0 };
+      entry.count++;
+      counts.set(key, entry);
+    }
+    // Sorted, so concurrent batches lock the counter rows in the same order.
+    for (const [, { kind, eventType, count }] of [...counts].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      await manager.query(
+        `INSERT INTO anomalies (kind, event_type, count) VALUES ($1, $2, $3)
+         ON CONFLICT (kind, event_type) DO UPDATE SET count = anomalies.count + EXCLUDED.count, last_seen_at = now()`,
+        [kind, eventType, count],
+      );
+    }
+  },
+};
+
+function countAnomaly(context: EventHandlerContext, kind: string, eventType: string): HandlerOutcome {
+  context.batch.add(anomalyCounts, { kind, eventType });
   return 'ignored';
 }
 
@@ -28,12 +52,13 @@ async function countAnomaly(
 export async function applyTicketEvent(
   engine: ClockEngine,
   event: DeskgraphEvent,
-  { manager }: EventHandlerContext,
+  context: EventHandlerContext,
 ): Promise<HandlerOutcome> {
+  const { manager } = context;
   if (event.type === 'deskgraph.ticket.created.v1') {
     const { data } = event;
     if (await manager.findOneBy(TrackedTicketEntity, { ticketId: data.ticketId })) {
-      return countAnomaly(manager, 'duplicate_create', event.type);
+      return countAnomaly(context, 'duplicate_create', event.type);
     }
     const ticket = manager.create(TrackedTicketEntity, {
       ticketId: data.ticketId,
@@ -59,8 +84,8 @@ export async function applyTicketEvent(
     lock: { mode: 'pessimistic_write' },
   });
   // A change before the create (or for a ticket never created) must not invent clocks.
-  if (!ticket) return countAnomaly(manager, 'unknown_ticket', event.type);
-  if (data.version < ticket.version) return countAnomaly(manager, 'stale_event', event.type);
+  if (!ticket) return countAnomaly(context, 'unknown_ticket', event.type);
+  if (data.version < ticket.version) return countAnomaly(context, 'stale_event', event.type);
   ticket.version = data.version;
   const at = new Date(data.at);
   if (ticket.queueId !== data.queueId) {
@@ -135,10 +160,9 @@ export function ticketEventsConsumer(engine: ClockEngine, afterApply: () => void
     group: 'sla',
     topics: [TOPICS.tickets],
     handle: async (event, context) => {
-      const outcome = await applyTicketEvent(engine, event, context);
-      // New timers may be due before the scheduler's next wake-up.
-      setImmediate(afterApply);
-      return outcome;
+      // New timers may be due before the scheduler's next wake-up; it can see them once committed.
+      context.batch.afterCommit(afterApply);
+      return applyTicketEvent(engine, event, context);
     },
   };
 }
