@@ -7,6 +7,7 @@ import { ReplyTemplateEntity } from '../template/reply-template.entity';
 import { TicketFactEntity } from '../ticket-facts/ticket-fact.entity';
 import { InitialKnowledge1763856000000 } from './migrations/1763856000000-initial-knowledge';
 import { KnowledgeDomain1764000000000 } from './migrations/1764000000000-knowledge-domain';
+import { MixedScriptSearch1765200000000 } from './migrations/1765200000000-mixed-script-search';
 
 export const KNOWLEDGE_SCHEMA = 'knowledge';
 
@@ -25,6 +26,6 @@ export function createKnowledgeDataSource(database: DatabaseConfig) {
       ReplyTemplateEntity,
       TicketFactEntity,
     ],
-    migrations: [InitialKnowledge1763856000000, KnowledgeDomain1764000000000],
+    migrations: [InitialKnowledge1763856000000, KnowledgeDomain1764000000000, MixedScriptSearch1765200000000],
   });
 }
