@@ -63,11 +63,14 @@ export class ArticleEntity {
   @Column('text', { name: 'summary_words' })
   summaryWords: string;
 
+  @Column('text', { name: 'summary_ngrams' })
+  summaryNgrams: string;
+
   @Column('text', { name: 'body_words' })
   bodyWords: string;
 
-  @Column('text', { name: 'text_ngrams' })
-  textNgrams: string;
+  @Column('text', { name: 'body_ngrams' })
+  bodyNgrams: string;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

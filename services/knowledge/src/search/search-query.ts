@@ -1,6 +1,7 @@
 import { analyzeText, bigramsOfRun, foldText } from './text-analysis';
 
-export const SEARCH_LIMITS = { queryLength: 200, pageSize: 50 };
+/** totalCountCap: matches are counted exactly up to this many, then reported as capped. */
+export const SEARCH_LIMITS = { queryLength: 200, pageSize: 50, totalCountCap: 1_000 };
 
 /** A user's query split into what each text-search configuration understands. */
 export interface ParsedSearchQuery {

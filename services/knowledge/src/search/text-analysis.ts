@@ -66,7 +66,7 @@ export function containsCjk(text: string): boolean {
   return CJK_CHARACTER.test(text);
 }
 
-/** The derived columns an article's `search_vector` is generated from (see the migrations). */
+/** The derived columns an article's `search_vector` and `head_vector` are generated from (see the migrations). */
 export interface ArticleSearchColumns {
   /** english, weight A */
   titleWords: string;
@@ -74,10 +74,12 @@ export interface ArticleSearchColumns {
   titleNgrams: string;
   /** english, weight B: summary and tags */
   summaryWords: string;
+  /** simple, weight B: summary and tags */
+  summaryNgrams: string;
   /** english, weight C */
   bodyWords: string;
-  /** simple, weight C: summary, body and tags */
-  textNgrams: string;
+  /** simple, weight C */
+  bodyNgrams: string;
 }
 
 export function articleSearchColumns(article: {
@@ -93,7 +95,8 @@ export function articleSearchColumns(article: {
     titleWords: title.words,
     titleNgrams: title.cjkGrams.join(' '),
     summaryWords: summary.words,
+    summaryNgrams: summary.cjkGrams.join(' '),
     bodyWords: body.words,
-    textNgrams: [...summary.cjkGrams, ...body.cjkGrams].join(' '),
+    bodyNgrams: body.cjkGrams.join(' '),
   };
 }

@@ -208,6 +208,25 @@ export const JUDGED_ARTICLES: JudgedArticle[] = [
   ),
 ];
 
+/**
+ * Bodies that mention every judged term once, in passing: stored many times
+ * before the judged articles, they outnumber the ranking candidates.
+ */
+export const PASSING_MENTIONS: Omit<JudgedArticle, 'key'>[] = [
+  {
+    title: '客服常见问题汇总',
+    summary: '',
+    body: '常见问题：退款、发票、物流、密码、退货退款、收货地址、iPhone订单、微信支付APP、Mate60无法开机、订单号ABC123。',
+    locale: 'zh-CN',
+  },
+  {
+    title: 'Frequently asked questions',
+    summary: '',
+    body: 'Questions we hear: refund, invoice, delivery delayed, reset password, change address, iPhone.',
+    locale: 'en',
+  },
+];
+
 export const JUDGED_QUERIES: JudgedQuery[] = [
   { query: '退款', kind: 'zh', relevant: ['z-refund', 'z-refund-time', 'z-return-refund'] },
   { query: '发票', kind: 'zh', relevant: ['z-invoice', 'z-vat-invoice'] },

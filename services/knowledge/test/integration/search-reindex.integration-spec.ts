@@ -64,7 +64,9 @@ describe('knowledge: stored articles re-indexed for mixed-script search', () => 
     await migrateDataSource(dataSource, KNOWLEDGE_SCHEMA);
     await dataSource.initialize();
     try {
-      const search = new SearchService(dataSource, new ArticleService(dataSource, new OutboxWriter('')));
+      const search = new SearchService(dataSource, new ArticleService(dataSource, new OutboxWriter('')), {
+        rankCandidates: 200,
+      });
       for (const query of ['iPhone', 'iPhone订单', '退货退款']) {
         const page = await search.search(customer, { query, first: 5 });
         expect({ query, ids: page.hits.map((hit) => hit.article.id) }).toEqual({ query, ids: [id] });

@@ -74,8 +74,9 @@ describe('text analysis', () => {
       titleWords: 'mate 60',
       titleNgrams: '无法 法开 开机',
       summaryWords: 'app',
+      summaryNgrams: '请先 先充 充电 微信 信支 支付',
       bodyWords: 'iphone',
-      textNgrams: '请先 先充 充电 微信 信支 支付 您的 订单',
+      bodyNgrams: '您的 订单',
     });
   });
 });
