@@ -199,6 +199,12 @@ export class SearchService {
       queryParts.push(`to_tsquery('simple', $${parameters.length})`);
     }
     const query = queryParts.length > 0 ? queryParts.join(' || ') : 'NULL::tsquery';
+    const visible = `a.status = 'PUBLISHED' ${isKnowledgeStaff(identity) ? '' : `AND a.audience = 'PUBLIC'`}`;
+    parameters.push(this.config.rankCandidates);
+    const candidates = `$${parameters.length}`;
+    // Bounded like search: a ticket's words are OR-ed, so they can match most of the base.
+    // Candidates are title/summary matches first, then any text match, plus articles of the
+    // ticket's category; only those are ranked and have their votes counted.
     const rows: {
       id: string;
       text_rank: number | null;
@@ -207,17 +213,26 @@ export class SearchService {
       helpful: string;
       not_helpful: string;
     }[] = await this.dataSource.query(
-      `SELECT a.id,
-              ts_rank_cd(a.search_vector, q.query, 32) AS text_rank,
-              (a.category_id IS NOT NULL AND a.category_id = $1) AS category_matches,
-              ($2 = ANY (a.tags)) AS type_tag_matches,
-              (SELECT count(*) FROM article_votes v WHERE v.article_id = a.id AND v.helpful) AS helpful,
-              (SELECT count(*) FROM article_votes v WHERE v.article_id = a.id AND NOT v.helpful) AS not_helpful
-         FROM articles a, (SELECT ${query} AS query) q
-        WHERE a.status = 'PUBLISHED' ${isKnowledgeStaff(identity) ? '' : `AND a.audience = 'PUBLIC'`}
-          AND (a.search_vector @@ q.query OR (a.category_id IS NOT NULL AND a.category_id = $1))
-        ORDER BY text_rank DESC NULLS LAST
-        LIMIT 50`,
+      `WITH q AS MATERIALIZED (SELECT ${query} AS query),
+            head AS MATERIALIZED (
+              SELECT a.id FROM articles a, q WHERE a.head_vector @@ q.query AND ${visible} LIMIT ${candidates}),
+            rest AS MATERIALIZED (
+              SELECT a.id FROM articles a, q WHERE a.search_vector @@ q.query AND ${visible}
+               LIMIT CASE WHEN (SELECT count(*) FROM head) < ${candidates} THEN ${candidates} ELSE 0 END),
+            same_category AS MATERIALIZED (
+              SELECT a.id FROM articles a WHERE a.category_id = $1 AND ${visible} LIMIT ${candidates}),
+            ranked AS (
+              SELECT a.id, a.category_id, a.tags, ts_rank_cd(a.search_vector, q.query, 32) AS text_rank
+                FROM articles a, q
+               WHERE a.id IN (SELECT id FROM head UNION SELECT id FROM rest UNION SELECT id FROM same_category)
+               ORDER BY text_rank DESC NULLS LAST, a.id
+               LIMIT 50)
+       SELECT r.id, r.text_rank,
+              (r.category_id IS NOT NULL AND r.category_id = $1) AS category_matches,
+              ($2 = ANY (r.tags)) AS type_tag_matches,
+              (SELECT count(*) FROM article_votes v WHERE v.article_id = r.id AND v.helpful) AS helpful,
+              (SELECT count(*) FROM article_votes v WHERE v.article_id = r.id AND NOT v.helpful) AS not_helpful
+         FROM ranked r`,
       parameters,
     );
     const ranked = rankSuggestions(
