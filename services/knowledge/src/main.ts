@@ -3,4 +3,5 @@ import { runServiceMain } from '@deskgraph/platform';
 import { loadEnvironment } from './environment';
 import { knowledgeService } from './server';
 
-runServiceMain(knowledgeService(), loadEnvironment());
+const environment = loadEnvironment();
+runServiceMain(knowledgeService(environment.search), environment);

@@ -5,6 +5,7 @@ import { ArticleService } from './article/article.service';
 import { catalogResolvers } from './category/catalog.resolvers';
 import { CategoryService } from './category/category.service';
 import { createKnowledgeDataSource } from './database/data-source';
+import type { SearchConfig } from './environment';
 import { ticketEventsConsumer } from './events/consumers/ticket-events.consumer';
 import { FeedbackService } from './feedback/feedback.service';
 import { mapKnowledgeError } from './knowledge.errors';
@@ -33,7 +34,7 @@ function mergeResolvers(...maps: Record<string, object>[]): Record<string, objec
   return merged;
 }
 
-export function knowledgeService(): ServiceDefinition<KnowledgeServices> {
+export function knowledgeService(search: SearchConfig): ServiceDefinition<KnowledgeServices> {
   return {
     name: 'knowledge',
     schemaDirectory: join(findPackageRoot(__dirname), 'schema'),
@@ -42,7 +43,7 @@ export function knowledgeService(): ServiceDefinition<KnowledgeServices> {
       const articles = new ArticleService(dataSource, outbox);
       return {
         articles,
-        search: new SearchService(dataSource, articles),
+        search: new SearchService(dataSource, articles, search),
         feedback: new FeedbackService(dataSource, outbox, articles),
         categories: new CategoryService(dataSource),
         templates: new TemplateService(dataSource),

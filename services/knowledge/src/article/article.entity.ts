@@ -53,15 +53,24 @@ export class ArticleEntity {
   @Column('int', { name: 'view_count' })
   viewCount: number;
 
-  /** Search input derived from title/summary/body/tags (see search/cjk-ngrams.ts); never shown. */
+  /** Search input derived from title/summary/body/tags (see search/text-analysis.ts); never shown. */
+  @Column('text', { name: 'title_words' })
+  titleWords: string;
+
   @Column('text', { name: 'title_ngrams' })
   titleNgrams: string;
 
-  @Column('text', { name: 'text_ngrams' })
-  textNgrams: string;
+  @Column('text', { name: 'summary_words' })
+  summaryWords: string;
 
-  @Column('text', { name: 'tag_text' })
-  tagText: string;
+  @Column('text', { name: 'summary_ngrams' })
+  summaryNgrams: string;
+
+  @Column('text', { name: 'body_words' })
+  bodyWords: string;
+
+  @Column('text', { name: 'body_ngrams' })
+  bodyNgrams: string;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

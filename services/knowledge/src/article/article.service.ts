@@ -5,7 +5,7 @@ import { actorOf, can, isKnowledgeStaff, requirePermission } from '../access/kno
 import { CategoryEntity } from '../category/category.entity';
 import { knowledgeEvents } from '../events/knowledge-events';
 import { invalidInput, KnowledgeError, KnowledgeErrorCode } from '../knowledge.errors';
-import { cjkNgramText } from '../search/cjk-ngrams';
+import { articleSearchColumns } from '../search/text-analysis';
 import { ARTICLE_LIMITS, articleFieldProblems, normalizeTags, stripControlCharacters } from './article-input';
 import { ArticleEntity, ArticleVersionEntity, type ArticleAudience } from './article.entity';
 
@@ -50,12 +50,9 @@ export interface UpdateArticleInput {
   reason: string;
 }
 
-/** Derived search columns: CJK bigrams next to the English vector PostgreSQL computes itself. */
+/** Derived search columns (the analysed text PostgreSQL generates `search_vector` from). */
 function withSearchColumns(article: ArticleEntity): ArticleEntity {
-  article.titleNgrams = cjkNgramText(article.title);
-  article.textNgrams = cjkNgramText(`${article.summary} ${article.body} ${article.tags.join(' ')}`);
-  article.tagText = article.tags.join(' ');
-  return article;
+  return Object.assign(article, articleSearchColumns(article));
 }
 
 function contentOf(article: ArticleEntity | ArticleVersionEntity): ArticleContent {

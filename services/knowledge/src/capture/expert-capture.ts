@@ -1,4 +1,4 @@
-import { containsCjk } from '../search/cjk-ngrams';
+import { containsCjk } from '../search/text-analysis';
 import { ARTICLE_LIMITS } from '../article/article-input';
 
 /** What the ticket events told us about a ticket, as far as capture needs it. */

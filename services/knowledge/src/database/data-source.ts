@@ -8,6 +8,7 @@ import { TicketFactEntity } from '../ticket-facts/ticket-fact.entity';
 import { InitialKnowledge1763856000000 } from './migrations/1763856000000-initial-knowledge';
 import { KnowledgeDomain1764000000000 } from './migrations/1764000000000-knowledge-domain';
 import { ProcessedEventsRetention1765100000001 } from './migrations/1765100000001-processed-events-retention';
+import { MixedScriptSearch1765200000000 } from './migrations/1765200000000-mixed-script-search';
 
 export const KNOWLEDGE_SCHEMA = 'knowledge';
 
@@ -30,6 +31,7 @@ export function createKnowledgeDataSource(database: DatabaseConfig) {
       InitialKnowledge1763856000000,
       KnowledgeDomain1764000000000,
       ProcessedEventsRetention1765100000001,
+      MixedScriptSearch1765200000000,
     ],
   });
 }

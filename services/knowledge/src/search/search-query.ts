@@ -1,26 +1,29 @@
-import { bigramsOfRun, cjkRuns, withoutCjk } from './cjk-ngrams';
+import { analyzeText, bigramsOfRun, foldText } from './text-analysis';
 
-export const SEARCH_LIMITS = { queryLength: 200, pageSize: 50 };
+/** totalCountCap: matches are counted exactly up to this many, then reported as capped. */
+export const SEARCH_LIMITS = { queryLength: 200, pageSize: 50, totalCountCap: 1_000 };
 
 /** A user's query split into what each text-search configuration understands. */
 export interface ParsedSearchQuery {
-  /** Input for websearch_to_tsquery('english', …): stems, quotes, OR and -negation. */
+  /** Input for websearch_to_tsquery('english', …): stems, quotes, OR and -negation (analysed, see text-analysis.ts). */
   englishText: string | null;
   /** Input for to_tsquery('simple', …): every bigram of every CJK run must match. */
   cjkTsQuery: string | null;
-  /** The CJK runs as typed, for highlighting. */
+  /** The CJK runs (folded), for highlighting. */
   cjkTerms: string[];
-  /** Lower-cased, whitespace-collapsed query used to count zero-result searches. */
+  /** Folded, whitespace-collapsed query used to count zero-result searches. */
   normalized: string;
 }
 
 export function normalizeQuery(raw: string): string {
-  return raw.trim().replace(/\s+/g, ' ').toLowerCase();
+  return foldText(raw).trim().replace(/\s+/g, ' ');
 }
 
+/** A mixed query such as `iPhone订单` means all of its parts: `iphone` and `订单`. */
 export function parseSearchQuery(raw: string): ParsedSearchQuery {
-  const cjkTerms = cjkRuns(raw);
-  const english = withoutCjk(raw).trim();
+  const analyzed = analyzeText(raw);
+  const cjkTerms = analyzed.cjkRuns;
+  const english = analyzed.words;
   const cjkParts = cjkTerms.map((run) => {
     const grams = bigramsOfRun(run);
     // One character: any gram starting with it (it may sit at the start of a longer run).

@@ -19,6 +19,7 @@ export const searchResolvers = {
         })),
         pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.hits.at(-1)?.cursor ?? null },
         totalCount: page.totalCount,
+        totalCountCapped: page.totalCountCapped,
       };
     },
   },

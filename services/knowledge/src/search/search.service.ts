@@ -4,6 +4,7 @@ import { isKnowledgeStaff } from '../access/knowledge-access';
 import { SUPPORTED_LOCALES } from '../article/article-input';
 import { ARTICLE_AUDIENCES, ARTICLE_STATUSES, type ArticleEntity } from '../article/article.entity';
 import type { ArticleService } from '../article/article.service';
+import type { SearchConfig } from '../environment';
 import { invalidInput, KnowledgeError, KnowledgeErrorCode } from '../knowledge.errors';
 import { TicketFactEntity } from '../ticket-facts/ticket-fact.entity';
 import { decodeCursor, encodeCursor, parseSearchQuery, SEARCH_LIMITS, tsQuerySql } from './search-query';
@@ -28,7 +29,9 @@ export interface SearchHit {
 export interface SearchPage {
   hits: SearchHit[];
   hasNextPage: boolean;
+  /** Exact up to SEARCH_LIMITS.totalCountCap; that cap when there are more (then totalCountCapped). */
   totalCount: number;
+  totalCountCapped: boolean;
 }
 
 export interface Suggestion {
@@ -43,6 +46,7 @@ export class SearchService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly articles: ArticleService,
+    private readonly config: SearchConfig,
   ) {}
 
   async search(
@@ -79,7 +83,7 @@ export class SearchService {
     const tsQuery = tsQuerySql(parsed, 1);
     if (!tsQuery) {
       if (!input.after) await this.recordMiss(parsed.normalized);
-      return { hits: [], hasNextPage: false, totalCount: 0 };
+      return { hits: [], hasNextPage: false, totalCount: 0, totalCountCapped: false };
     }
 
     const parameters: unknown[] = [...tsQuery.parameters];
@@ -87,42 +91,68 @@ export class SearchService {
       parameters.push(value);
       return `$${parameters.length}`;
     };
-    const where = ['a.search_vector @@ q.query', `a.status = ${parameter(filter.status ?? 'PUBLISHED')}`];
-    if (!staff) where.push(`a.audience = 'PUBLIC'`);
-    if (filter.audience) where.push(`a.audience = ${parameter(filter.audience)}`);
-    if (filter.locale) where.push(`a.locale = ${parameter(filter.locale)}`);
+    const filters = [`a.status = ${parameter(filter.status ?? 'PUBLISHED')}`];
+    if (!staff) filters.push(`a.audience = 'PUBLIC'`);
+    if (filter.audience) filters.push(`a.audience = ${parameter(filter.audience)}`);
+    if (filter.locale) filters.push(`a.locale = ${parameter(filter.locale)}`);
     if (filter.tags?.length)
-      where.push(`a.tags @> ${parameter(filter.tags.map((tag) => tag.trim().toLowerCase()))}::text[]`);
+      filters.push(`a.tags @> ${parameter(filter.tags.map((tag) => tag.trim().toLowerCase()))}::text[]`);
     if (filter.categoryId) {
       // A category includes its subcategories.
-      where.push(`a.category_id IN (
+      filters.push(`a.category_id IN (
         WITH RECURSIVE tree AS (
           SELECT id FROM categories WHERE id = ${parameter(filter.categoryId)}
           UNION SELECT c.id FROM categories c JOIN tree t ON c.parent_id = t.id)
         SELECT id FROM tree)`);
     }
+    const where = filters.join(' AND ');
+    // Counted and ranked separately (two connections, in parallel); both share the filters' parameters.
+    const shared = [...parameters];
+    const countCap = SEARCH_LIMITS.totalCountCap;
+    // The tsquery is materialized so the planner cannot see how common its terms are: it then
+    // reads matches through the GIN index (a bitmap, in physical order) and stops at the LIMIT,
+    // instead of scanning the table and decompressing every vector.
+    const counting: Promise<{ matches: string }[]> = this.dataSource.query(
+      `WITH q AS MATERIALIZED (SELECT ${tsQuery.sql} AS query)
+       SELECT count(*) AS matches FROM (
+         SELECT 1 FROM articles a, q WHERE a.search_vector @@ q.query AND ${where} LIMIT ${countCap + 1}) capped`,
+      shared,
+    );
     const after = cursor
       ? `WHERE (ranked.score < ${parameter(cursor.score)}::numeric OR (ranked.score = ${parameter(cursor.score)}::numeric AND ranked.id > ${parameter(cursor.id)}::uuid))`
       : '';
     const headline = parsed.englishText
-      ? `ts_headline('english', ranked.body, websearch_to_tsquery('english', $1), ${parameter(HEADLINE_OPTIONS)})`
+      ? `ts_headline('english', a.body, websearch_to_tsquery('english', $1), ${parameter(HEADLINE_OPTIONS)})`
       : 'NULL';
+    const candidates = parameter(this.config.rankCandidates);
     const limit = parameter(input.first + 1);
-    const rows: { id: string; score: string; total: string; headline: string | null }[] =
-      await this.dataSource.query(
-        `SELECT ranked.id, ranked.score::text AS score, ranked.total, ${headline} AS headline
-           FROM (
-             SELECT a.id, a.body, round(ts_rank_cd(a.search_vector, q.query, 32)::numeric, 6) AS score,
-                    count(*) OVER () AS total
-               FROM articles a, (SELECT ${tsQuery.sql} AS query) q
-              WHERE ${where.join(' AND ')}
-           ) ranked
-           ${after}
-          ORDER BY ranked.score DESC, ranked.id ASC
-          LIMIT ${limit}`,
-        parameters,
-      );
-    const totalCount = rows.length > 0 ? Number(rows[0].total) : 0;
+    // Two phases, so the cost follows the page and not the number of matches:
+    // candidates come from the GIN indexes in physical order, title/summary
+    // matches first and the rest only to fill up, at most `rankCandidates` of
+    // each; only those are ranked with ts_rank_cd. Every plan node is bounded.
+    const rows: { id: string; score: string; headline: string | null }[] = await this.dataSource.query(
+      `WITH q AS MATERIALIZED (SELECT ${tsQuery.sql} AS query),
+            head AS MATERIALIZED (
+              SELECT a.id, ts_rank_cd(a.search_vector, q.query, 32) AS rank
+                FROM articles a, q WHERE a.head_vector @@ q.query AND ${where} LIMIT ${candidates}),
+            rest AS MATERIALIZED (
+              SELECT a.id, ts_rank_cd(a.search_vector, q.query, 32) AS rank
+                FROM articles a, q WHERE a.search_vector @@ q.query AND ${where}
+               LIMIT CASE WHEN (SELECT count(*) FROM head) < ${candidates} THEN ${candidates} ELSE 0 END),
+            ranked AS (
+              SELECT id, round(max(rank)::numeric, 6) AS score
+                FROM (SELECT id, rank FROM head UNION ALL SELECT id, rank FROM rest) candidates
+               GROUP BY id),
+            page AS (
+              SELECT ranked.id, ranked.score FROM ranked ${after}
+               ORDER BY ranked.score DESC, ranked.id ASC LIMIT ${limit})
+       SELECT page.id, page.score::text AS score, ${headline} AS headline
+         FROM page JOIN articles a ON a.id = page.id
+        ORDER BY page.score DESC, page.id ASC`,
+      parameters,
+    );
+    const matches = Number((await counting)[0].matches);
+    const totalCount = Math.min(matches, countCap);
     if (totalCount === 0 && !input.after) await this.recordMiss(parsed.normalized);
     const page = rows.slice(0, input.first);
     const articles = new Map(
@@ -145,8 +175,8 @@ export class SearchService {
         },
       ];
     });
-    // The total is counted before the cursor, so it is the same on every page.
-    return { hits, hasNextPage: rows.length > input.first, totalCount };
+    // The total is counted without the cursor, so it is the same on every page.
+    return { hits, hasNextPage: rows.length > input.first, totalCount, totalCountCapped: matches > countCap };
   }
 
   /** Published articles ranked for a ticket from what its events told us (title, description, type, category). */
@@ -169,6 +199,12 @@ export class SearchService {
       queryParts.push(`to_tsquery('simple', $${parameters.length})`);
     }
     const query = queryParts.length > 0 ? queryParts.join(' || ') : 'NULL::tsquery';
+    const visible = `a.status = 'PUBLISHED' ${isKnowledgeStaff(identity) ? '' : `AND a.audience = 'PUBLIC'`}`;
+    parameters.push(this.config.rankCandidates);
+    const candidates = `$${parameters.length}`;
+    // Bounded like search: a ticket's words are OR-ed, so they can match most of the base.
+    // Candidates are title/summary matches first, then any text match, plus articles of the
+    // ticket's category; only those are ranked and have their votes counted.
     const rows: {
       id: string;
       text_rank: number | null;
@@ -177,17 +213,26 @@ export class SearchService {
       helpful: string;
       not_helpful: string;
     }[] = await this.dataSource.query(
-      `SELECT a.id,
-              ts_rank_cd(a.search_vector, q.query, 32) AS text_rank,
-              (a.category_id IS NOT NULL AND a.category_id = $1) AS category_matches,
-              ($2 = ANY (a.tags)) AS type_tag_matches,
-              (SELECT count(*) FROM article_votes v WHERE v.article_id = a.id AND v.helpful) AS helpful,
-              (SELECT count(*) FROM article_votes v WHERE v.article_id = a.id AND NOT v.helpful) AS not_helpful
-         FROM articles a, (SELECT ${query} AS query) q
-        WHERE a.status = 'PUBLISHED' ${isKnowledgeStaff(identity) ? '' : `AND a.audience = 'PUBLIC'`}
-          AND (a.search_vector @@ q.query OR (a.category_id IS NOT NULL AND a.category_id = $1))
-        ORDER BY text_rank DESC NULLS LAST
-        LIMIT 50`,
+      `WITH q AS MATERIALIZED (SELECT ${query} AS query),
+            head AS MATERIALIZED (
+              SELECT a.id FROM articles a, q WHERE a.head_vector @@ q.query AND ${visible} LIMIT ${candidates}),
+            rest AS MATERIALIZED (
+              SELECT a.id FROM articles a, q WHERE a.search_vector @@ q.query AND ${visible}
+               LIMIT CASE WHEN (SELECT count(*) FROM head) < ${candidates} THEN ${candidates} ELSE 0 END),
+            same_category AS MATERIALIZED (
+              SELECT a.id FROM articles a WHERE a.category_id = $1 AND ${visible} LIMIT ${candidates}),
+            ranked AS (
+              SELECT a.id, a.category_id, a.tags, ts_rank_cd(a.search_vector, q.query, 32) AS text_rank
+                FROM articles a, q
+               WHERE a.id IN (SELECT id FROM head UNION SELECT id FROM rest UNION SELECT id FROM same_category)
+               ORDER BY text_rank DESC NULLS LAST, a.id
+               LIMIT 50)
+       SELECT r.id, r.text_rank,
+              (r.category_id IS NOT NULL AND r.category_id = $1) AS category_matches,
+              ($2 = ANY (r.tags)) AS type_tag_matches,
+              (SELECT count(*) FROM article_votes v WHERE v.article_id = r.id AND v.helpful) AS helpful,
+              (SELECT count(*) FROM article_votes v WHERE v.article_id = r.id AND NOT v.helpful) AS not_helpful
+         FROM ranked r`,
       parameters,
     );
     const ranked = rankSuggestions(

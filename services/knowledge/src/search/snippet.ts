@@ -1,4 +1,4 @@
-import { bigramsOfRun } from './cjk-ngrams';
+import { bigramsOfRun } from './text-analysis';
 
 /** ts_headline is asked to wrap matches in these; stored text never contains them (input strips controls). */
 export const MARK_START = '\u0002';

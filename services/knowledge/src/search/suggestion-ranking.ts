@@ -1,4 +1,4 @@
-import { bigramsOfRun, cjkRuns, withoutCjk } from './cjk-ngrams';
+import { analyzeText, wordTokens } from './text-analysis';
 
 /** What the knowledge service keeps of a ticket (from its events) to suggest articles. */
 export interface TicketSignals {
@@ -9,7 +9,7 @@ export interface TicketSignals {
 }
 
 export interface SuggestionTerms {
-  /** For to_tsquery('english', …): words OR-ed, so any overlap counts and more overlap ranks higher. */
+  /** For to_tsquery('english', …): words and numbers (analysed like the index) OR-ed, so any overlap counts and more overlap ranks higher. */
   englishTsQuery: string | null;
   /** For to_tsquery('simple', …): the CJK bigrams of title and description, OR-ed. */
   cjkTsQuery: string | null;
@@ -24,14 +24,13 @@ const MAX_CJK_TERMS = 80;
 /** Title words count twice: they are the customer's own summary of the problem. */
 export function suggestionTerms(ticket: TicketSignals): SuggestionTerms {
   const text = `${ticket.title} ${ticket.title} ${ticket.description ?? ''}`;
-  const english = [
-    ...new Set(
-      withoutCjk(text)
-        .toLowerCase()
-        .match(/[a-z][a-z0-9]+/g) ?? [],
-    ),
-  ].slice(0, MAX_ENGLISH_TERMS);
-  const cjk = [...new Set(cjkRuns(text).flatMap(bigramsOfRun))].slice(0, MAX_CJK_TERMS);
+  const analyzed = analyzeText(text);
+  // Single letters and digits would match almost every article.
+  const english = [...new Set(wordTokens(analyzed).filter((token) => token.length > 1))].slice(
+    0,
+    MAX_ENGLISH_TERMS,
+  );
+  const cjk = [...new Set(analyzed.cjkGrams)].slice(0, MAX_CJK_TERMS);
   return {
     englishTsQuery: english.length > 0 ? english.join(' | ') : null,
     cjkTsQuery: cjk.length > 0 ? cjk.join(' | ') : null,

@@ -14,11 +14,19 @@ describe('search query parsing', () => {
 
   it('should combine the English and Chinese parts with AND when a query mixes both', () => {
     const parsed = parseSearchQuery('iPhone 退款');
-    expect(parsed.englishText).toBe('iPhone');
+    expect(parsed.englishText).toBe('iphone');
     expect(tsQuerySql(parsed, 3)).toEqual({
       sql: "(websearch_to_tsquery('english', $3) && to_tsquery('simple', $4))",
-      parameters: ['iPhone', '( 退款 )'],
+      parameters: ['iphone', '( 退款 )'],
     });
+  });
+
+  it('should split a query at script boundaries when Latin, digits and Han touch', () => {
+    const parsed = parseSearchQuery('订单号ABC123');
+    expect(parsed.englishText).toBe('abc 123');
+    expect(parsed.cjkTsQuery).toBe('( 订单 & 单号 )');
+    expect(parseSearchQuery('iPhone订单').englishText).toBe('iphone');
+    expect(parseSearchQuery('ｉＰｈｏｎｅ订单').cjkTsQuery).toBe('( 订单 )');
   });
 
   it('should return no SQL when the query holds nothing searchable', () => {
@@ -27,8 +35,9 @@ describe('search query parsing', () => {
     expect(parsed.normalized).toBe('?!');
   });
 
-  it('should normalize case and spaces when recording a query', () => {
+  it('should normalize case, width and spaces when recording a query', () => {
     expect(parseSearchQuery('  Refund   STATUS ').normalized).toBe('refund status');
+    expect(parseSearchQuery('ｉＰｈｏｎｅ１２３').normalized).toBe('iphone123');
   });
 
   it('should round-trip a cursor and reject a tampered one when decoding', () => {

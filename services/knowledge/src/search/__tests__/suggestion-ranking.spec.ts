@@ -29,6 +29,17 @@ describe('suggestion ranking inputs', () => {
     expect(terms.typeTag).toBe('consultation');
   });
 
+  it('should analyse ticket text like the index when Latin and digits touch Han', () => {
+    const terms = suggestionTerms({
+      title: 'Mate60无法开机',
+      description: '订单号ABC123',
+      type: 'FAULT_REPORT',
+      category: null,
+    });
+    expect(terms.englishTsQuery).toBe('mate | 60 | abc | 123');
+    expect(terms.cjkTsQuery).toBe('无法 | 法开 | 开机 | 订单 | 单号');
+  });
+
   it('should return no text terms when the ticket has neither words nor Chinese', () => {
     const terms = suggestionTerms({ title: '???', description: null, type: 'OTHER', category: null });
     expect(terms.englishTsQuery).toBeNull();

@@ -1,0 +1,241 @@
+import 'reflect-metadata';
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { startTestStack, testToken } from '@deskgraph/infra';
+import { insertPublishedArticles } from '@deskgraph/knowledge/dist/src/article/bulk-insert';
+import { ArticleService } from '@deskgraph/knowledge/dist/src/article/article.service';
+import { createKnowledgeDataSource } from '@deskgraph/knowledge/dist/src/database/data-source';
+import { SearchService } from '@deskgraph/knowledge/dist/src/search/search.service';
+import { OutboxWriter } from '@deskgraph/platform';
+import { parseSearchQuery, tsQuerySql } from '@deskgraph/knowledge/dist/src/search/search-query';
+import { Client } from 'pg';
+import { CorpusGenerator } from './search-corpus';
+import { summarize } from './stats';
+
+// Knowledge search latency through the gateway at growing corpus sizes
+// (1k, 10k, 100k … up to --articles), for common terms (about half of the
+// articles match), selective terms, mixed-script queries and queries that
+// match nothing. Articles are generated (bilingual, skewed vocabulary, see
+// search-corpus.ts) and inserted with the knowledge service's own bulk insert
+// and text analysis. Also compares the top 10 by score with an exact ranking
+// of every match at the largest size, and times the service's search
+// against the previous statement (rank and count every match) on the same
+// data in the same moment, without the gateway. Prints figures; asserts nothing.
+//   node bench/dist/src/search-bench.js [--articles 100000] [--iterations 40] [--warmup 5]
+const { values } = parseArgs({
+  options: {
+    articles: { type: 'string', default: '100000' },
+    iterations: { type: 'string', default: '40' },
+    warmup: { type: 'string', default: '5' },
+  },
+});
+const articleCount = Number(values.articles);
+const iterations = Number(values.iterations);
+const warmup = Number(values.warmup);
+const LEVELS = [
+  ...new Set([1_000, 10_000, 100_000, 1_000_000].filter((n) => n < articleCount).concat(articleCount)),
+];
+const BATCH = 1_000;
+
+const SEARCH = /* GraphQL */ `
+  query Search($q: String!) {
+    searchArticles(query: $q, first: 10) {
+      totalCount
+      totalCountCapped
+      edges {
+        score
+        snippet
+        node {
+          id
+          title
+        }
+      }
+    }
+  }
+`;
+
+type QueryClass = 'common' | 'selective' | 'mixed' | 'no-match';
+
+async function main() {
+  const stack = await startTestStack({
+    env: { RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000', LOG_LEVEL: 'warn' },
+  });
+  const client = new Client({ connectionString: stack.databaseUrl });
+  await client.connect();
+  try {
+    const token = await testToken({ userId: 'bench-agent', roles: ['agent'], queueIds: ['general'] });
+    const generator = new CorpusGenerator(42);
+    const queries: [QueryClass, string][] = [
+      ['common', '退款'],
+      ['common', 'refund'],
+      ['common', 'delivery delayed'],
+      ['common', '密码'],
+      // Tail words at ranks where each is in well under 1 % of the articles.
+      ['selective', generator.zhTail[3_000]],
+      ['selective', generator.enTail[6_000]],
+      ['selective', `${generator.enTail[40]} ${generator.enTail[900]}`],
+      ['mixed', 'iPhone订单'],
+      ['mixed', 'Mate60无法开机'],
+      ['mixed', '微信支付APP'],
+      ['no-match', '量子纠缠'],
+      ['no-match', 'xylophone'],
+    ];
+    const send = async (query: string) => {
+      const started = performance.now();
+      const response = await fetch(stack.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: SEARCH, variables: { q: query } }),
+      });
+      const body = (await response.json()) as {
+        data?: {
+          searchArticles: { totalCount: number; totalCountCapped: boolean; edges: { score: number }[] };
+        };
+        errors?: unknown[];
+      };
+      const elapsed = performance.now() - started;
+      if (!body.data || body.errors) throw new Error(`search failed: ${JSON.stringify(body.errors)}`);
+      return { elapsed, result: body.data.searchArticles };
+    };
+    const matchShare = async (query: string) => {
+      const sql = tsQuerySql(parseSearchQuery(query), 1)!;
+      const [{ matches }] = (
+        await client.query(
+          `SELECT count(*)::int AS matches FROM knowledge.articles WHERE search_vector @@ ${sql.sql}`,
+          sql.parameters,
+        )
+      ).rows;
+      return matches as number;
+    };
+
+    const report: Record<string, unknown> = {};
+    let loaded = 0;
+    for (const level of LEVELS) {
+      const started = performance.now();
+      while (loaded < level) {
+        const size = Math.min(BATCH, level - loaded);
+        await insertPublishedArticles(
+          client,
+          Array.from({ length: size }, () => generator.article()),
+        );
+        loaded += size;
+      }
+      await client.query('VACUUM ANALYZE knowledge.articles');
+      process.stdout.write(
+        `\n${level.toLocaleString('en')} articles (loaded in ${((performance.now() - started) / 1000).toFixed(0)} s)\n`,
+      );
+      const byClass = new Map<QueryClass, number[]>();
+      for (const [kind, query] of queries) {
+        for (let index = 0; index < warmup; index++) await send(query);
+        const samples: number[] = [];
+        let last: Awaited<ReturnType<typeof send>>['result'] | null = null;
+        for (let index = 0; index < iterations; index++) {
+          const { elapsed, result } = await send(query);
+          samples.push(elapsed);
+          last = result;
+        }
+        byClass.set(kind, [...(byClass.get(kind) ?? []), ...samples]);
+        const s = summarize(samples);
+        const matches = await matchShare(query);
+        process.stdout.write(
+          `  ${kind.padEnd(10)} ${query.padEnd(24)} matches ${String(matches).padStart(7)} (${((100 * matches) / level).toFixed(1).padStart(4)} %)  totalCount ${last!.totalCount}${last!.totalCountCapped ? '+' : ''}  p50 ${s.p50.toFixed(1)} ms  p95 ${s.p95.toFixed(1)} ms\n`,
+        );
+      }
+      const classes: Record<string, { p50: number; p95: number }> = {};
+      for (const [kind, samples] of byClass) {
+        const s = summarize(samples);
+        classes[kind] = { p50: Number(s.p50.toFixed(1)), p95: Number(s.p95.toFixed(1)) };
+        process.stdout.write(
+          `  class ${kind.padEnd(10)} p50 ${s.p50.toFixed(1)} ms  p95 ${s.p95.toFixed(1)} ms\n`,
+        );
+      }
+      report[String(level)] = classes;
+    }
+
+    // Relevance at scale: the best scores the bounded ranking returns against ranking every match.
+    const kept: Record<string, number> = {};
+    for (const [, query] of queries.filter(([kind]) => kind === 'common' || kind === 'mixed')) {
+      const sql = tsQuerySql(parseSearchQuery(query), 1)!;
+      const exact = (
+        await client.query(
+          `SELECT ts_rank_cd(search_vector, ${sql.sql}, 32)::float8 AS score FROM knowledge.articles
+            WHERE search_vector @@ ${sql.sql} ORDER BY score DESC LIMIT 10`,
+          sql.parameters,
+        )
+      ).rows.map((row: { score: number }) => row.score);
+      const bounded = (await send(query)).result.edges.map((edge) => edge.score);
+      const sum = (scores: number[]) => scores.reduce((total, score) => total + score, 0);
+      kept[query] = Number((sum(bounded) / Math.max(1e-9, sum(exact))).toFixed(3));
+    }
+    process.stdout.write(
+      `\ntop-10 score kept against ranking every match, at ${loaded.toLocaleString('en')}: ${JSON.stringify(kept)}\n`,
+    );
+    // Same data, same moment: the search service in this process against the statement it replaced.
+    const dataSource = createKnowledgeDataSource({ url: stack.databaseUrl, poolSize: 4 });
+    await dataSource.initialize();
+    const legacy: Record<string, { p50: number; p95: number }> = {};
+    const bounded: Record<string, { p50: number; p95: number }> = {};
+    try {
+      const service = new SearchService(dataSource, new ArticleService(dataSource, new OutboxWriter('')), {
+        rankCandidates: 200,
+      });
+      const agent = {
+        userId: 'bench-agent',
+        roles: ['agent' as const],
+        queueIds: ['general'],
+        customerId: null,
+      };
+      const time = async (run: () => Promise<unknown>) => {
+        const samples: number[] = [];
+        for (let index = 0; index < warmup + iterations; index++) {
+          const started = performance.now();
+          await run();
+          if (index >= warmup) samples.push(performance.now() - started);
+        }
+        const s = summarize(samples);
+        return { p50: Number(s.p50.toFixed(1)), p95: Number(s.p95.toFixed(1)) };
+      };
+      process.stdout.write(
+        `\nwithout the gateway, same data and moment, at ${loaded.toLocaleString('en')}:\n`,
+      );
+      for (const [, query] of queries.filter(([kind]) => kind === 'common')) {
+        const sql = tsQuerySql(parseSearchQuery(query), 1)!;
+        bounded[query] = await time(() => service.search(agent, { query, first: 10 }));
+        legacy[query] = await time(() =>
+          client.query(
+            `SELECT ranked.id, ranked.score::text AS score, ranked.total FROM (
+               SELECT a.id, round(ts_rank_cd(a.search_vector, q.query, 32)::numeric, 6) AS score,
+                      count(*) OVER () AS total
+                 FROM knowledge.articles a, (SELECT ${sql.sql} AS query) q
+                WHERE a.search_vector @@ q.query AND a.status = 'PUBLISHED') ranked
+             ORDER BY ranked.score DESC, ranked.id ASC LIMIT 11`,
+            sql.parameters,
+          ),
+        );
+        process.stdout.write(
+          `  ${query.padEnd(18)} service search p50 ${bounded[query].p50} / p95 ${bounded[query].p95} ms;  previous statement alone p50 ${legacy[query].p50} / p95 ${legacy[query].p95} ms\n`,
+        );
+      }
+    } finally {
+      await dataSource.destroy();
+    }
+    const load = loadavg().map((value) => Number(value.toFixed(2)));
+    process.stdout.write(
+      `${iterations} sequential requests per query after ${warmup} warm-up, through the gateway; load average ${load.join(' ')}\n`,
+    );
+    process.stdout.write(
+      `${JSON.stringify({ bench: 'search', articles: loaded, iterations, latencyMs: report, topTenScoreKept: kept, withoutGateway: { service: bounded, previousStatement: legacy }, loadAverage: load })}\n`,
+    );
+  } finally {
+    await client.end();
+    await stack.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    process.stderr.write(`${(error as Error).stack}\n`);
+    process.exit(1);
+  },
+);
