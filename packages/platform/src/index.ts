@@ -17,3 +17,4 @@ export * from './server/subgraph-server';
 export * from './runtime/service-runtime';
 export * from './runtime/service-main';
 export * from './server/scalars';
+export * from './privacy';

@@ -1,0 +1,2 @@
+export * from './sensitive-numbers';
+export * from './mask-input';
