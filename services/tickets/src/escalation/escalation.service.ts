@@ -1,7 +1,6 @@
 import { buildEvent, TicketEscalatedV1 } from '@deskgraph/events';
 import type { Identity } from '@deskgraph/platform';
 import { z } from 'zod';
-import { maskSensitiveText } from '../privacy/masking';
 import type { QueueService } from '../queue/queue.service';
 import { assertCanWork } from '../ticket/ticket-access';
 import { changeMeta, EVENT_SOURCE, type TicketChanger } from '../ticket/ticket-changes';
@@ -47,7 +46,7 @@ export class EscalationService {
 
   async escalate(identity: Identity, rawInput: unknown): Promise<TicketEntity> {
     const input = parseInput(escalateSchema, rawInput);
-    const reason = maskSensitiveText(input.reason).text;
+    const reason = input.reason;
     return this.changer.change(
       identity,
       input.ticketId,
