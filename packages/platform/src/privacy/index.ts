@@ -1,2 +1,3 @@
 export * from './sensitive-numbers';
 export * from './mask-input';
+export * from './remask';

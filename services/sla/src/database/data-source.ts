@@ -3,6 +3,7 @@ import { SlaClockEntity, SlaTimerEntity, TrackedTicketEntity } from '../clock/sl
 import { InitialSla1763856000000 } from './migrations/1763856000000-initial-sla';
 import { SlaEngine1763860000000 } from './migrations/1763860000000-sla-engine';
 import { ComplaintAnswerPolicy1764000000000 } from './migrations/1764000000000-complaint-answer-policy';
+import { RemaskStoredText1765100000000 } from './migrations/1765100000000-remask-stored-text';
 
 export const SLA_SCHEMA = 'sla';
 
@@ -12,6 +13,11 @@ export function createSlaDataSource(database: DatabaseConfig) {
     schema: SLA_SCHEMA,
     applicationName: 'deskgraph-sla',
     entities: [SlaClockEntity, TrackedTicketEntity, SlaTimerEntity],
-    migrations: [InitialSla1763856000000, SlaEngine1763860000000, ComplaintAnswerPolicy1764000000000],
+    migrations: [
+      InitialSla1763856000000,
+      SlaEngine1763860000000,
+      ComplaintAnswerPolicy1764000000000,
+      RemaskStoredText1765100000000,
+    ],
   });
 }
