@@ -30,6 +30,8 @@ const MIN_DIGITS = 13; // the shortest card; IDs have 15 or 18
 const MAX_DIGITS = 19; // the longest card
 /** At most this many separator characters between two digit groups of one number ("6228 - 4804"). */
 const MAX_SEPARATOR_RUN = 3;
+/** Characters around a run of digit groups searched for a phone number that holds a candidate. */
+const PHONE_CONTEXT = 16;
 
 // Space, no-break space, tab, ideographic space, hyphens and dashes, full stop, slash
 // (full-width forms are folded to these by the normalisation first).
@@ -61,14 +63,10 @@ const PROVINCE_CODES = new Set([
  * every offset in the normalised view is the same offset in the original.
  */
 export function normaliseForDetection(text: string): string {
-  let folded = '';
-  for (let index = 0; index < text.length; index++) {
-    const code = text.charCodeAt(index);
-    if (code >= 0xff01 && code <= 0xff5e) folded += String.fromCharCode(code - 0xfee0);
-    else if (code === 0x3000) folded += ' ';
-    else folded += text[index];
-  }
-  return folded;
+  if (!/[\uff01-\uff5e\u3000]/.test(text)) return text;
+  return text.replace(/[\uff01-\uff5e\u3000]/g, (character) =>
+    character === '\u3000' ? ' ' : String.fromCharCode(character.charCodeAt(0) - 0xfee0),
+  );
 }
 
 export function passesLuhn(digits: string): boolean {
@@ -153,7 +151,15 @@ interface DigitGroup {
 }
 
 const isDigit = (character: string) => character >= '0' && character <= '9';
-const isWordCharacter = (character: string) => /[0-9A-Za-z]/.test(character);
+const isWordCharacter = (character: string) =>
+  (character >= '0' && character <= '9') ||
+  (character >= 'A' && character <= 'Z') ||
+  (character >= 'a' && character <= 'z');
+
+function onlySeparators(text: string, from: number, to: number): boolean {
+  for (let index = from; index < to; index++) if (!SEPARATORS.has(text[index])) return false;
+  return true;
+}
 
 /**
  * Ranges of strings that look like numbers but are identifiers: UUIDs and
@@ -197,7 +203,7 @@ function digitRuns(normalised: string): DigitGroup[][] {
       previous !== undefined &&
       !previous.endsInX &&
       start - previous.end <= MAX_SEPARATOR_RUN &&
-      [...normalised.slice(previous.end, start)].every((character) => SEPARATORS.has(character));
+      onlySeparators(normalised, previous.end, start);
     if (!isGroup || !joined) {
       if (current.length > 0) runs.push(current);
       current = [];
@@ -231,17 +237,26 @@ function countDigits(text: string): number {
 export function findSensitiveNumbers(text: string, options: DetectionOptions = {}): SensitiveNumber[] {
   if (countDigits(text) < MIN_DIGITS) return [];
   const normalised = normaliseForDetection(text);
-  let phones: Array<{ startsAt: number; endsAt: number }> | undefined;
-  const insidePhone = (start: number, end: number) => {
-    // `extended` accepts possible (right-length) numbers, not only valid ones.
-    phones ??= findPhoneNumbersInText(normalised, {
-      defaultCountry: 'CN',
-      extended: options.phoneField === true,
-    });
-    return phones.some((phone) => phone.startsAt <= start && end <= phone.endsAt);
-  };
   const found: SensitiveNumber[] = [];
   for (const run of digitRuns(normalised)) {
+    // Phone numbers are looked for only around a run that holds a candidate: a window
+    // of the run and 16 characters either side (for `+86 (`, `0086 `, `(010) `), widened
+    // so that it never cuts a word, is enough to see any phone number the candidate is in.
+    let phones: Array<{ startsAt: number; endsAt: number }> | undefined;
+    const insidePhone = (start: number, end: number) => {
+      if (!phones) {
+        let from = Math.max(0, run[0].start - PHONE_CONTEXT);
+        let to = Math.min(normalised.length, run[run.length - 1].end + PHONE_CONTEXT);
+        while (from > 0 && isWordCharacter(normalised[from - 1])) from--;
+        while (to < normalised.length && isWordCharacter(normalised[to])) to++;
+        // `extended` accepts possible (right-length) numbers, not only valid ones.
+        phones = findPhoneNumbersInText(normalised.slice(from, to), {
+          defaultCountry: 'CN',
+          extended: options.phoneField === true,
+        }).map((phone) => ({ startsAt: phone.startsAt + from, endsAt: phone.endsAt + from }));
+      }
+      return phones.some((phone) => phone.startsAt <= start && end <= phone.endsAt);
+    };
     for (let first = 0; first < run.length; first++) {
       // The spans starting here that are short enough; a group ending in X closes any span.
       let value = '';
