@@ -47,8 +47,9 @@ export function redactLogArguments(args: unknown[]): unknown[] {
   });
 }
 
-export function createLogger(service: string, level: string): Logger {
-  return pino({
+/** `destination` is stdout unless given (tests pass a stream to read the lines back). */
+export function createLogger(service: string, level: string, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     name: service,
     level,
     base: { service },
@@ -63,5 +64,6 @@ export function createLogger(service: string, level: string): Logger {
       const correlationId = currentCorrelationId();
       return correlationId ? { correlationId } : {};
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

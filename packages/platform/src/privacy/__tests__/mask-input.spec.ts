@@ -1,4 +1,4 @@
-import { redactLogArguments } from '../../logging/logger';
+import { createLogger, redactLogArguments } from '../../logging/logger';
 import { maskResolverArguments, maskSensitiveValues } from '../mask-input';
 
 const CARD = '6228480428370453';
@@ -71,5 +71,22 @@ describe('redactLogArguments', () => {
     expect(fields.err.stack).not.toContain(ID);
     expect(fields.count).toBe(2);
     expect(message).toBe('created for ************0453');
+  });
+});
+
+describe('createLogger', () => {
+  it('should write log lines with ID and card numbers masked, child loggers included', () => {
+    const lines: string[] = [];
+    const logger = createLogger('test', 'info', { write: (line: string) => void lines.push(line) });
+
+    logger.info({ body: `card ${CARD}` }, 'created for %s', ID);
+    logger.child({ component: 'relay' }).error({ err: new Error(`failed for ${CARD}`) }, `retry ${ID}`);
+
+    const written = lines.join('');
+    expect(written).toContain('card ************0453');
+    expect(written).toContain('created for **************002X');
+    expect(written).toContain('failed for ************0453');
+    expect(written).not.toContain(CARD);
+    expect(written).not.toContain(ID);
   });
 });
