@@ -4,8 +4,8 @@ import { findPhoneNumbersInText } from 'libphonenumber-js/max';
  * Detection of Chinese national ID numbers and bank card numbers in free
  * text, and their masking. Pure functions: the same text always gives the
  * same answer (apart from the current year, the latest birth year an ID may
- * carry). What is masked and what is not is listed in
- * packages/platform/README.md#privacy.
+ * carry). What is masked and what is not, for clients: services/tickets/README.md
+ * and services/knowledge/README.md, "Privacy: what is masked and what is not".
  */
 
 export type SensitiveKind = 'NATIONAL_ID' | 'BANK_CARD';

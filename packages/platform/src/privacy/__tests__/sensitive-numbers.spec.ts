@@ -31,7 +31,7 @@ describe('the labelled corpus', () => {
       }
       for (const kind of missing) falseNegatives.push(`${entry.label}: ${entry.text} (${kind})`);
     }
-    // The figures stated in packages/platform/README.md.
+    // The figures stated in the tickets and knowledge READMEs.
     console.log(
       `corpus: ${CORPUS.length} cases, ${falsePositives.length} false positives, ${falseNegatives.length} false negatives`,
     );
