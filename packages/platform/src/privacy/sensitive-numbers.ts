@@ -188,15 +188,10 @@ function digitRuns(normalised: string): DigitGroup[][] {
   const exempt = exemptRanges(normalised);
   const runs: DigitGroup[][] = [];
   let current: DigitGroup[] = [];
-  let index = 0;
-  while (index < normalised.length) {
-    if (!isWordCharacter(normalised[index])) {
-      index++;
-      continue;
-    }
-    const start = index;
-    while (index < normalised.length && isWordCharacter(normalised[index])) index++;
-    const word = normalised.slice(start, index);
+  for (const match of normalised.matchAll(/[0-9A-Za-z]+/g)) {
+    const word = match[0];
+    const start = match.index;
+    const index = start + word.length;
     const isGroup = /^\d+[Xx]?$/.test(word) && !exempt.some(([from, to]) => start >= from && start < to);
     const previous = current.at(-1);
     const joined =
@@ -215,6 +210,14 @@ function digitRuns(normalised: string): DigitGroup[][] {
   }
   if (current.length > 0) runs.push(current);
   return runs;
+}
+
+/** A `+` right before `start`, across separators and an opening parenthesis. */
+function precededByPlus(text: string, start: number): boolean {
+  let index = start - 1;
+  while (index >= 0 && start - index <= PHONE_CONTEXT && (SEPARATORS.has(text[index]) || text[index] === '('))
+    index--;
+  return index >= 0 && text[index] === '+';
 }
 
 function countDigits(text: string): number {
@@ -243,7 +246,11 @@ export function findSensitiveNumbers(text: string, options: DetectionOptions = {
     // of the run and 16 characters either side (for `+86 (`, `0086 `, `(010) `), widened
     // so that it never cuts a word, is enough to see any phone number the candidate is in.
     let phones: Array<{ startsAt: number; endsAt: number }> | undefined;
-    const insidePhone = (start: number, end: number) => {
+    const insidePhone = (start: number, end: number, first: number) => {
+      // With China as the default region, a phone number long enough to hold a candidate
+      // (13+ digits) is international: `+…`, or `00…`/`86…` starting at an earlier group.
+      // A candidate that starts a run without a `+` before it is no phone: skip the costly search.
+      if (first === 0 && !precededByPlus(normalised, start)) return false;
       if (!phones) {
         let from = Math.max(0, run[0].start - PHONE_CONTEXT);
         let to = Math.min(normalised.length, run[run.length - 1].end + PHONE_CONTEXT);
@@ -276,7 +283,7 @@ export function findSensitiveNumbers(text: string, options: DetectionOptions = {
         if (!kind) continue;
         const start = run[first].start;
         const end = run[last].end;
-        if (insidePhone(start, end)) continue;
+        if (insidePhone(start, end, first)) continue;
         found.push({ kind, start, end });
         first = last;
         break;

@@ -193,6 +193,8 @@ const PHONES = [
   '+1 (415) 555-2671',
   '+44 20 7946 0958',
   '+49 1512 3456789',
+  '+49 1512 1000009', // Luhn-valid with a Visa prefix: a card without its `+`
+  '0049 1512 1000017', // the same kind, with the international prefix
   '+852 6123 4567',
   '+81 3-1234-5678',
   '＋８６　１３９　１２３４　５６７７',
