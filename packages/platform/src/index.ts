@@ -22,3 +22,4 @@ export * from './runtime/service-main';
 export * from './retention/retention-worker';
 export * from './server/scalars';
 export * from './kafka/kafka-startup';
+export * from './privacy';

@@ -68,6 +68,8 @@ export function ticketsService(desk: DeskConfig): ServiceDefinition<TicketsServi
       };
     },
     resolvers: requireSignIn(mergeResolvers(ticketResolvers, practiceResolvers)),
+    // Phone-number fields: still masked for ID and card numbers, but a possible phone number is kept.
+    privacy: { phoneNumberFields: ['customer.contact'] },
     mapDomainError: mapTicketError,
     consumers: (_dependencies, services) => [slaBreachedConsumer(services.escalations)],
     workers: ({ dataSource, logger }, services) => [

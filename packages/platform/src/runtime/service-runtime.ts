@@ -23,6 +23,7 @@ import {
   type RetentionConfig,
   type RetentionTarget,
 } from '../retention/retention-worker';
+import { maskResolverArguments, type TextMaskingOptions } from '../privacy/mask-input';
 import { createMetrics, type Metrics } from '../server/metrics';
 import { startSubgraphServer, type BaseContext, type RunningServer } from '../server/subgraph-server';
 
@@ -59,6 +60,8 @@ export interface ServiceDefinition<TServices extends object> {
   /** The service objects resolvers reach through the request context. */
   createServices: (dependencies: ServiceDependencies) => TServices;
   resolvers: object;
+  /** How the privacy boundary masks every Query and Mutation argument (see maskResolverArguments). */
+  privacy?: TextMaskingOptions;
   mapDomainError: (error: DomainError) => GraphQLError;
   consumers?: (dependencies: ServiceDependencies, services: TServices) => ConsumerDefinition[];
   workers?: (dependencies: ServiceDependencies, services: TServices) => BackgroundWorker[];
@@ -186,7 +189,8 @@ export async function startService<TServices extends object>(
   const server = await startSubgraphServer<ServiceContext<TServices>>({
     name: definition.name,
     schemaDirectory: definition.schemaDirectory,
-    resolvers: definition.resolvers,
+    // The privacy boundary: no resolver sees an ID or card number in its arguments.
+    resolvers: maskResolverArguments(definition.resolvers, definition.privacy),
     http: config.http,
     trust: config.trust,
     logger,

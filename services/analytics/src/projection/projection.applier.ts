@@ -1,4 +1,5 @@
 import type { DeskgraphEvent } from '@deskgraph/events';
+import { maskSensitive } from '@deskgraph/platform';
 import type { EntityManager } from 'typeorm';
 import { extractKeywords } from '../metrics/kpi-math';
 
@@ -51,7 +52,8 @@ export async function applyEvent(
 
   switch (event.type) {
     case 'deskgraph.ticket.created.v1': {
-      const { data } = event;
+      // The title is free text from a public topic: mask it again rather than trust every producer did.
+      const data = { ...event.data, title: maskSensitive(event.data.title) };
       await q(
         `INSERT INTO §.tickets (ticket_id, number, title, created_at, channel, type, category, priority, queue_id,
            customer_type, customer_tier, customer_region)

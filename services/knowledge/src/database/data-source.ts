@@ -9,6 +9,7 @@ import { InitialKnowledge1763856000000 } from './migrations/1763856000000-initia
 import { KnowledgeDomain1764000000000 } from './migrations/1764000000000-knowledge-domain';
 import { ProcessedEventsRetention1765100000001 } from './migrations/1765100000001-processed-events-retention';
 import { MixedScriptSearch1765200000000 } from './migrations/1765200000000-mixed-script-search';
+import { RemaskStoredText1765150000000 } from './migrations/1765150000000-remask-stored-text';
 
 export const KNOWLEDGE_SCHEMA = 'knowledge';
 
@@ -31,6 +32,7 @@ export function createKnowledgeDataSource(database: DatabaseConfig) {
       InitialKnowledge1763856000000,
       KnowledgeDomain1764000000000,
       ProcessedEventsRetention1765100000001,
+      RemaskStoredText1765150000000,
       MixedScriptSearch1765200000000,
     ],
   });

@@ -183,6 +183,29 @@ describe('knowledge: ticket events kept and captured', () => {
     expect(draft.categoryId).toBeNull();
   });
 
+  it('should mask ID and card numbers in ticket text from the public topic before keeping or capturing it', async () => {
+    // Anyone may produce to the topic; what this consumer stores must not depend on the producer masking.
+    const ticket = ticketEvents();
+    const created = ticket.created();
+    created.data.title = '退款 ６２２８４８０４２８３７０４５３';
+    created.data.description = '身份证 110105 19491231 0021';
+    await apply(created);
+    await apply(ticket.reply(2, 'Card 6228-4804-2837-0453 is refunded.', 'EXPERT'));
+    await apply(ticket.status(3, 'IN_PROGRESS', 'RESOLVED'));
+
+    const facts = await dataSource
+      .getRepository(TicketFactEntity)
+      .findOneByOrFail({ ticketId: ticket.ticketId });
+    expect(facts).toMatchObject({
+      title: '退款 ************０４５３',
+      description: '身份证 ****** ******** 0021',
+      expertAnswer: 'Card ****-****-****-0453 is refunded.',
+    });
+    const [draft] = await drafts(ticket.ticketId);
+    expect(draft.title).toContain('************０４５３');
+    expect(draft.body).toContain('Card ****-****-****-0453 is refunded.');
+  });
+
   it('should ignore changes of unknown tickets, older versions and a repeated create', async () => {
     const unknown = ticketEvents();
     expect(await apply(unknown.status(2, 'NEW', 'RESOLVED'))).toBe('ignored');

@@ -5,6 +5,7 @@ import { SlaEngine1763860000000 } from './migrations/1763860000000-sla-engine';
 import { ComplaintAnswerPolicy1764000000000 } from './migrations/1764000000000-complaint-answer-policy';
 import { ProcessedEventsRetention1765100000001 } from './migrations/1765100000001-processed-events-retention';
 import { FiredTimersRetention1765100000002 } from './migrations/1765100000002-fired-timers-retention';
+import { RemaskStoredText1765150000000 } from './migrations/1765150000000-remask-stored-text';
 
 export const SLA_SCHEMA = 'sla';
 
@@ -20,6 +21,7 @@ export function createSlaDataSource(database: DatabaseConfig) {
       ComplaintAnswerPolicy1764000000000,
       ProcessedEventsRetention1765100000001,
       FiredTimersRetention1765100000002,
+      RemaskStoredText1765150000000,
     ],
   });
 }

@@ -3,7 +3,6 @@ import { buildEvent, TicketCompensationChangedV1 } from '@deskgraph/events';
 import { hasRole, type Identity } from '@deskgraph/platform';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
-import { maskSensitiveText } from '../privacy/masking';
 import { assertCanWork, assertSupervisor, canReadTicket, isCustomerOnly } from '../ticket/ticket-access';
 import { changeMeta, EVENT_SOURCE, type TicketChanger } from '../ticket/ticket-changes';
 import { assertUuid, optionalText, parseInput, requiredText, TICKET_LIMITS } from '../ticket/ticket-input';
@@ -31,9 +30,9 @@ const proposeSchema = z
     }
   });
 
-function maskNote(note: string | null | undefined): string | null {
+function parseNote(note: string | null | undefined): string | null {
   const checked = parseInput(optionalText('note', TICKET_LIMITS.reason), note);
-  return checked ? maskSensitiveText(checked).text : null;
+  return checked || null;
 }
 
 function toEventProposal(proposal: CompensationEntity) {
@@ -72,7 +71,7 @@ export class CompensationService {
         kind: input.kind,
         amount: input.amount == null ? null : input.amount.toFixed(2),
         currency: input.currency ?? null,
-        reason: maskSensitiveText(input.reason).text,
+        reason: input.reason,
         status: 'PROPOSED',
         proposedBy: identity.userId,
         proposedAt: now,
@@ -102,7 +101,7 @@ export class CompensationService {
     identity: Identity,
     input: { proposalId: string; approve: boolean; note?: string | null },
   ): Promise<CompensationEntity> {
-    const note = maskNote(input.note);
+    const note = parseNote(input.note);
     return this.transition(
       identity,
       input.proposalId,
@@ -122,7 +121,7 @@ export class CompensationService {
       input.proposalId,
       'APPROVED',
       'CARRIED_OUT',
-      maskNote(input.note),
+      parseNote(input.note),
       (ticket) => assertCanWork(identity, ticket),
     );
   }

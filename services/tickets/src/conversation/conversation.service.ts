@@ -3,7 +3,6 @@ import { buildEvent, TicketRepliedV1, TicketReplyRefusedV1 } from '@deskgraph/ev
 import { hasRole, type Identity } from '@deskgraph/platform';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
-import { maskSensitiveText } from '../privacy/masking';
 import {
   checkServiceLanguage,
   type CourtesyWarning,
@@ -43,7 +42,7 @@ export class ConversationService {
     if (fromCustomer && input.visibility === 'INTERNAL') {
       throw new TicketError(TicketErrorCode.NotAllowed, 'Customers cannot write internal notes.');
     }
-    const body = maskSensitiveText(input.body).text;
+    const body = input.body;
     // Only what the customer reads is held to the service-language standards; internal notes are not.
     let warnings: CourtesyWarning[] = [];
     if (!fromCustomer && input.visibility === 'PUBLIC') {

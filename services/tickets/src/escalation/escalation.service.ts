@@ -2,7 +2,6 @@ import { buildEvent, TicketEscalatedV1, type Actor, type DeskgraphEvent } from '
 import type { Identity } from '@deskgraph/platform';
 import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
-import { maskSensitiveText } from '../privacy/masking';
 import { handOnEvents, handOnIfAway } from '../queue/hand-on';
 import type { QueueService } from '../queue/queue.service';
 import { assertCanWork } from '../ticket/ticket-access';
@@ -65,7 +64,7 @@ export class EscalationService {
 
   async escalate(identity: Identity, rawInput: unknown): Promise<TicketEntity> {
     const input = parseInput(escalateSchema, rawInput);
-    const reason = maskSensitiveText(input.reason).text;
+    const reason = input.reason;
     return this.changer.change(
       identity,
       input.ticketId,

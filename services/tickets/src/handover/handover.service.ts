@@ -3,7 +3,6 @@ import { buildEvent, HandoverAcknowledgedV1, HandoverCreatedV1 } from '@deskgrap
 import { canSeeQueue, hasRole, type Identity, type OutboxWriter } from '@deskgraph/platform';
 import { In, IsNull, type DataSource } from 'typeorm';
 import { z } from 'zod';
-import { maskSensitiveText } from '../privacy/masking';
 import type { QueueService } from '../queue/queue.service';
 import { assertStaff, canReadTicket } from '../ticket/ticket-access';
 import { actorOf, appendTimeline, EVENT_SOURCE } from '../ticket/ticket-changes';
@@ -106,7 +105,7 @@ export class HandoverService {
         queueId: input.queueId,
         fromAgentId: identity.userId,
         toAgentId: input.toAgentId ?? null,
-        note: input.note ? maskSensitiveText(input.note).text : null,
+        note: input.note || null,
         createdAt: now,
         acknowledgedAt: null,
         acknowledgedBy: null,
@@ -122,7 +121,7 @@ export class HandoverService {
               position,
               ticketId: ticket.id,
               status: ticket.status,
-              nextStep: step ? maskSensitiveText(step).text : null,
+              nextStep: step || null,
             };
           }),
         );
@@ -135,7 +134,7 @@ export class HandoverService {
             action: 'HANDED_OVER',
             after: { handoverId: handover.id, toAgentId: handover.toAgentId, queueId: handover.queueId },
             result: `handed over to ${receiver}`,
-            note: nextSteps.get(ticket.id) ? maskSensitiveText(nextSteps.get(ticket.id)!).text : null,
+            note: nextSteps.get(ticket.id) || null,
           },
         ]);
       }

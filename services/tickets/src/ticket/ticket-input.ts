@@ -78,7 +78,11 @@ export const createTicketInputSchema = z.object({
       z
         .string()
         .trim()
-        .regex(/^[\p{L}\p{N}_-]{1,32}$/u, 'tags are 1-32 letters, digits, _ or -'),
+        // Masking runs before validation: a tag that was an ID or card number arrives with '*'.
+        .regex(
+          /^[\p{L}\p{N}_-]{1,32}$/u,
+          'tags are 1-32 letters, digits, _ or - (ID and card numbers are masked with * and cannot be tags)',
+        ),
     )
     .max(TICKET_LIMITS.tags)
     .nullish(),

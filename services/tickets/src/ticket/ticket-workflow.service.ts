@@ -15,7 +15,6 @@ import { z } from 'zod';
 import { PRIORITIES, TICKET_TYPES } from '../classification/classification-rules';
 import { assigneeAway, handOnEvents, handOnIfAway } from '../queue/hand-on';
 import type { QueueService } from '../queue/queue.service';
-import { maskSensitiveText } from '../privacy/masking';
 import { actorOf, appendTimeline, changeMeta, EVENT_SOURCE, type TicketChanger } from './ticket-changes';
 import { assertCanWork, canReadTicket, isCustomerOnly } from './ticket-access';
 import { assertUuid, parseInput, requiredText, TICKET_LIMITS } from './ticket-input';
@@ -29,8 +28,6 @@ import {
 import { SATISFACTION_LEVELS, TicketEntity } from './ticket.entity';
 import { TicketError, TicketErrorCode } from './ticket.errors';
 import { buildDutyManagerNotice } from './ticket.service';
-
-const mask = (text: string) => maskSensitiveText(text).text;
 
 const reclassifySchema = z.object({
   ticketId: z.string().uuid('ticketId must be a ticket id'),
@@ -93,14 +90,14 @@ export class TicketWorkflowService {
               before: previous,
               after: current,
               result: becameUrgent ? 'overridden; duty manager notified' : 'overridden',
-              note: mask(input.reason),
+              note: input.reason,
             },
           ],
           events: (saved) => [
             buildEvent(TicketClassifiedV1, {
               source: EVENT_SOURCE,
               subject: saved.id,
-              data: { ...changeMeta(saved, actor, now), ...current, previous, reason: mask(input.reason) },
+              data: { ...changeMeta(saved, actor, now), ...current, previous, reason: input.reason },
             }),
             ...(becameUrgent ? [buildDutyManagerNotice(saved, actor, now, dutyManagerId)] : []),
           ],
@@ -218,14 +215,14 @@ export class TicketWorkflowService {
               before,
               after: { queueId: ticket.queueId, assigneeId: null, status: ticket.status },
               result: urgent ? 'awaiting assignment; duty manager notified' : 'awaiting assignment',
-              note: mask(reason),
+              note: reason,
             },
           ],
           events: (saved) => [
             buildEvent(TicketTransferredV1, {
               source: EVENT_SOURCE,
               subject: saved.id,
-              data: { ...changeMeta(saved, actor, now), fromQueueId, reason: mask(reason) },
+              data: { ...changeMeta(saved, actor, now), fromQueueId, reason },
             }),
             ...statusEvent(saved, actor, now, before.status, 'transferred', true),
             ...(urgent ? [buildDutyManagerNotice(saved, actor, now, dutyManagerId)] : []),
@@ -250,7 +247,7 @@ export class TicketWorkflowService {
           );
         }
         const from = ticket.status;
-        const reason = input.reason ? mask(input.reason) : null;
+        const reason = input.reason || null;
         const reopenedBefore = ticket.reopenCount;
         if (input.status === 'ASSIGNED' && !ticket.assigneeId) {
           throw new TicketError(
@@ -323,7 +320,7 @@ export class TicketWorkflowService {
       const from = ticket.status;
       const unsatisfied = input.satisfaction === 'UNSATISFIED';
       ticket.satisfaction = input.satisfaction;
-      ticket.satisfactionComment = input.comment ? mask(input.comment) : null;
+      ticket.satisfactionComment = input.comment || null;
       if (unsatisfied) {
         applyTransition(ticket, 'IN_PROGRESS', now);
         if (ticket.type === 'COMPLAINT') ticket.repeatComplaint = true;

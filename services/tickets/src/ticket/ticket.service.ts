@@ -10,7 +10,6 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { classifyText } from '../classification/classify';
 import type { ClassificationRuleService } from '../classification/classification-rule.service';
 import type { DeskConfig } from '../environment';
-import { maskSensitiveText } from '../privacy/masking';
 import type { QueueService } from '../queue/queue.service';
 import { findLikelyDuplicate } from './duplicate-detection';
 import { assertAuthenticated, assertCanCreate, canReadTicket, isCustomerOnly } from './ticket-access';
@@ -18,10 +17,6 @@ import { actorOf, appendTimeline, EVENT_SOURCE } from './ticket-changes';
 import { assertUuid, createTicketInputSchema, parseInput } from './ticket-input';
 import { formatTicketNumber, ticketMonthKey } from './ticket-number';
 import { TicketEntity } from './ticket.entity';
-
-function mask(text: string): string {
-  return maskSensitiveText(text).text;
-}
 
 export class TicketService {
   constructor(
@@ -37,8 +32,8 @@ export class TicketService {
     const input = parseInput(createTicketInputSchema, rawInput);
     // Customers cannot pick a queue, type or priority: routing and classification decide.
     const isCustomer = isCustomerOnly(identity);
-    const title = mask(input.title);
-    const description = mask(input.description);
+    const title = input.title;
+    const description = input.description;
     const customerId = isCustomer
       ? identity.customerId!
       : (input.customer.id ?? `C-${randomUUID().slice(0, 8)}`);
@@ -77,9 +72,9 @@ export class TicketService {
         status: 'NEW',
         queueId,
         customerId,
-        customerName: mask(input.customer.name),
+        customerName: input.customer.name,
         customerType: input.customer.type ?? 'INDIVIDUAL',
-        customerContact: input.customer.contact ? mask(input.customer.contact) : null,
+        customerContact: input.customer.contact || null,
         customerPreferredChannel: input.customer.preferredChannel ?? null,
         // A customer cannot promote themselves to a key-customer tier: staff record it, and
         // later tickets of the customer (from any channel) keep what was recorded last.
@@ -87,14 +82,11 @@ export class TicketService {
         customerRegion: input.customer.region || known.region,
         assigneeId: null,
         occurredAt: input.occurredAt ?? null,
-        expectedOutcome: input.expectedOutcome ? mask(input.expectedOutcome) : null,
+        expectedOutcome: input.expectedOutcome || null,
         expectedBy: input.expectedBy ?? null,
         customerMood: input.customerMood ?? null,
-        attachments: (input.attachments ?? []).map((attachment) => ({
-          ...attachment,
-          name: mask(attachment.name),
-        })),
-        tags: (input.tags ?? []).map(mask),
+        attachments: input.attachments ?? [],
+        tags: input.tags ?? [],
         suggestion: { type: suggestion.type, category: suggestion.category, priority: suggestion.priority },
         helperQueueIds: [],
         possibleDuplicateOf: duplicate?.id ?? null,

@@ -10,7 +10,6 @@ import {
 import { canSeeQueue, hasRole, type Identity, type Logger } from '@deskgraph/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
-import { maskSensitiveText } from '../privacy/masking';
 import {
   assertAuthenticated,
   assertCanWork,
@@ -178,7 +177,7 @@ export class VisitService {
     visit.completedBy = identity.userId;
     visit.reached = input.reached;
     visit.satisfied = input.reached ? (input.satisfied ?? null) : null;
-    visit.note = input.note ? maskSensitiveText(input.note).text : null;
+    visit.note = input.note || null;
     await manager.save(visit);
     const next =
       visit.kind === 'KEY_CUSTOMER_TRACKING' && this.isKeyCustomer(ticket)

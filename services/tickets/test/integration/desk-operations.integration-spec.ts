@@ -841,11 +841,17 @@ describe('tickets: desk operations through the gateway', () => {
             url: 'https://files.example.com/s.pdf',
           },
         ],
-        tags: [CARD],
       },
       customer,
     );
     const id = complaint.id;
+    // Masking comes before validation: a card number is no tag.
+    const cardTag = await refused(
+      CREATE,
+      { input: { channel: 'APP', customer: { name: 'Test' }, title: 't', description: 'd', tags: [CARD] } },
+      customer,
+    );
+    expect(cardTag).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringContaining('masked') });
     expect(complaint.customer.contact).toContain('13800138000');
     await gql(
       `mutation($id: ID!) { reclassifyTicket(input: { ticketId: $id, priority: P2, reason: "${secret}" }) { id } }`,

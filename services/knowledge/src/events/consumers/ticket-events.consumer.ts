@@ -1,5 +1,10 @@
 import { TOPICS, type DeskgraphEvent } from '@deskgraph/events';
-import type { ConsumerDefinition, EventHandlerContext, HandlerOutcome } from '@deskgraph/platform';
+import {
+  maskSensitive,
+  type ConsumerDefinition,
+  type EventHandlerContext,
+  type HandlerOutcome,
+} from '@deskgraph/platform';
 import type { EntityManager } from 'typeorm';
 import { insertDraftArticle } from '../../article/article.service';
 import { buildCapturedDraft, shouldCaptureDraft } from '../../capture/expert-capture';
@@ -71,8 +76,9 @@ export async function applyTicketEvent(
     await manager.insert(TicketFactEntity, {
       ticketId: data.ticketId,
       number: data.number,
-      title: data.title,
-      description: data.description ?? null,
+      // Free text from a public topic: mask it again rather than trust every producer did.
+      title: maskSensitive(data.title),
+      description: data.description == null ? null : maskSensitive(data.description),
       type: data.type,
       category: data.category,
       priority: data.priority,
@@ -112,7 +118,7 @@ export async function applyTicketEvent(
         event.data.escalationTier === 'EXPERT' &&
         event.data.body?.trim()
       ) {
-        ticket.expertAnswer = event.data.body;
+        ticket.expertAnswer = maskSensitive(event.data.body);
         ticket.expertId = event.data.actor.id;
       }
       break;

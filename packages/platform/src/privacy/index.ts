@@ -1,0 +1,3 @@
+export * from './sensitive-numbers';
+export * from './mask-input';
+export * from './remask';

@@ -1,0 +1,24 @@
+import { remaskStoredText, type MigrationInterface, type QueryRunner } from '@deskgraph/platform';
+
+/**
+ * Re-masks text stored before masking moved to the input boundary (issue
+ * #16): full-width and differently grouped numbers, IDs with a wrong check
+ * digit and knowledge text were kept in clear. Idempotent; `npm run
+ * privacy:remask` runs the same pass again at any time. Masking cannot be
+ * undone, so `down` changes nothing.
+ */
+export class RemaskStoredText1765150000000 implements MigrationInterface {
+  name = 'RemaskStoredText1765150000000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    // Projections live in generation schemas (analytics_g1 …) next to the service's own.
+    const schemas: Array<{ nspname: string }> = await queryRunner.query(
+      `SELECT nspname FROM pg_namespace WHERE nspname = 'analytics' OR nspname LIKE 'analytics\\_g%' ORDER BY nspname`,
+    );
+    for (const { nspname } of schemas) {
+      await remaskStoredText((sql, parameters) => queryRunner.query(sql, parameters), { schema: nspname });
+    }
+  }
+
+  async down(): Promise<void> {}
+}
