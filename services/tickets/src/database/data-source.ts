@@ -12,6 +12,7 @@ import { InitialTickets1763856000000 } from './migrations/1763856000000-initial-
 import { TicketLifecycle1763860000000 } from './migrations/1763860000000-ticket-lifecycle';
 import { ClassificationRules1764010000000 } from './migrations/1764010000000-classification-rules';
 import { ServicePractices1764020000000 } from './migrations/1764020000000-service-practices';
+import { TicketNumberSequences1765013000000 } from './migrations/1765013000000-ticket-number-sequences';
 
 export const TICKETS_SCHEMA = 'tickets';
 
@@ -39,6 +40,7 @@ export function createTicketsDataSource(database: DatabaseConfig) {
       TicketLifecycle1763860000000,
       ClassificationRules1764010000000,
       ServicePractices1764020000000,
+      TicketNumberSequences1765013000000,
     ],
   });
 }

@@ -16,7 +16,7 @@ import { findLikelyDuplicate } from './duplicate-detection';
 import { assertAuthenticated, assertCanCreate, canReadTicket, isCustomerOnly } from './ticket-access';
 import { actorOf, appendTimeline, EVENT_SOURCE } from './ticket-changes';
 import { assertUuid, createTicketInputSchema, parseInput } from './ticket-input';
-import { formatTicketNumber, ticketMonthKey } from './ticket-number';
+import { TicketNumberAllocator } from './ticket-number-allocator';
 import { TicketEntity } from './ticket.entity';
 
 function mask(text: string): string {
@@ -24,13 +24,17 @@ function mask(text: string): string {
 }
 
 export class TicketService {
+  private readonly numbers: TicketNumberAllocator;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly outbox: OutboxWriter,
     private readonly desk: DeskConfig,
     private readonly queues: QueueService,
     private readonly classificationRules: ClassificationRuleService,
-  ) {}
+  ) {
+    this.numbers = new TicketNumberAllocator(dataSource, desk.timeZone);
+  }
 
   async createTicket(identity: Identity, rawInput: unknown): Promise<TicketEntity> {
     assertAuthenticated(identity);
@@ -42,6 +46,7 @@ export class TicketService {
     const customerId = isCustomer
       ? identity.customerId!
       : (input.customer.id ?? `C-${randomUUID().slice(0, 8)}`);
+    await this.numbers.prepare(new Date());
 
     return this.dataSource.transaction(async (manager) => {
       const rules = await this.classificationRules.activeRules(manager);
@@ -64,10 +69,11 @@ export class TicketService {
         openOfCustomer as { id: string; number: string; title: string }[],
       );
       const known = await this.knownCustomerProfile(manager, customerId);
+      // The number is taken after every read, so numbers follow the order creations reach this point.
       const now = new Date();
       const ticket = manager.create(TicketEntity, {
         id: randomUUID(),
-        number: await this.nextTicketNumber(manager, now),
+        number: await this.numbers.allocate(manager, now),
         title,
         description,
         channel: input.channel,
@@ -181,17 +187,6 @@ export class TicketService {
       [customerId],
     );
     return { tier: row?.tier ?? null, region: row?.region ?? null };
-  }
-
-  private async nextTicketNumber(manager: EntityManager, at: Date): Promise<string> {
-    const monthKey = ticketMonthKey(at, this.desk.timeZone);
-    const [{ last_value: sequence }] = await manager.query(
-      `INSERT INTO ticket_number_sequences (month_key, last_value) VALUES ($1, 1)
-       ON CONFLICT (month_key) DO UPDATE SET last_value = ticket_number_sequences.last_value + 1
-       RETURNING last_value`,
-      [monthKey],
-    );
-    return formatTicketNumber(monthKey, sequence);
   }
 }
 
