@@ -5,6 +5,8 @@ import { createSubgraphFetch } from './subgraph-fetch';
 export interface GatewayContext {
   identity: Identity;
   correlationId?: string;
+  /** The client's `Idempotency-Key` header, passed on so a retried mutation is not applied twice. */
+  idempotencyKey?: string;
 }
 
 interface SignedHeaders {
@@ -56,5 +58,7 @@ export class IdentityForwardingDataSource extends RemoteGraphQLDataSource<Gatewa
     }
     const correlationId = (context as Partial<GatewayContext>)?.correlationId ?? currentCorrelationId();
     if (correlationId) request.http?.headers.set('x-correlation-id', correlationId);
+    const idempotencyKey = (context as Partial<GatewayContext>)?.idempotencyKey;
+    if (idempotencyKey) request.http?.headers.set('idempotency-key', idempotencyKey);
   }
 }

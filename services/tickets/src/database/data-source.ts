@@ -13,6 +13,7 @@ import { TicketLifecycle1763860000000 } from './migrations/1763860000000-ticket-
 import { ClassificationRules1764010000000 } from './migrations/1764010000000-classification-rules';
 import { ServicePractices1764020000000 } from './migrations/1764020000000-service-practices';
 import { TicketNumberSequences1765013000000 } from './migrations/1765013000000-ticket-number-sequences';
+import { IdempotencyKeys1765013000001 } from './migrations/1765013000001-idempotency-keys';
 
 export const TICKETS_SCHEMA = 'tickets';
 
@@ -41,6 +42,7 @@ export function createTicketsDataSource(database: DatabaseConfig) {
       ClassificationRules1764010000000,
       ServicePractices1764020000000,
       TicketNumberSequences1765013000000,
+      IdempotencyKeys1765013000001,
     ],
   });
 }

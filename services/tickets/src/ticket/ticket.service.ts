@@ -10,6 +10,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { classifyText } from '../classification/classify';
 import type { ClassificationRuleService } from '../classification/classification-rule.service';
 import type { DeskConfig } from '../environment';
+import type { IdempotencyKeys } from '../idempotency/idempotency-keys';
 import { maskSensitiveText } from '../privacy/masking';
 import type { QueueService } from '../queue/queue.service';
 import { findLikelyDuplicate } from './duplicate-detection';
@@ -32,11 +33,17 @@ export class TicketService {
     private readonly desk: DeskConfig,
     private readonly queues: QueueService,
     private readonly classificationRules: ClassificationRuleService,
+    private readonly idempotency: IdempotencyKeys,
   ) {
     this.numbers = new TicketNumberAllocator(dataSource, desk.timeZone);
   }
 
-  async createTicket(identity: Identity, rawInput: unknown): Promise<TicketEntity> {
+  /** `idempotencyKey`: a retry with the same key and input returns this ticket again (see README). */
+  async createTicket(
+    identity: Identity,
+    rawInput: unknown,
+    idempotencyKey: string | null = null,
+  ): Promise<TicketEntity> {
     assertAuthenticated(identity);
     const input = parseInput(createTicketInputSchema, rawInput);
     // Customers cannot pick a queue, type or priority: routing and classification decide.
@@ -46,9 +53,8 @@ export class TicketService {
     const customerId = isCustomer
       ? identity.customerId!
       : (input.customer.id ?? `C-${randomUUID().slice(0, 8)}`);
-    await this.numbers.prepare(new Date());
 
-    return this.dataSource.transaction(async (manager) => {
+    const create = async (manager: EntityManager): Promise<TicketEntity> => {
       const rules = await this.classificationRules.activeRules(manager);
       const suggestion = classifyText(`${title}\n${description}`, rules);
       const type = (!isCustomer && input.type) || suggestion.type || 'OTHER';
@@ -147,7 +153,16 @@ export class TicketService {
       ];
       await this.outbox.enqueue(manager, events);
       return saved;
-    });
+    };
+    return this.idempotency.run(
+      { identity, operation: 'createTicket', key: idempotencyKey, input: rawInput },
+      {
+        before: () => this.numbers.prepare(new Date()),
+        execute: create,
+        remember: (ticket) => ({ ticketId: ticket.id }),
+        replay: ({ ticketId }, manager) => manager.findOneByOrFail(TicketEntity, { id: ticketId as string }),
+      },
+    );
   }
 
   /** P0/P1 tickets notify the queue's duty manager (an event a notifier service delivers). */
