@@ -334,6 +334,46 @@ class LagSampler {
   }
 }
 
+/** Every second: backends of each service waiting on a lock (pg_stat_activity), the sign of a hot row. */
+class LockWaitSampler {
+  readonly samples: { at: number; waits: Record<string, number> }[] = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly database: PgClient) {}
+
+  start() {
+    const tick = async () => {
+      try {
+        const { rows } = await this.database.query<{ app: string; waits: number }>(
+          `SELECT application_name AS app, count(*) FILTER (WHERE wait_event_type = 'Lock')::int AS waits
+             FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'deskgraph-%'
+            GROUP BY application_name`,
+        );
+        this.samples.push({
+          at: Date.now(),
+          waits: Object.fromEntries(rows.map((row) => [row.app, row.waits])),
+        });
+      } catch (error) {
+        process.stderr.write(`lock sample failed: ${(error as Error).message}\n`);
+      }
+      this.timer = setTimeout(tick, SAMPLE_MS);
+    };
+    void tick();
+  }
+
+  stop() {
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  worstSince(from: number): Record<string, number> {
+    const worst: Record<string, number> = {};
+    for (const sample of this.samples.filter((candidate) => candidate.at >= from)) {
+      for (const [app, waits] of Object.entries(sample.waits)) worst[app] = Math.max(worst[app] ?? 0, waits);
+    }
+    return worst;
+  }
+}
+
 // ---- CPU -------------------------------------------------------------------
 
 function processTicks(pid: number): number | null {
@@ -388,6 +428,8 @@ interface PhaseResult {
   achievedRate: number;
   createTicketMs: { p50: number; p95: number; p99: number; max: number };
   worstLag: Record<string, GroupLag>;
+  /** Most backends of each service seen waiting on a lock at once. */
+  worstLockWaits: Record<string, number>;
   drainSeconds: number | null;
   cpuPercent: Record<string, number>;
   machineCpuPercent: number;
@@ -397,6 +439,7 @@ async function phase(
   name: string,
   targetRate: number | null,
   sampler: LagSampler,
+  locks: LockWaitSampler,
   pids: Record<string, number>,
   run: () => Promise<{ answered: Sent[]; sendSeconds: number; lastAnswerSeconds: number }>,
 ): Promise<PhaseResult> {
@@ -423,6 +466,7 @@ async function phase(
       max: round(latency.max),
     },
     worstLag: sampler.worstSince(from),
+    worstLockWaits: locks.worstSince(from),
     drainSeconds: drainMs === null ? null : Math.round(drainMs / 100) / 10,
     cpuPercent: perProcess,
     machineCpuPercent: machinePercent,
@@ -447,6 +491,10 @@ function printPhase(result: PhaseResult) {
   const cpu = Object.entries(result.cpuPercent)
     .map(([process, percent]) => `${process} ${percent}%`)
     .join(', ');
+  const waits = Object.entries(result.worstLockWaits)
+    .map(([app, count]) => `${app.replace('deskgraph-', '')} ${count}`)
+    .join(', ');
+  out(`           most backends waiting on a lock: ${waits || 'none'}`);
   out(
     `           CPU (% of one core): ${cpu}; machine ${result.machineCpuPercent}% of ${cpus().length} cores`,
   );
@@ -576,6 +624,9 @@ async function main() {
   const database = new PgClient({ connectionString: where.databaseUrl });
   await database.connect();
   const sampler = new LagSampler(admin, where.namespace);
+  const lockDatabase = new PgClient({ connectionString: where.databaseUrl });
+  await lockDatabase.connect();
+  const locks = new LockWaitSampler(lockDatabase);
   try {
     const since = new Date();
     const send = createSender(where.gatewayUrl, token);
@@ -589,9 +640,10 @@ async function main() {
     await Promise.all(Array.from({ length: 20 }, () => send()));
     await sampler.drain(drainTimeoutMs);
     sampler.start();
+    locks.start();
     const results: PhaseResult[] = [];
     for (const rate of steps) {
-      const result = await phase(`${rate}/s`, rate, sampler, where.pids, () =>
+      const result = await phase(`${rate}/s`, rate, sampler, locks, where.pids, () =>
         openLoop(send, rate, stepSeconds),
       );
       printPhase(result);
@@ -599,10 +651,13 @@ async function main() {
     }
     const burstResult =
       burstSize > 0
-        ? await phase('burst', null, sampler, where.pids, () => burst(send, burstSize, burstConcurrency))
+        ? await phase('burst', null, sampler, locks, where.pids, () =>
+            burst(send, burstSize, burstConcurrency),
+          )
         : null;
     if (burstResult) printPhase(burstResult);
     sampler.stop();
+    locks.stop();
     if (sampler.uncommitted().length > 0) {
       out(
         `groups without committed offsets (lag not measurable from Kafka): ${sampler.uncommitted().join(', ')}`,
@@ -684,6 +739,8 @@ async function main() {
     );
   } finally {
     sampler.stop();
+    locks.stop();
+    await lockDatabase.end();
     await database.end();
     await admin.disconnect();
     await where.stack?.stop();
