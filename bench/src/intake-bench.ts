@@ -150,10 +150,16 @@ function createSender(gatewayUrl: string, token: string) {
             try {
               const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
                 data?: { createTicket?: { id: string } } | null;
-                errors?: { extensions?: { code?: string } }[];
+                errors?: { message?: string; extensions?: { code?: string } }[];
               };
               if (parsed.data?.createTicket?.id) done(true);
-              else done(false, parsed.errors?.[0]?.extensions?.code ?? `HTTP ${response.statusCode}`);
+              else {
+                const error = parsed.errors?.[0];
+                done(
+                  false,
+                  `${error?.extensions?.code ?? `HTTP ${response.statusCode}`}: ${error?.message?.slice(0, 80)}`,
+                );
+              }
             } catch {
               done(false, `HTTP ${response.statusCode}`);
             }
@@ -344,10 +350,12 @@ class LockWaitSampler {
   start() {
     const tick = async () => {
       try {
+        // By wait event: "object" is the commit-time lock of NOTIFY, "tuple"/"transactionid" a hot row.
         const { rows } = await this.database.query<{ app: string; waits: number }>(
-          `SELECT application_name AS app, count(*) FILTER (WHERE wait_event_type = 'Lock')::int AS waits
-             FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'deskgraph-%'
-            GROUP BY application_name`,
+          `SELECT substring(application_name FROM 11) || ' ' || wait_event AS app, count(*)::int AS waits
+             FROM pg_stat_activity
+            WHERE datname = current_database() AND application_name LIKE 'deskgraph-%' AND wait_event_type = 'Lock'
+            GROUP BY 1`,
         );
         this.samples.push({
           at: Date.now(),
@@ -492,7 +500,7 @@ function printPhase(result: PhaseResult) {
     .map(([process, percent]) => `${process} ${percent}%`)
     .join(', ');
   const waits = Object.entries(result.worstLockWaits)
-    .map(([app, count]) => `${app.replace('deskgraph-', '')} ${count}`)
+    .map(([app, count]) => `${app} ${count}`)
     .join(', ');
   out(`           most backends waiting on a lock: ${waits || 'none'}`);
   out(
