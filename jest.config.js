@@ -47,5 +47,6 @@ module.exports = {
     setupFiles: ['reflect-metadata'],
   })),
   testTimeout: 60_000,
+  testSequencer: '<rootDir>/jest-sequencer.js',
   reporters: ['default', '<rootDir>/jest-summary-reporter.js'],
 };

@@ -36,7 +36,7 @@ async function main() {
   process.stdout.write(`stack namespace ${stack.namespace}\n`);
   const logger = createLogger('bench', 'warn');
   const kafka = createKafka(
-    { brokers: stack.kafkaBrokers.split(','), namespace: stack.namespace },
+    { brokers: stack.kafkaBrokers.split(','), namespace: stack.namespace, startTimeoutMs: 90_000 },
     'bench-sla',
     logger,
   );

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler } from 'express';
@@ -24,6 +24,8 @@ import {
   createKafka,
   createLogger,
   createMetrics,
+  GRAPHQL_ERROR_CODES,
+  retryKafkaStartup,
   withCorrelationId,
   type Identity,
   type Logger,
@@ -36,7 +38,8 @@ import {
   IdentitySigner,
   type GatewayContext,
 } from './http/identity-forwarding';
-import { formatLimitError, queryLimitProtection } from './limits/request-limits';
+import { corsForOrigins, originAllowed } from './http/cors';
+import { formatLimitError, queryLimitProtection, tokenLimitRefusal } from './limits/request-limits';
 import { TokenBucketLimiter } from './limits/rate-limiter';
 import { createEventStream } from './subscriptions/event-stream';
 import { MetricsHub } from './subscriptions/metrics-hub';
@@ -97,6 +100,46 @@ function requestBodyErrors(maxRequestBytes: number, logger: Logger): ErrorReques
   };
 }
 
+/**
+ * Idle client sockets stay open this long (and Node's 1 s buffer): above the
+ * 60 s idle timeout of common load balancers and proxies, which must close
+ * first. Clients keeping idle sockets longer should honour `Keep-Alive: timeout=75`.
+ */
+export const GATEWAY_KEEP_ALIVE_TIMEOUT_MS = 75_000;
+
+/** The `extensions.code` values documented for clients (README); any other is reduced in production. */
+const PUBLIC_ERROR_CODES = new Set<string>([
+  ...GRAPHQL_ERROR_CODES,
+  'PAYLOAD_TOO_LARGE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+/**
+ * Puts `Retry-After` on a response whose errors say when a retry can work
+ * (SERVICE_UNAVAILABLE from the gateway or from a subgraph), keeping the
+ * longest wait; partial data still answers 200.
+ */
+function retryAfterHeader(): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          if (response.body.kind !== 'single' || response.http.headers.has('retry-after')) return;
+          const waits = (response.body.singleResult.errors ?? [])
+            .map((error) => error.extensions?.retryAfterSeconds)
+            .filter((seconds): seconds is number => typeof seconds === 'number');
+          if (waits.length > 0) response.http.headers.set('retry-after', String(Math.max(...waits)));
+        },
+      };
+    },
+  };
+}
+
 export async function startGateway(environment: GatewayEnvironment): Promise<RunningGateway> {
   const { runtime, http, kafka: kafkaConfig, trust, auth, gateway: gatewayConfig } = environment;
   const logger = createLogger('gateway', runtime.logLevel);
@@ -141,21 +184,33 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
   const gateway = new ApolloGateway({
     supergraphSdl: readFileSync(gatewayConfig.supergraphPath ?? SUPERGRAPH_PATH, 'utf8'),
     buildService: ({ name, url }) =>
-      new IdentityForwardingDataSource(gatewayConfig.subgraphUrls[name] ?? url!, signer),
+      new IdentityForwardingDataSource(gatewayConfig.subgraphUrls[name] ?? url!, signer, { name, logger }),
   });
 
   const app = express();
+  // Says nothing a client needs, and tells probes which server to attack.
+  app.disable('x-powered-by');
   const httpServer = createServer(app);
+  // Longer than the idle timeouts of load balancers (60 s) and clients in front of us, so the client
+  // side always closes an idle socket first; Node keeps it 1 s beyond the advertised value.
+  httpServer.keepAliveTimeout = GATEWAY_KEEP_ALIVE_TIMEOUT_MS;
+  httpServer.headersTimeout = GATEWAY_KEEP_ALIVE_TIMEOUT_MS + 1_000;
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: !runtime.production,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     validationRules: protection.validationRules,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ...protection.plugins],
+    parseOptions: protection.parseOptions,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), retryAfterHeader(), ...protection.plugins],
     formatError: (unlimited) => {
       const formatted = formatLimitError(unlimited);
-      if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR' && runtime.production) {
+      const code = formatted.extensions?.code;
+      // In production only errors with a documented code keep their message: nothing internal leaks.
+      if (
+        runtime.production &&
+        (typeof code !== 'string' || !PUBLIC_ERROR_CODES.has(code) || code === 'INTERNAL_SERVER_ERROR')
+      ) {
         return {
           message: 'Internal server error',
           path: formatted.path,
@@ -184,7 +239,22 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
 
   const kafka = createKafka(kafkaConfig, 'deskgraph-gateway', logger);
   const eventStream = createEventStream({ kafka, namespace: kafkaConfig.namespace, hub, metricsHub, logger });
-  await eventStream.start();
+  await retryKafkaStartup(
+    async () => {
+      try {
+        await eventStream.start();
+      } catch (error) {
+        await eventStream.stop().catch(() => undefined);
+        throw error;
+      }
+    },
+    {
+      brokers: kafkaConfig.brokers,
+      timeoutMs: kafkaConfig.startTimeoutMs,
+      logger,
+      what: 'the subscription event stream',
+    },
+  );
 
   app.get('/health/live', (_request, response) => {
     response.json({ status: 'live', service: 'gateway' });
@@ -199,6 +269,7 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
   });
   app.use(
     '/graphql',
+    ...corsForOrigins(auth.allowedOrigins),
     express.json({ limit: gatewayConfig.maxRequestBytes }),
     requestBodyErrors(gatewayConfig.maxRequestBytes, logger),
     expressMiddleware(apollo, {
@@ -239,8 +310,6 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
     if (!state) connections.set(socket, (state = {}));
     return state;
   };
-  const originAllowed = (origin: string | undefined) =>
-    auth.allowedOrigins.includes('*') || !origin || auth.allowedOrigins.includes(origin);
 
   const wsCleanup = useServer(
     {
@@ -253,7 +322,7 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
       subscribe: (args) =>
         withCorrelationId(undefined, () => subscribe({ ...args, fieldResolver: subscriptionFieldResolver })),
       onConnect: async (ctx) => {
-        if (!originAllowed(ctx.extra.request.headers.origin)) {
+        if (!originAllowed(auth.allowedOrigins, ctx.extra.request.headers.origin)) {
           ctx.extra.socket.close(CLOSE_CODES.forbidden, 'Origin not allowed');
           return false;
         }
@@ -283,10 +352,14 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
       onSubscribe: (ctx, id, payload) => {
         let operation;
         try {
-          operation = getOperationAST(parse(payload.query), payload.operationName);
+          operation = getOperationAST(parse(payload.query, protection.parseOptions), payload.operationName);
         } catch (error) {
+          const message = (error as Error).message;
+          const refusal = tokenLimitRefusal(message);
           return [
-            new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } }),
+            refusal
+              ? new GraphQLError(refusal.message, { extensions: refusal.extensions })
+              : new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } }),
           ];
         }
         if (operation?.operation !== OperationTypeNode.SUBSCRIPTION) {

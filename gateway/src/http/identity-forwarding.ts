@@ -1,5 +1,13 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { ANONYMOUS, currentCorrelationId, signIdentityHeaders, type Identity } from '@deskgraph/platform';
+import { GraphQLError } from 'graphql';
+import {
+  ANONYMOUS,
+  currentCorrelationId,
+  serviceUnavailable,
+  signIdentityHeaders,
+  type Identity,
+  type Logger,
+} from '@deskgraph/platform';
 import { createSubgraphFetch } from './subgraph-fetch';
 
 export interface GatewayContext {
@@ -41,14 +49,42 @@ export class IdentitySigner {
   }
 }
 
-/** Signs the caller's identity into every subgraph request; subgraphs refuse unsigned ones. */
+/** HTTP statuses of a proxy or load balancer in front of a subgraph that is down. */
+const UNAVAILABLE_STATUSES = new Set([502, 503, 504]);
+
+/**
+ * Signs the caller's identity into every subgraph request; subgraphs refuse
+ * unsigned ones. A subgraph that cannot be reached becomes SERVICE_UNAVAILABLE
+ * naming it; the other subgraphs' fields still resolve (partial data).
+ */
 export class IdentityForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
     url: string,
     private readonly signer: IdentitySigner,
+    private readonly subgraph: { name: string; logger: Logger },
   ) {
     // node:http with pooled keep-alive connections per subgraph (see subgraph-fetch.ts).
     super({ url, fetcher: createSubgraphFetch() as never });
+  }
+
+  /**
+   * Refused, reset or timed-out connections and 502/503/504 answers say
+   * "retry later", without the host, port or socket message, which go to the
+   * log only. Other refusals keep their code but lose the subgraph's URL and
+   * body that `RemoteGraphQLDataSource` attaches to them.
+   */
+  override didEncounterError(error: Error): void {
+    const { name, logger } = this.subgraph;
+    const status =
+      error instanceof GraphQLError ? (error.extensions.response as { status?: number })?.status : undefined;
+    if (!(error instanceof GraphQLError) || (status !== undefined && UNAVAILABLE_STATUSES.has(status))) {
+      logger.warn({ err: error, subgraph: name, status }, 'subgraph unavailable');
+      throw serviceUnavailable(name, 'SUBGRAPH_UNREACHABLE');
+    }
+    logger.error({ err: error, subgraph: name, status }, 'subgraph refused the request');
+    throw new GraphQLError(`The ${name} service refused the request (HTTP ${status ?? 'error'}).`, {
+      extensions: { code: error.extensions.code ?? 'INTERNAL_SERVER_ERROR', service: name },
+    });
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {

@@ -18,6 +18,15 @@ export interface SubgraphRequestInit {
   body?: string;
 }
 
+/**
+ * Idle pooled sockets are closed after this long, or sooner when a subgraph
+ * advertises a shorter `Keep-Alive: timeout`. Subgraphs keep theirs open 65 s
+ * (SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS, plus Node's 1 s buffer): the gateway always
+ * gives up a socket first, so it never reuses one that is being closed
+ * (`socket hang up`, `ECONNRESET`).
+ */
+export const SUBGRAPH_FREE_SOCKET_TIMEOUT_MS = 60_000;
+
 export type SubgraphFetch = (url: string, init?: SubgraphRequestInit) => Promise<SubgraphResponse>;
 
 function readBody(response: IncomingMessage): Promise<string> {
@@ -38,8 +47,9 @@ function readBody(response: IncomingMessage): Promise<string> {
  * plain buffers. The agents honour the subgraph's Keep-Alive timeout hint.
  */
 export function createSubgraphFetch(): SubgraphFetch {
-  const httpAgent = new HttpAgent({ keepAlive: true });
-  const httpsAgent = new HttpsAgent({ keepAlive: true });
+  const agentOptions = { keepAlive: true, timeout: SUBGRAPH_FREE_SOCKET_TIMEOUT_MS };
+  const httpAgent = new HttpAgent(agentOptions);
+  const httpsAgent = new HttpsAgent(agentOptions);
   return (url, init = {}) =>
     new Promise<SubgraphResponse>((resolve, reject) => {
       const target = new URL(url);

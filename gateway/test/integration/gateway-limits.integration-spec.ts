@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { FormattedExecutionResult } from 'graphql';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { getIntrospectionQuery, type FormattedExecutionResult } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import {
@@ -47,6 +48,30 @@ async function post(
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: response.status, headers: response.headers, body: (await response.json()) as ErrorBody };
+}
+
+/** A raw HTTP exchange as a browser sends it: fetch would not let a test set every header. */
+function browserRequest(
+  url: string,
+  method: 'OPTIONS' | 'POST',
+  headers: Record<string, string>,
+  body = '',
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method, headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.once('end', () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
+    });
+    request.once('error', reject);
+    request.end(body);
+  });
 }
 
 function wsClient(
@@ -159,6 +184,61 @@ describe('gateway limits and refusals', () => {
       message: expect.stringContaining('Token limit of 200'),
       extensions: { code: 'BAD_USER_INPUT' },
     });
+  });
+
+  it.each([
+    ['maxDepth', '{ myOpenTickets { edges { node { mergedInto { mergedInto { mergedInto { id } } } } } } }'],
+    ['maxAliases', '{ a: __typename b: __typename c: __typename d: __typename }'],
+    ['maxCost', `{ queues { ${Array.from({ length: 60 }, () => 'id').join(' ')} } }`],
+    ['maxTokens', `{ ${Array.from({ length: 100 }, (_, index) => `a${index}: __typename`).join(' ')} }`],
+  ])('should answer HTTP 400 with BAD_USER_INPUT, never 500, when %s refuses', async (limit, query) => {
+    const { status, body } = await post(stack.gatewayUrl, { query }, token);
+
+    expect(status).toBe(400);
+    expect(body.errors?.[0].extensions).toEqual({ code: 'BAD_USER_INPUT', limit });
+  });
+
+  it('should refuse an introspection query nested 40 ofType levels deep with HTTP 400', async () => {
+    const ofTypes = Array.from({ length: 40 }).reduce<string>((inner) => `ofType { ${inner} }`, 'name');
+
+    const { status, body } = await post(
+      stack.gatewayUrl,
+      { query: `{ __schema { types { ${ofTypes} } } }` },
+      token,
+    );
+
+    expect(status).toBe(400);
+    expect(body.errors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          message: expect.stringContaining('Introspection: Query depth limit of 24 exceeded'),
+          extensions: { code: 'BAD_USER_INPUT', limit: 'maxIntrospectionDepth' },
+        }),
+      ]),
+    );
+  });
+
+  it('should still answer the standard introspection query of GraphiQL and codegen', async () => {
+    const { status, body } = await post(stack.gatewayUrl, { query: getIntrospectionQuery() }, token);
+
+    expect(status).toBe(200);
+    expect(body.errors).toBeUndefined();
+  });
+
+  it('should refuse a subscription document above the token limit with BAD_USER_INPUT', async () => {
+    const client = wsClient(stack.wsUrl, token);
+    const outcome = await firstOutcome(
+      client,
+      `subscription { queueUpdates(queueIds: ["general"]) { ${Array.from({ length: 300 }, () => 'kind').join(' ')} } }`,
+    );
+    await client.dispose();
+
+    expect(outcome.errors).toEqual([
+      expect.objectContaining({
+        message: expect.stringContaining('Token limit of 200 exceeded'),
+        extensions: { code: 'BAD_USER_INPUT', limit: 'maxTokens' },
+      }),
+    ]);
   });
 
   it('should answer 413 PAYLOAD_TOO_LARGE with the limit when the body exceeds it', async () => {
@@ -320,6 +400,76 @@ describe('gateway limits and refusals', () => {
     await client.dispose();
 
     expect(closes[0]).toEqual({ code: CLOSE_CODES.unauthorized, reason: 'Token expired' });
+  });
+
+  describe('CORS for browser frontends', () => {
+    const preflight = (origin: string) =>
+      browserRequest(stack.gatewayUrl, 'OPTIONS', {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      });
+    const jsonPost = (origin: string) =>
+      browserRequest(
+        stack.gatewayUrl,
+        'POST',
+        { origin, 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        JSON.stringify({ query: '{ __typename }' }),
+      );
+
+    it('should answer a preflight from an allowed origin with 204 and the CORS headers', async () => {
+      const { status, headers } = await preflight(ALLOWED_ORIGIN);
+
+      expect(status).toBe(204);
+      expect(headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
+      expect(headers['access-control-allow-methods']).toContain('POST');
+      expect(headers['access-control-allow-headers']).toEqual(
+        expect.stringMatching(/authorization.*content-type/),
+      );
+      expect(headers['access-control-max-age']).toBe('600');
+      expect(headers.vary).toMatch(/Origin/);
+    });
+
+    it('should add Access-Control-Allow-Origin to a POST from an allowed origin', async () => {
+      const { status, headers, body } = await jsonPost(ALLOWED_ORIGIN);
+
+      expect(status).toBe(200);
+      expect(JSON.parse(body)).toEqual({ data: { __typename: 'Query' } });
+      expect(headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
+      expect(headers['access-control-expose-headers']).toBe('retry-after');
+    });
+
+    it('should send no CORS headers to an origin that is not allowed', async () => {
+      const [refusedPreflight, refusedPost] = await Promise.all([
+        preflight('https://evil.example'),
+        jsonPost('https://evil.example'),
+      ]);
+
+      expect(refusedPreflight.headers['access-control-allow-origin']).toBeUndefined();
+      expect(refusedPreflight.headers['access-control-allow-headers']).toBeUndefined();
+      expect(refusedPost.headers['access-control-allow-origin']).toBeUndefined();
+    });
+
+    it('should still refuse a simple cross-site request as CSRF', async () => {
+      const { status, body } = await browserRequest(
+        stack.gatewayUrl,
+        'POST',
+        { origin: ALLOWED_ORIGIN, 'content-type': 'text/plain' },
+        JSON.stringify({ query: 'mutation { __typename }' }),
+      );
+
+      expect(status).toBe(400);
+      expect(JSON.parse(body).errors[0]).toMatchObject({
+        message: expect.stringContaining('Cross-Site Request Forgery'),
+        extensions: { code: 'BAD_REQUEST' },
+      });
+    });
+
+    it('should not send X-Powered-By', async () => {
+      const { headers } = await jsonPost(ALLOWED_ORIGIN);
+
+      expect(headers['x-powered-by']).toBeUndefined();
+    });
   });
 
   it('should answer UNAUTHENTICATED with 401 when an HTTP token is invalid', async () => {

@@ -175,8 +175,9 @@ const MUTATIONS: Record<string, MutationCase> = {
   },
   setAgentAvailability: {
     document: `mutation($id: ID!) { setAgentAvailability(agentId: $id, available: false) { id } }`,
-    // Only for oneself (agent-1 is the agent caller's own id) or as an admin.
-    allowed: ['agent', 'admin'],
+    // An agent for themselves (agent-1 is the agent caller's own id), a supervisor of one of the
+    // agent's queues (supervisor-1 and agent-1 share general), an admin for anyone.
+    allowed: ['agent', 'supervisor', 'admin'],
     variables: async () => ({ id: 'agent-1' }),
   },
   setRoutingRules: {
@@ -478,5 +479,89 @@ describe('authorization of every mutation for every role, through the gateway', 
       }
     }
     expect(outcomes).toEqual(expected);
+  });
+
+  it('should refuse setAgentAvailability to anyone but staff of the agent when a user id equals the agent id', async () => {
+    const setAgentOne = async (identity: { userId: string; roles: Role[]; queueIds?: string[] }) => {
+      const response = await graphqlRequest(
+        stack.gatewayUrl,
+        `mutation { setAgentAvailability(agentId: "agent-1", available: true) { id } }`,
+        {},
+        await testToken({
+          ...identity,
+          ...(identity.roles.includes('customer') ? { customerId: 'C-X' } : {}),
+        }),
+      );
+      return response.errors?.[0]?.extensions?.code ?? 'allowed';
+    };
+    expect({
+      customerNamedAgentOne: await setAgentOne({ userId: 'agent-1', roles: ['customer'] }),
+      analystNamedAgentOne: await setAgentOne({
+        userId: 'agent-1',
+        roles: ['analyst'],
+        queueIds: ['general'],
+      }),
+      editorNamedAgentOne: await setAgentOne({ userId: 'agent-1', roles: ['editor'] }),
+      supervisorOfAnotherQueue: await setAgentOne({
+        userId: 'sup-2',
+        roles: ['supervisor'],
+        queueIds: ['second'],
+      }),
+      agentOfTheSameQueue: await setAgentOne({ userId: 'agent-2', roles: ['agent'], queueIds: ['general'] }),
+    }).toEqual({
+      customerNamedAgentOne: 'FORBIDDEN',
+      analystNamedAgentOne: 'FORBIDDEN',
+      editorNamedAgentOne: 'FORBIDDEN',
+      supervisorOfAnotherQueue: 'FORBIDDEN',
+      agentOfTheSameQueue: 'FORBIDDEN',
+    });
+  });
+
+  it('should show the internal ticket fields to staff only when every role reads a ticket', async () => {
+    const created = await graphqlOk(
+      stack.gatewayUrl,
+      `mutation($input: CreateTicketInput!) { createTicket(input: $input) { id } }`,
+      {
+        input: {
+          ...((await MUTATIONS.createTicket.variables(fixture, 'admin')).input as Record<string, unknown>),
+          customerMood: 'ANGRY',
+          tags: ['vip'],
+        },
+      },
+      fixture.admin,
+    );
+    const id = created.createTicket.id as string;
+    await graphqlOk(
+      stack.gatewayUrl,
+      MUTATIONS.escalateTicket.document,
+      { input: { ticketId: id, direction: 'VERTICAL', tier: 'SUPERVISOR', reason: 'Angry' } },
+      fixture.admin,
+    );
+    const views: Record<string, unknown> = {};
+    for (const caller of CALLERS) {
+      const response = await graphqlRequest(
+        stack.gatewayUrl,
+        `query($id: ID!) { ticket(id: $id) { customerMood tags suggestion { type } escalationTier } }`,
+        { id },
+        tokens[caller],
+      );
+      views[caller] = response.errors?.[0]?.extensions?.code ?? response.data?.ticket;
+    }
+    const internal = {
+      customerMood: 'ANGRY',
+      tags: ['vip'],
+      suggestion: expect.any(Object),
+      escalationTier: 'SUPERVISOR',
+    };
+    expect(views).toEqual({
+      anonymous: 'UNAUTHENTICATED',
+      customer: { customerMood: null, tags: [], suggestion: null, escalationTier: null },
+      // Editors work on articles and see no queue's tickets.
+      editor: null,
+      analyst: internal,
+      agent: internal,
+      supervisor: internal,
+      admin: internal,
+    });
   });
 });

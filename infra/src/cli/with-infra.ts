@@ -7,6 +7,22 @@ import { runCli } from './run-cli';
 
 // `npm test`: runs a command (jest) with PostgreSQL and Kafka available,
 // starting throwaway ones when DATABASE_URL / KAFKA_BROKERS are not given.
+/** Kills what is left of the command's process group; says so, since it means a test leaked a process. */
+function stopProcessGroup(pid: number | undefined, log: (message: string) => void): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, 0);
+  } catch {
+    return; // the group is empty
+  }
+  log('stopping processes the command left running');
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // gone meanwhile
+  }
+}
+
 runCli(async () => {
   const separator = process.argv.indexOf('--');
   const command = process.argv.slice(separator >= 0 ? separator + 1 : 2);
@@ -22,8 +38,11 @@ runCli(async () => {
     database: 'deskgraph_test',
     log,
   });
+  // Its own process group, so whatever it leaves running (a test's service
+  // processes after a crash) can be stopped with it below.
   const child = spawn(command[0], command.slice(1), {
     stdio: 'inherit',
+    detached: true,
     env: {
       ...readProcessEnvironment(),
       DATABASE_URL: infrastructure.databaseUrl,
@@ -36,6 +55,7 @@ runCli(async () => {
   const code = await new Promise<number>((resolve) =>
     child.once('exit', (exitCode) => resolve(exitCode ?? 1)),
   );
+  stopProcessGroup(child.pid, log);
   await infrastructure.stop();
   process.exit(code);
 });

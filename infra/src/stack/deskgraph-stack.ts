@@ -20,6 +20,8 @@ export interface StackOptions {
   logDir?: string;
   /** Extra environment for every process (e.g. NODE_ENV, JWT settings). */
   env?: Record<string, string>;
+  /** Extra environment for one process, over `env`. */
+  processEnv?: Partial<Record<ProcessName, Record<string, string>>>;
 }
 
 export interface RunningStack {
@@ -65,7 +67,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     new ManagedProcess({
       name,
       script: serviceScript(name),
-      env: { ...common, PORT: String(port), HOST: '127.0.0.1', ...env },
+      env: { ...common, PORT: String(port), HOST: '127.0.0.1', ...env, ...options.processEnv?.[name] },
       logFile: options.logDir ? join(options.logDir, `${name}.log`) : undefined,
       readyUrl: `http://127.0.0.1:${port}/health/ready`,
     });
@@ -76,21 +78,21 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     }),
   } as Record<ProcessName, ManagedProcess>;
 
-  const started: ManagedProcess[] = [];
+  // Every process is stopped, started or not: one still starting when a peer
+  // failed has a live child too (stopping one that never spawned is a no-op).
   const stop = async () => {
-    for (const process of [...started].reverse()) await process.close();
+    await processes.gateway.close();
+    await Promise.all(SUBGRAPH_NAMES.map((name) => processes[name].close()));
   };
+  const starts = SUBGRAPH_NAMES.map((name) => processes[name].start());
+  const settled = Promise.allSettled(starts);
   try {
-    await Promise.all(
-      SUBGRAPH_NAMES.map(async (name) => {
-        await processes[name].start();
-        started.push(processes[name]);
-      }),
-    );
+    await Promise.all(starts);
     await processes.gateway.start();
-    started.push(processes.gateway);
   } catch (error) {
     await stop();
+    // The peers' starts end once their processes are gone; none polls on after this.
+    await settled;
     throw error;
   }
   return { gatewayUrl: `http://127.0.0.1:${options.gatewayPort}/graphql`, subgraphUrls, processes, stop };

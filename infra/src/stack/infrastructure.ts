@@ -8,7 +8,7 @@ import {
   type RunningPostgres,
 } from '../postgres/embedded-postgres';
 import type { LauncherConfig } from '../environment';
-import { assertKafkaReachable } from './kafka-check';
+import { waitForKafkaReady } from './kafka-check';
 import { freePort, InfrastructureError, isPortFree } from './process-utils';
 
 export interface InfrastructureOptions {
@@ -75,7 +75,7 @@ export async function startInfrastructure(options: InfrastructureOptions): Promi
 
     let kafkaBrokers: string;
     if (config.kafkaBrokers) {
-      await assertKafkaReachable(config.kafkaBrokers);
+      await waitForKafkaReady(config.kafkaBrokers, { log });
       kafkaBrokers = config.kafkaBrokers;
     } else {
       const port = options.anyFreePort ? await freePort() : config.localKafkaPort;
@@ -97,6 +97,8 @@ export async function startInfrastructure(options: InfrastructureOptions): Promi
         logFile: join(options.workDir, 'kafka.log'),
       });
       kafkaBrokers = kafka.brokers.join(',');
+      // Accepting connections is not yet ready: wait for metadata and a group coordinator too.
+      await waitForKafkaReady(kafkaBrokers, { log });
     }
     return { databaseUrl, kafkaBrokers, startedPostgres: !!postgres, startedKafka: !!kafka, stop };
   } catch (error) {

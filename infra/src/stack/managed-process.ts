@@ -14,10 +14,23 @@ export interface ManagedProcessOptions {
   readyUrl: string;
 }
 
+const TAIL_LINES = 20;
+
+// Every child still running, so an exiting parent (a failed test file, a
+// crashed launcher) never leaves one behind.
+const liveChildren = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of liveChildren) child.kill('SIGKILL');
+});
+
 /** A deskgraph Node process the launcher or a test can start, kill and restart. */
 export class ManagedProcess {
   private child: ChildProcess | null = null;
   private log: WriteStream | null = null;
+  // The last lines it printed, for the error when it dies while starting.
+  private tail: string[] = [];
+  // Resolves once the child exited and its output pipes closed.
+  private closed: Promise<void> = Promise.resolve();
 
   constructor(readonly options: ManagedProcessOptions) {}
 
@@ -32,17 +45,26 @@ export class ManagedProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    liveChildren.add(child);
+    child.once('exit', () => liveChildren.delete(child));
     const sink = this.log ?? process.stdout;
-    child.stdout?.pipe(sink, { end: false });
-    child.stderr?.pipe(sink, { end: false });
+    this.tail = [];
+    for (const stream of [child.stdout, child.stderr]) {
+      stream?.pipe(sink, { end: false });
+      stream?.on('data', (chunk: Buffer) => this.remember(chunk));
+    }
     let exited: number | null = null;
-    child.once('exit', (code) => (exited = code ?? -1));
+    const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+    this.closed = closed;
+    child.once('exit', (code, signal) => (exited = code ?? (signal ? 128 : -1)));
     await waitFor(
       async () => {
         if (exited !== null) {
+          await closed; // all of its output is in the tail
           throw new InfrastructureError(
             `${this.options.name} exited with code ${exited} while starting` +
-              (this.options.logFile ? `; see ${this.options.logFile}` : ''),
+              (this.options.logFile ? `; see ${this.options.logFile}` : '') +
+              `. Its last output:\n${this.tail.join('\n')}`,
           );
         }
         try {
@@ -52,11 +74,17 @@ export class ManagedProcess {
           return false;
         }
       },
-      { timeoutMs: 60_000, intervalMs: 200, what: `${this.options.name} to become ready` },
+      { timeoutMs: 120_000, intervalMs: 200, what: `${this.options.name} to become ready` },
     );
   }
 
-  /** Graceful stop (SIGTERM), as an orchestrator would do. */
+  private remember(chunk: Buffer): void {
+    const lines = chunk.toString('utf8').split('\n').filter(Boolean);
+    this.tail.push(...lines.map((line) => (line.length > 1_000 ? `${line.slice(0, 1_000)}…` : line)));
+    if (this.tail.length > TAIL_LINES) this.tail.splice(0, this.tail.length - TAIL_LINES);
+  }
+
+  /** Graceful stop (SIGTERM, then SIGKILL after 15 s), as an orchestrator would do. */
   async stop(): Promise<void> {
     if (this.child) await stopChild(this.child, 15_000);
     this.child = null;
@@ -74,6 +102,8 @@ export class ManagedProcess {
 
   async close(): Promise<void> {
     await this.stop();
+    await this.closed; // the log stream must not end before the child's last output
+
     this.log?.end();
     this.log = null;
   }

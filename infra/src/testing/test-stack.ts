@@ -4,7 +4,13 @@ import { z } from 'zod';
 import { parseEnvironment } from '@deskgraph/platform';
 import { repositoryRoot } from '../environment';
 import { dropDatabase, ensureDatabase, splitDatabaseUrl } from '../postgres/embedded-postgres';
-import { runMigrations, startStack, SUBGRAPH_NAMES, type RunningStack } from '../stack/deskgraph-stack';
+import {
+  runMigrations,
+  startStack,
+  SUBGRAPH_NAMES,
+  type RunningStack,
+  type StackOptions,
+} from '../stack/deskgraph-stack';
 import { freePort } from '../stack/process-utils';
 import { ensureAllTopics } from '../stack/topics';
 
@@ -35,10 +41,12 @@ export interface TestStack extends RunningStack {
  * run's PostgreSQL and Kafka, isolated by its own database and topic
  * namespace so test files never see each other's data.
  */
-export async function startTestStack(options: { env?: Record<string, string> } = {}): Promise<TestStack> {
+export async function startTestStack(
+  options: Pick<StackOptions, 'env' | 'processEnv'> & { namespace?: string } = {},
+): Promise<TestStack> {
   const { test } = parseEnvironment({ test: testModel });
   const suffix = randomBytes(4).toString('hex');
-  const namespace = `t${suffix}`;
+  const namespace = options.namespace ?? `t${suffix}`;
   const { serverUrl } = splitDatabaseUrl(test.databaseUrl);
   const databaseName = `deskgraph_${suffix}`;
   const databaseUrl = await ensureDatabase(serverUrl, databaseName);
@@ -49,6 +57,7 @@ export async function startTestStack(options: { env?: Record<string, string> } =
   ) as Record<(typeof SUBGRAPH_NAMES)[number], number>;
   const gatewayPort = await freePort();
   const stack = await startStack({
+    processEnv: options.processEnv,
     databaseUrl,
     kafkaBrokers: test.kafkaBrokers,
     namespace,
@@ -62,6 +71,9 @@ export async function startTestStack(options: { env?: Record<string, string> } =
       GATEWAY_SHARED_SECRET: TEST_SHARED_SECRET,
       ...options.env,
     },
+  }).catch(async (error: unknown) => {
+    await dropDatabase(serverUrl, databaseName).catch(() => undefined);
+    throw error;
   });
   return {
     ...stack,

@@ -6,6 +6,7 @@ import {
   httpModel,
   kafkaModel,
   parseEnvironmentOrExit,
+  retentionModel,
   runtimeModel,
 } from '@deskgraph/platform';
 
@@ -34,6 +35,7 @@ export const analyticsEnvironmentModels = {
   kafka: kafkaModel,
   http: httpModel(4004),
   trust: gatewayTrustModel,
+  retention: retentionModel,
   analytics: analyticsModel,
 };
 

@@ -4,6 +4,7 @@ import {
   httpModel,
   kafkaModel,
   parseEnvironmentOrExit,
+  retentionModel,
   runtimeModel,
 } from '@deskgraph/platform';
 
@@ -14,5 +15,6 @@ export function loadEnvironment() {
     kafka: kafkaModel,
     http: httpModel(4003),
     trust: gatewayTrustModel,
+    retention: retentionModel,
   });
 }

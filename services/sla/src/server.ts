@@ -41,5 +41,7 @@ export function slaService(): ServiceDefinition<SlaServices> {
     mapDomainError: mapSlaError,
     consumers: (_dependencies, services) => [ticketEventsConsumer(services.engine, services.scheduler.nudge)],
     workers: (_dependencies, services) => [services.scheduler],
+    // A fired timer is history once its event is out; its clock keeps what was measured.
+    retention: [{ table: 'timers', column: 'fired_at' }],
   };
 }

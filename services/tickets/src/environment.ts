@@ -6,6 +6,7 @@ import {
   httpModel,
   kafkaModel,
   parseEnvironmentOrExit,
+  retentionModel,
   runtimeModel,
 } from '@deskgraph/platform';
 
@@ -61,6 +62,7 @@ export function loadEnvironment() {
     kafka: kafkaModel,
     http: httpModel(4001),
     trust: gatewayTrustModel,
+    retention: retentionModel,
     desk: deskModel,
   });
 }

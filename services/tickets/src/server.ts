@@ -73,7 +73,7 @@ export function ticketsService(desk: DeskConfig): ServiceDefinition<TicketsServi
     },
     resolvers: requireSignIn(mergeResolvers(ticketResolvers, practiceResolvers)),
     mapDomainError: mapTicketError,
-    consumers: (_dependencies, services) => [slaBreachedConsumer(services.changer)],
+    consumers: (_dependencies, services) => [slaBreachedConsumer(services.escalations)],
     workers: ({ dataSource, logger }, services) => [
       createIdempotencyKeyPurger(
         services.idempotency,

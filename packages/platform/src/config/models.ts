@@ -39,8 +39,14 @@ export const kafkaModel = z
       .string()
       .regex(/^[a-z0-9_-]*$/, 'may hold only a-z, 0-9, _ and -')
       .default(''),
+    /** How long a starting process waits for Kafka, its topics' leaders and its group coordinator. */
+    KAFKA_START_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(90),
   })
-  .transform((env) => ({ brokers: env.KAFKA_BROKERS, namespace: env.KAFKA_NAMESPACE }));
+  .transform((env) => ({
+    brokers: env.KAFKA_BROKERS,
+    namespace: env.KAFKA_NAMESPACE,
+    startTimeoutMs: env.KAFKA_START_TIMEOUT_SECONDS * 1000,
+  }));
 
 export function httpModel(defaultPort: number) {
   return z

@@ -8,6 +8,7 @@ export const GRAPHQL_ERROR_CODES = [
   'UNAUTHENTICATED',
   'CONFLICT',
   'RATE_LIMITED',
+  'SERVICE_UNAVAILABLE',
   'INTERNAL_SERVER_ERROR',
 ] as const;
 export type GraphQLErrorCode = (typeof GRAPHQL_ERROR_CODES)[number];

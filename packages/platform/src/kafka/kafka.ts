@@ -1,6 +1,7 @@
 import { Kafka, logLevel, Partitioners, type Admin, type ITopicConfig, type Producer } from 'kafkajs';
 import type { KafkaConfig } from '../config/models';
 import type { Logger } from '../logging/logger';
+import { retryKafkaStartup, waitForTopicLeaders, type KafkaStartupOptions } from './kafka-startup';
 
 export type { Kafka, Producer, Consumer, Admin } from 'kafkajs';
 
@@ -47,22 +48,41 @@ export interface TopicSpec {
   numPartitions?: number;
 }
 
-/** Creates missing topics; safe to call from every replica at start. */
-export async function ensureTopics(kafka: Kafka, topics: TopicSpec[]): Promise<void> {
+/**
+ * Creates missing topics and waits until every partition of every topic has
+ * a leader; safe to call from every replica at start, and against a broker
+ * that is still starting ("not yet" answers are retried until the deadline).
+ */
+export async function ensureTopics(
+  kafka: Kafka,
+  topics: TopicSpec[],
+  options: Omit<KafkaStartupOptions, 'what' | 'topics'>,
+): Promise<void> {
+  const names = topics.map((spec) => spec.topic);
   const admin: Admin = kafka.admin();
-  await admin.connect();
+  const startup = { ...options, what: 'creating topics', topics: names };
   try {
-    const existing = new Set(await admin.listTopics());
-    const missing: ITopicConfig[] = topics
-      .filter((spec) => !existing.has(spec.topic))
-      .map((spec) => ({ topic: spec.topic, numPartitions: spec.numPartitions ?? 6, replicationFactor: -1 }));
-    if (missing.length > 0) {
-      await admin.createTopics({ topics: missing, waitForLeaders: true });
-    }
-  } catch (error) {
-    // Another replica may have created the same topic a moment earlier.
-    if (!(error instanceof Error && /already exists/i.test(error.message))) throw error;
+    await retryKafkaStartup(() => admin.connect(), startup);
+    await retryKafkaStartup(async () => {
+      const existing = new Set(await admin.listTopics());
+      const missing: ITopicConfig[] = topics
+        .filter((spec) => !existing.has(spec.topic))
+        .map((spec) => ({
+          topic: spec.topic,
+          numPartitions: spec.numPartitions ?? 6,
+          replicationFactor: -1,
+        }));
+      if (missing.length === 0) return;
+      try {
+        // Leaders are awaited below: kafkajs's own wait gives up on UNKNOWN_TOPIC_OR_PARTITION.
+        await admin.createTopics({ topics: missing, waitForLeaders: false });
+      } catch (error) {
+        // Another replica may have created the same topic a moment earlier.
+        if (!(error instanceof Error && /already exists/i.test(error.message))) throw error;
+      }
+    }, startup);
+    await waitForTopicLeaders(admin, names, { ...options, what: 'topic leaders' });
   } finally {
-    await admin.disconnect();
+    await admin.disconnect().catch(() => undefined);
   }
 }

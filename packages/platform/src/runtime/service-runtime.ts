@@ -12,9 +12,17 @@ import type {
 import { createEventConsumer, type EventConsumer, type EventHandler } from '../consumer/event-consumer';
 import type { DomainError } from '../errors/domain-error';
 import { createKafka, createProducer, ensureTopics, type Kafka, type Producer } from '../kafka/kafka';
+import { retryKafkaStartup } from '../kafka/kafka-startup';
 import { createLogger, type Logger } from '../logging/logger';
 import { OutboxRelay } from '../outbox/outbox-relay';
 import { OutboxWriter } from '../outbox/outbox';
+import {
+  createRetentionWorker,
+  DEFAULT_RETENTION,
+  PROCESSED_EVENTS_RETENTION,
+  type RetentionConfig,
+  type RetentionTarget,
+} from '../retention/retention-worker';
 import { createMetrics, type Metrics } from '../server/metrics';
 import { startSubgraphServer, type BaseContext, type RunningServer } from '../server/subgraph-server';
 
@@ -54,6 +62,8 @@ export interface ServiceDefinition<TServices extends object> {
   mapDomainError: (error: DomainError) => GraphQLError;
   consumers?: (dependencies: ServiceDependencies, services: TServices) => ConsumerDefinition[];
   workers?: (dependencies: ServiceDependencies, services: TServices) => BackgroundWorker[];
+  /** Bookkeeping of this service purged after the retention, besides `processed_events`. */
+  retention?: RetentionTarget[];
 }
 
 /** What every resolver receives: the caller and the service's objects. */
@@ -65,6 +75,8 @@ export interface ServiceConfig {
   kafka: KafkaConfig;
   http: HttpConfig;
   trust: GatewayTrustConfig;
+  /** Defaults to `retentionModel`'s defaults (14 days). */
+  retention?: RetentionConfig;
 }
 
 export interface RunningService {
@@ -91,7 +103,9 @@ export async function startService<TServices extends object>(
 
   const kafka = createKafka(config.kafka, `deskgraph-${definition.name}`, logger);
   const producer = createProducer(kafka);
-  await producer.connect();
+  // A broker that is still starting answers "not yet" for a while; wait for it up to a deadline.
+  const startup = { brokers: config.kafka.brokers, timeoutMs: config.kafka.startTimeoutMs, logger };
+  await retryKafkaStartup(() => producer.connect(), { ...startup, what: 'the producer' });
 
   const dependencies: ServiceDependencies = {
     dataSource,
@@ -104,13 +118,17 @@ export async function startService<TServices extends object>(
   };
   const services = definition.createServices(dependencies);
   const consumerDefinitions = definition.consumers?.(dependencies, services) ?? [];
-  await ensureTopics(kafka, [
-    ...ALL_TOPICS.map((topic) => ({ topic: namespaced(config.kafka.namespace, topic) })),
-    ...consumerDefinitions.map((consumer) => ({
-      topic: namespaced(config.kafka.namespace, deadLetterTopic(consumer.group)),
-      numPartitions: 1,
-    })),
-  ]);
+  await ensureTopics(
+    kafka,
+    [
+      ...ALL_TOPICS.map((topic) => ({ topic: namespaced(config.kafka.namespace, topic) })),
+      ...consumerDefinitions.map((consumer) => ({
+        topic: namespaced(config.kafka.namespace, deadLetterTopic(consumer.group)),
+        numPartitions: 1,
+      })),
+    ],
+    startup,
+  );
 
   const relay = new OutboxRelay({
     dataSource,
@@ -136,13 +154,34 @@ export async function startService<TServices extends object>(
       metrics,
     }),
   );
-  for (const consumer of consumers) await consumer.start();
+  for (const [index, consumer] of consumers.entries()) {
+    await retryKafkaStartup(
+      async () => {
+        try {
+          await consumer.start();
+        } catch (error) {
+          // A half-started consumer keeps its connection; drop it before trying again.
+          await consumer.stop().catch(() => undefined);
+          throw error;
+        }
+      },
+      { ...startup, what: `the ${consumerDefinitions[index].group} consumer group` },
+    );
+  }
 
-  const workers = definition.workers?.(dependencies, services) ?? [];
+  const workers = [
+    ...(definition.workers?.(dependencies, services) ?? []),
+    createRetentionWorker({
+      dataSource,
+      targets: [PROCESSED_EVENTS_RETENTION, ...(definition.retention ?? [])],
+      config: config.retention ?? DEFAULT_RETENTION,
+      logger: logger.child({ component: 'retention' }),
+    }),
+  ];
   for (const worker of workers) await worker.start();
 
   const admin = kafka.admin();
-  await admin.connect();
+  await retryKafkaStartup(() => admin.connect(), { ...startup, what: 'the admin client' });
 
   const server = await startSubgraphServer<ServiceContext<TServices>>({
     name: definition.name,

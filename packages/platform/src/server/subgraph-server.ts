@@ -10,6 +10,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { verifyIdentityHeaders, type Identity } from '../auth/identity';
 import type { GatewayTrustConfig, HttpConfig } from '../config/models';
 import { DomainError } from '../errors/domain-error';
+import { isDatabaseUnavailable, serviceUnavailable } from '../errors/service-unavailable';
 import { withCorrelationId, type Logger } from '../logging/logger';
 import type { Metrics } from './metrics';
 import { loadSubgraphTypeDefs } from './sdl';
@@ -39,6 +40,14 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   maxRequestBytes?: string;
 }
 
+/**
+ * Idle keep-alive sockets stay open this long (Node adds a 1 s buffer beyond
+ * what it advertises in `Keep-Alive: timeout=65`). The gateway's agent drops
+ * its idle sockets after 60 s (gateway/src/http/subgraph-fetch.ts), so the
+ * gateway never writes a request into a socket a subgraph is closing.
+ */
+export const SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 export interface RunningServer {
   url: string;
   port: number;
@@ -63,7 +72,11 @@ export async function startSubgraphServer<TContext extends BaseContext>(
   options: SubgraphServerOptions<TContext>,
 ): Promise<RunningServer> {
   const app = express();
+  app.disable('x-powered-by');
   const httpServer = createServer(app);
+  httpServer.keepAliveTimeout = SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS;
+  // Node's advice: headersTimeout above keepAliveTimeout, so a reused socket is not cut at headers time.
+  httpServer.headersTimeout = SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS + 1_000;
   const schema = buildSubgraphSchema({
     typeDefs: loadSubgraphTypeDefs(options.schemaDirectory),
     resolvers: options.resolvers as GraphQLResolverMap<unknown>,
@@ -74,6 +87,12 @@ export async function startSubgraphServer<TContext extends BaseContext>(
     if (original instanceof DomainError) {
       const mapped = options.mapDomainError(original);
       return { ...formatted, message: mapped.message, extensions: { ...mapped.extensions } };
+    }
+    if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR' && isDatabaseUnavailable(original)) {
+      // Retrying later works, so say so: a bare INTERNAL_SERVER_ERROR tells a client nothing.
+      options.logger.warn({ err: original }, 'database unavailable');
+      const unavailable = serviceUnavailable(options.name, 'DATABASE_UNAVAILABLE');
+      return { message: unavailable.message, path: formatted.path, extensions: unavailable.extensions };
     }
     if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
       options.logger.error({ err: original }, 'unexpected error in resolver');

@@ -52,10 +52,14 @@ export async function createHarness(extraSql: string[] = []): Promise<PlatformHa
     brokers: kafkaConfig.brokers,
     logLevel: logLevel.NOTHING,
   });
-  await ensureTopics(kafka, [
-    { topic: namespaced(namespace, TOPICS.tickets) },
-    { topic: namespaced(namespace, deadLetterTopic('test-group')), numPartitions: 1 },
-  ]);
+  await ensureTopics(
+    kafka,
+    [
+      { topic: namespaced(namespace, TOPICS.tickets) },
+      { topic: namespaced(namespace, deadLetterTopic('test-group')), numPartitions: 1 },
+    ],
+    { brokers: kafkaConfig.brokers },
+  );
   const consumers: Consumer[] = [];
 
   return {

@@ -1,3 +1,4 @@
+import { stringify } from 'csv-stringify/sync';
 import type { MetricBucket, MetricRate } from './kpi-math';
 import type { KpiTargetStatus } from './kpi-targets';
 import type { ResolvedPeriod } from './period';
@@ -51,10 +52,22 @@ export function weekOverWeek(current: TicketMetrics, previous: TicketMetrics): W
   });
 }
 
-function cell(value: string | number | null): string {
-  if (value === null) return '';
-  const text = typeof value === 'number' ? String(Number(value.toFixed(4))) : value;
-  return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+function cell(value: string | number | null): string | number | null {
+  return typeof value === 'number' ? Number(value.toFixed(4)) : value;
+}
+
+/**
+ * Text for a Markdown table cell or list item: `|` would split the cell and a
+ * line break would end the row (or start a heading), so `|` is escaped and
+ * line breaks become spaces; `<` is escaped so a renderer never sees raw HTML
+ * from a category name.
+ */
+function markdownText(value: string): string {
+  return value
+    .replaceAll('\\', '\\\\')
+    .replaceAll('|', '\\|')
+    .replaceAll('<', '&lt;')
+    .replace(/\r\n|[\r\n]/g, ' ');
 }
 
 function localDay(instant: Date, timeZone: string): string {
@@ -77,7 +90,10 @@ function metLabel(met: boolean | null): string | null {
 
 /**
  * CSV: one section per table, `section,name,current,previous,change,target,direction,met`
- * rows (the last three only for targets), RFC 4180 quoting.
+ * rows (the last three only for targets), RFC 4180 quoting by csv-stringify.
+ * Text cells starting with `=`, `+`, `-`, `@`, tab or CR (a category, a
+ * keyword, a queue id) get a leading `'`, so a spreadsheet shows them as text
+ * instead of running them as formulas; numbers, negative ones too, stay numbers.
  */
 export function renderCsv(review: Omit<WeeklyReview, 'csv' | 'markdown'>): string {
   const rows: (string | number | null)[][] = [
@@ -114,7 +130,10 @@ export function renderCsv(review: Omit<WeeklyReview, 'csv' | 'markdown'>): strin
   }
   // Every row has the header's width (RFC 4180); the target columns stay empty outside the targets section.
   const width = rows[0].length;
-  return `${rows.map((row) => [...row, ...Array(width - row.length).fill(null)].map(cell).join(',')).join('\n')}\n`;
+  return stringify(
+    rows.map((row) => [...row, ...Array(width - row.length).fill(null)].map(cell)),
+    { escape_formulas: true, record_delimiter: 'unix' },
+  );
 }
 
 function percent(value: number | null): string {
@@ -151,20 +170,22 @@ export function renderMarkdown(review: Omit<WeeklyReview, 'csv' | 'markdown'>): 
     '| --- | ---: | ---: | ---: |',
     ...review.weekOverWeek.map(
       (figure) =>
-        `| ${figure.name} | ${formatFigure(figure.name, figure.current)} | ${formatFigure(figure.name, figure.previous)} | ${formatChange(figure.name, figure.change)} |`,
+        `| ${markdownText(figure.name)} | ${formatFigure(figure.name, figure.current)} | ${formatFigure(figure.name, figure.previous)} | ${formatChange(figure.name, figure.change)} |`,
     ),
     '',
     '## Top issues',
     '',
     ...(review.topIssues.length === 0
       ? ['None.']
-      : review.topIssues.map((issue, index) => `${index + 1}. ${issue.key} — ${issue.count}`)),
+      : review.topIssues.map((issue, index) => `${index + 1}. ${markdownText(issue.key)} — ${issue.count}`)),
     '',
     '## Breaches',
     '',
     `${review.metrics.breaches.total} SLA breaches.`,
-    ...review.metrics.breaches.byQueue.map((queue) => `- queue ${queue.key}: ${queue.count}`),
-    ...review.metrics.breaches.byPriority.map((priority) => `- ${priority.key}: ${priority.count}`),
+    ...review.metrics.breaches.byQueue.map((queue) => `- queue ${markdownText(queue.key)}: ${queue.count}`),
+    ...review.metrics.breaches.byPriority.map(
+      (priority) => `- ${markdownText(priority.key)}: ${priority.count}`,
+    ),
     '',
     '## Repeat complaints',
     '',
@@ -179,7 +200,7 @@ export function renderMarkdown(review: Omit<WeeklyReview, 'csv' | 'markdown'>): 
           '| --- | ---: | ---: | --- |',
           ...review.targets.map(
             (target) =>
-              `| ${target.kpi} | ${percent(target.value)} | ${target.direction === 'AT_LEAST' ? '≥' : '≤'} ${percent(target.target)} | ${target.met === null ? 'no data' : target.met ? 'yes' : 'no'} |`,
+              `| ${markdownText(target.kpi)} | ${percent(target.value)} | ${target.direction === 'AT_LEAST' ? '≥' : '≤'} ${percent(target.target)} | ${target.met === null ? 'no data' : target.met ? 'yes' : 'no'} |`,
           ),
         ]),
     '',
@@ -190,11 +211,11 @@ export function renderMarkdown(review: Omit<WeeklyReview, 'csv' | 'markdown'>): 
       : [
           ...review.metrics.satisfactionByTier.map(
             (tier) =>
-              `- tier ${tier.key}: ${percent(tier.rate.value)} (${tier.rate.numerator}/${tier.rate.denominator})`,
+              `- tier ${markdownText(tier.key)}: ${percent(tier.rate.value)} (${tier.rate.numerator}/${tier.rate.denominator})`,
           ),
           ...review.metrics.satisfactionByRegion.map(
             (region) =>
-              `- region ${region.key}: ${percent(region.rate.value)} (${region.rate.numerator}/${region.rate.denominator})`,
+              `- region ${markdownText(region.key)}: ${percent(region.rate.value)} (${region.rate.numerator}/${region.rate.denominator})`,
           ),
         ]),
     '',

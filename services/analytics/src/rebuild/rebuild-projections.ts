@@ -111,7 +111,9 @@ export async function rebuildProjections(options: RebuildOptions): Promise<Rebui
   const group = `${PROJECTION_GROUP}-rebuild-g${toGeneration}-${Date.now()}`;
   const groupId = namespaced(namespace, group);
   const topics = PROJECTED_TOPICS.map((topic) => namespaced(namespace, topic));
-  await ensureTopics(kafka, [{ topic: namespaced(namespace, deadLetterTopic(group)), numPartitions: 1 }]);
+  await ensureTopics(kafka, [{ topic: namespaced(namespace, deadLetterTopic(group)), numPartitions: 1 }], {
+    logger,
+  });
 
   let eventsApplied = 0;
   const consumer = createEventConsumer({

@@ -88,7 +88,7 @@ export class AnalyticsHarness {
     const service = await startService(analyticsService(config), {
       runtime: { nodeEnv: 'test', logLevel: 'warn', production: false },
       database,
-      kafka: { brokers: this.brokers, namespace: this.namespace },
+      kafka: { brokers: this.brokers, namespace: this.namespace, startTimeoutMs: 90_000 },
       http: { port: 0, host: '127.0.0.1' },
       trust: { sharedSecret: TEST_SHARED_SECRET },
     });

@@ -7,6 +7,7 @@ import { ReplyTemplateEntity } from '../template/reply-template.entity';
 import { TicketFactEntity } from '../ticket-facts/ticket-fact.entity';
 import { InitialKnowledge1763856000000 } from './migrations/1763856000000-initial-knowledge';
 import { KnowledgeDomain1764000000000 } from './migrations/1764000000000-knowledge-domain';
+import { ProcessedEventsRetention1765100000001 } from './migrations/1765100000001-processed-events-retention';
 
 export const KNOWLEDGE_SCHEMA = 'knowledge';
 
@@ -25,6 +26,10 @@ export function createKnowledgeDataSource(database: DatabaseConfig) {
       ReplyTemplateEntity,
       TicketFactEntity,
     ],
-    migrations: [InitialKnowledge1763856000000, KnowledgeDomain1764000000000],
+    migrations: [
+      InitialKnowledge1763856000000,
+      KnowledgeDomain1764000000000,
+      ProcessedEventsRetention1765100000001,
+    ],
   });
 }

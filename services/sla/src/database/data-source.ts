@@ -3,6 +3,8 @@ import { SlaClockEntity, SlaTimerEntity, TrackedTicketEntity } from '../clock/sl
 import { InitialSla1763856000000 } from './migrations/1763856000000-initial-sla';
 import { SlaEngine1763860000000 } from './migrations/1763860000000-sla-engine';
 import { ComplaintAnswerPolicy1764000000000 } from './migrations/1764000000000-complaint-answer-policy';
+import { ProcessedEventsRetention1765100000001 } from './migrations/1765100000001-processed-events-retention';
+import { FiredTimersRetention1765100000002 } from './migrations/1765100000002-fired-timers-retention';
 
 export const SLA_SCHEMA = 'sla';
 
@@ -12,6 +14,12 @@ export function createSlaDataSource(database: DatabaseConfig) {
     schema: SLA_SCHEMA,
     applicationName: 'deskgraph-sla',
     entities: [SlaClockEntity, TrackedTicketEntity, SlaTimerEntity],
-    migrations: [InitialSla1763856000000, SlaEngine1763860000000, ComplaintAnswerPolicy1764000000000],
+    migrations: [
+      InitialSla1763856000000,
+      SlaEngine1763860000000,
+      ComplaintAnswerPolicy1764000000000,
+      ProcessedEventsRetention1765100000001,
+      FiredTimersRetention1765100000002,
+    ],
   });
 }

@@ -12,8 +12,10 @@ import { InitialTickets1763856000000 } from './migrations/1763856000000-initial-
 import { TicketLifecycle1763860000000 } from './migrations/1763860000000-ticket-lifecycle';
 import { ClassificationRules1764010000000 } from './migrations/1764010000000-classification-rules';
 import { ServicePractices1764020000000 } from './migrations/1764020000000-service-practices';
-import { TicketNumberSequences1765013000000 } from './migrations/1765013000000-ticket-number-sequences';
-import { IdempotencyKeys1765013000001 } from './migrations/1765013000001-idempotency-keys';
+import { ProcessedFacts1765100000000 } from './migrations/1765100000000-processed-facts';
+import { ProcessedEventsRetention1765100000001 } from './migrations/1765100000001-processed-events-retention';
+import { TicketNumberSequences1765130000000 } from './migrations/1765130000000-ticket-number-sequences';
+import { IdempotencyKeys1765130000001 } from './migrations/1765130000001-idempotency-keys';
 
 export const TICKETS_SCHEMA = 'tickets';
 
@@ -41,8 +43,10 @@ export function createTicketsDataSource(database: DatabaseConfig) {
       TicketLifecycle1763860000000,
       ClassificationRules1764010000000,
       ServicePractices1764020000000,
-      TicketNumberSequences1765013000000,
-      IdempotencyKeys1765013000001,
+      ProcessedFacts1765100000000,
+      ProcessedEventsRetention1765100000001,
+      TicketNumberSequences1765130000000,
+      IdempotencyKeys1765130000001,
     ],
   });
 }

@@ -81,7 +81,10 @@ export class HandoverService {
     }
     return this.dataSource.transaction(async (manager) => {
       await this.queues.assertQueuesExist(manager, [input.queueId]);
-      if (input.toAgentId) await this.queues.assertAgentInQueue(manager, input.toAgentId, input.queueId);
+      if (input.toAgentId) {
+        await this.queues.assertAgentInQueue(manager, input.toAgentId, input.queueId);
+        await this.queues.assertAgentAvailable(manager, input.toAgentId, 'hand over to');
+      }
       const tickets = await manager.find(TicketEntity, {
         where: { assigneeId: identity.userId, queueId: input.queueId, status: In(OPEN_STATUSES) },
         order: { priority: 'ASC', createdAt: 'ASC' },

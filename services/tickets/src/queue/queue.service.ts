@@ -1,4 +1,4 @@
-import { hasRole, type Identity } from '@deskgraph/platform';
+import { canSeeQueue, hasRole, type Identity } from '@deskgraph/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import { assertStaff } from '../ticket/ticket-access';
 import { TicketError, TicketErrorCode } from '../ticket/ticket.errors';
@@ -59,13 +59,32 @@ export class QueueService {
     });
   }
 
-  /** Agents set their own availability; admins anyone's. */
+  /**
+   * Availability decides who gets work, so only staff change it: an agent
+   * their own, a supervisor that of agents in a queue they supervise, an
+   * admin anyone's. A user id alone proves nothing — a customer's id may
+   * equal an agent's — so the role is checked first, before any lookup.
+   */
   async setAvailability(identity: Identity, agentId: string, available: boolean) {
-    if (identity.userId !== agentId && !hasRole(identity, 'admin')) {
-      throw new TicketError(TicketErrorCode.NotAllowed, 'You can only change your own availability.');
+    if (!hasRole(identity, 'agent', 'supervisor', 'admin')) {
+      throw new TicketError(
+        TicketErrorCode.NotAllowed,
+        'Only agents, supervisors and admins set availability.',
+      );
     }
     const repository = this.dataSource.getRepository(AgentEntity);
     const agent = await repository.findOneBy({ id: agentId });
+    const allowed =
+      hasRole(identity, 'admin') ||
+      identity.userId === agentId ||
+      (hasRole(identity, 'supervisor') &&
+        (agent?.queueIds ?? []).some((queueId) => canSeeQueue(identity, queueId)));
+    if (!allowed) {
+      throw new TicketError(
+        TicketErrorCode.NotAllowed,
+        'You can change your own availability, and as a supervisor that of agents in your queues.',
+      );
+    }
     if (!agent) throw new TicketError(TicketErrorCode.AgentNotFound, `No agent ${agentId}.`);
     agent.available = available;
     return repository.save(agent);
@@ -155,6 +174,19 @@ export class QueueService {
       throw new TicketError(TicketErrorCode.QueueNotFound, `Unknown queue(s): ${missing.join(', ')}.`, {
         queueIds: missing,
       });
+    }
+  }
+
+  /** Nothing is handed to an agent marked unavailable; `action` names what was refused. */
+  async assertAgentAvailable(manager: EntityManager, agentId: string, action: string): Promise<void> {
+    const agent = await manager.findOneBy(AgentEntity, { id: agentId });
+    if (!agent) throw new TicketError(TicketErrorCode.AgentNotFound, `No agent ${agentId}.`);
+    if (!agent.available) {
+      throw new TicketError(
+        TicketErrorCode.InvalidInput,
+        `${agentId} is unavailable; ${action} an available colleague or to the queue.`,
+        { agentId },
+      );
     }
   }
 

@@ -13,6 +13,7 @@ import { hasRole, type Identity } from '@deskgraph/platform';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { PRIORITIES, TICKET_TYPES } from '../classification/classification-rules';
+import { assigneeAway, handOnEvents, handOnIfAway } from '../queue/hand-on';
 import type { QueueService } from '../queue/queue.service';
 import { maskSensitiveText } from '../privacy/masking';
 import { actorOf, appendTimeline, changeMeta, EVENT_SOURCE, type TicketChanger } from './ticket-changes';
@@ -236,58 +237,67 @@ export class TicketWorkflowService {
 
   async changeStatus(identity: Identity, rawInput: unknown): Promise<TicketEntity> {
     const input = parseInput(statusSchema, rawInput);
-    return this.changer.change(identity, input.ticketId, input.expectedVersion, ({ ticket, actor, now }) => {
-      assertCanWork(identity, ticket);
-      if (input.status === 'ARCHIVED' && !hasRole(identity, 'admin')) {
-        throw new TicketError(
-          TicketErrorCode.NotAllowed,
-          'Tickets archive automatically; only admins archive by hand.',
-        );
-      }
-      const from = ticket.status;
-      const reason = input.reason ? mask(input.reason) : null;
-      const reopenedBefore = ticket.reopenCount;
-      if (input.status === 'ASSIGNED' && !ticket.assigneeId) {
-        throw new TicketError(
-          TicketErrorCode.InvalidState,
-          'This ticket has no assignee; use assignTicket to assign it.',
-        );
-      }
-      applyTransition(ticket, input.status, now);
-      // Back to NEW hands the ticket back to its queue: nobody holds it any more.
-      const previousAssigneeId = ticket.assigneeId;
-      const unassigned = ticket.status === 'NEW' && previousAssigneeId !== null;
-      if (unassigned) ticket.assigneeId = null;
-      return {
-        timeline: [
-          {
-            action: 'STATUS_CHANGED',
-            before: { status: from, assigneeId: previousAssigneeId },
-            after: { status: ticket.status, assigneeId: ticket.assigneeId },
-            result:
-              ticket.reopenCount > reopenedBefore ? 'reopened' : unassigned ? 'back in the queue' : 'moved',
-            note: reason,
-          },
-        ],
-        events: (saved) => [
-          ...statusEvent(saved, actor, now, from, reason, false),
-          ...(unassigned
-            ? [
-                buildEvent(TicketAssignedV1, {
-                  source: EVENT_SOURCE,
-                  subject: saved.id,
-                  data: {
-                    ...changeMeta(saved, actor, now),
-                    assigneeId: null,
-                    previousAssigneeId,
-                    mode: 'MANUAL',
-                  },
-                }),
-              ]
-            : []),
-        ],
-      };
-    });
+    return this.changer.change(
+      identity,
+      input.ticketId,
+      input.expectedVersion,
+      async ({ ticket, actor, now, manager }) => {
+        assertCanWork(identity, ticket);
+        if (input.status === 'ARCHIVED' && !hasRole(identity, 'admin')) {
+          throw new TicketError(
+            TicketErrorCode.NotAllowed,
+            'Tickets archive automatically; only admins archive by hand.',
+          );
+        }
+        const from = ticket.status;
+        const reason = input.reason ? mask(input.reason) : null;
+        const reopenedBefore = ticket.reopenCount;
+        if (input.status === 'ASSIGNED' && !ticket.assigneeId) {
+          throw new TicketError(
+            TicketErrorCode.InvalidState,
+            'This ticket has no assignee; use assignTicket to assign it.',
+          );
+        }
+        applyTransition(ticket, input.status, now);
+        // Back to NEW hands the ticket back to its queue: nobody holds it any more.
+        const previousAssigneeId = ticket.assigneeId;
+        const unassigned = ticket.status === 'NEW' && previousAssigneeId !== null;
+        if (unassigned) ticket.assigneeId = null;
+        const reopened = ticket.reopenCount > reopenedBefore;
+        // A reopened ticket needs someone who is there.
+        const handOn = reopened ? await handOnIfAway(manager, this.queues, ticket) : null;
+        return {
+          timeline: [
+            {
+              action: 'STATUS_CHANGED',
+              before: { status: from, assigneeId: previousAssigneeId },
+              after: { status: ticket.status, assigneeId: handOn ? previousAssigneeId : ticket.assigneeId },
+              result: reopened ? 'reopened' : unassigned ? 'back in the queue' : 'moved',
+              note: reason,
+            },
+            ...(handOn ? [handOn.record] : []),
+          ],
+          events: (saved) => [
+            ...statusEvent(saved, actor, now, from, reason, false),
+            ...handOnEvents(saved, actor, now, handOn),
+            ...(unassigned
+              ? [
+                  buildEvent(TicketAssignedV1, {
+                    source: EVENT_SOURCE,
+                    subject: saved.id,
+                    data: {
+                      ...changeMeta(saved, actor, now),
+                      assigneeId: null,
+                      previousAssigneeId,
+                      mode: 'MANUAL',
+                    },
+                  }),
+                ]
+              : []),
+          ],
+        };
+      },
+    );
   }
 
   /**
@@ -296,7 +306,7 @@ export class TicketWorkflowService {
    */
   async confirm(identity: Identity, rawInput: unknown): Promise<TicketEntity> {
     const input = parseInput(confirmSchema, rawInput);
-    return this.changer.change(identity, input.ticketId, null, ({ ticket, actor, now }) => {
+    return this.changer.change(identity, input.ticketId, null, async ({ ticket, actor, now, manager }) => {
       const own = hasRole(identity, 'customer') && identity.customerId === ticket.customerId;
       if (!own && !hasRole(identity, 'agent', 'supervisor', 'admin')) {
         throw new TicketError(
@@ -320,6 +330,8 @@ export class TicketWorkflowService {
       } else {
         applyTransition(ticket, 'CLOSED', now);
       }
+      // The second handling needs someone who is there.
+      const handOn = unsatisfied ? await handOnIfAway(manager, this.queues, ticket) : null;
       return {
         timeline: [
           {
@@ -333,6 +345,7 @@ export class TicketWorkflowService {
             result: unsatisfied ? 'reopened for second handling' : 'closed',
             note: ticket.satisfactionComment,
           },
+          ...(handOn ? [handOn.record] : []),
         ],
         events: (saved) => [
           buildEvent(TicketRatedV1, {
@@ -352,6 +365,7 @@ export class TicketWorkflowService {
             unsatisfied ? 'customer unsatisfied' : 'customer confirmed',
             false,
           ),
+          ...handOnEvents(saved, actor, now, handOn),
         ],
       };
     });
@@ -365,6 +379,11 @@ export class TicketWorkflowService {
       throw new TicketError(TicketErrorCode.InvalidInput, 'A ticket cannot be merged into itself.');
     }
     return this.dataSource.transaction(async (manager) => {
+      // Both rows, in id order: of two opposite merges at once, the second waits for the
+      // first and then finds its primary merged, instead of both closing into each other.
+      await manager.query(`SELECT id FROM tickets WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [
+        [input.duplicateId, input.primaryId],
+      ]);
       const primary = await manager.findOneBy(TicketEntity, { id: input.primaryId });
       if (!primary || !canReadTicket(identity, primary)) {
         throw new TicketError(
@@ -427,6 +446,22 @@ export class TicketWorkflowService {
       await appendTimeline(manager, primary.id, actorOf(identity), new Date(), [
         { action: 'DUPLICATE_MERGED_IN', after: { duplicate: duplicate.number }, result: 'merged' },
       ]);
+      // The duplicate's customer now waits on the primary: someone present must hold it.
+      if (isOpenStatus(primary.status) && (await assigneeAway(manager, primary))) {
+        await this.changer.change(
+          identity,
+          primary.id,
+          null,
+          async ({ ticket, actor, now }) => {
+            const handOn = await handOnIfAway(manager, this.queues, ticket);
+            return {
+              timeline: handOn ? [handOn.record] : [],
+              events: (saved) => handOnEvents(saved, actor, now, handOn),
+            };
+          },
+          manager,
+        );
+      }
       return duplicate;
     });
   }

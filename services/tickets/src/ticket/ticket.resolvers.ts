@@ -201,6 +201,16 @@ export const ticketResolvers = {
     __resolveReference: async (reference: { id: string }, context: TicketsContext) =>
       maybe(await context.tickets.findVisible(context.identity, { id: reference.id })),
     allowedNextStatuses: (ticket: TicketGraph) => allowedNextStatuses(ticket.status),
+    // The desk's working notes about a ticket are not the customer's to read: null (tags: none)
+    // rather than FORBIDDEN, so one query serves portal and desk and a non-null list never nulls the ticket.
+    customerMood: (ticket: TicketGraph, _: unknown, context: TicketsContext) =>
+      isCustomerOnly(context.identity) ? null : ticket.customerMood,
+    tags: (ticket: TicketGraph, _: unknown, context: TicketsContext) =>
+      isCustomerOnly(context.identity) ? [] : ticket.tags,
+    suggestion: (ticket: TicketGraph, _: unknown, context: TicketsContext) =>
+      isCustomerOnly(context.identity) ? null : ticket.suggestion,
+    escalationTier: (ticket: TicketGraph, _: unknown, context: TicketsContext) =>
+      isCustomerOnly(context.identity) ? null : ticket.escalationTier,
     mergedInto: async (ticket: TicketGraph, _: unknown, context: TicketsContext) =>
       maybe(await context.queries.findById(context.identity, ticket.mergedIntoId)),
     possibleDuplicateOf: async (ticket: TicketGraph, _: unknown, context: TicketsContext) =>

@@ -87,7 +87,8 @@ describe('tickets: the complaint lifecycle through the gateway', () => {
       status: 'NEW',
       queueId: 'complaints',
       customer: { id: 'C-42', name: '王芳' },
-      customerMood: 'ANGRY',
+      // The mood is the desk's note about the customer: stored, but not shown back to them.
+      customerMood: null,
     });
     expect(created.description).toContain('**************002X');
     expect(created.description).not.toContain('11010519491231');
@@ -106,6 +107,8 @@ describe('tickets: the complaint lifecycle through the gateway', () => {
       agent,
     );
     expect(assigned).toEqual({ status: 'ASSIGNED', assigneeId: 'a1' });
+    const seenByAgent = await gql(`query($id: ID!) { ticket(id: $id) { customerMood } }`, { id }, agent);
+    expect(seenByAgent.ticket).toEqual({ customerMood: 'ANGRY' });
 
     // Reclassify (agent override), kept on the timeline; P1 notifies the duty manager.
     await gql(

@@ -4,8 +4,8 @@ import type { MigrationInterface, QueryRunner } from '@deskgraph/platform';
  * Idempotency keys of retried mutations, per caller: the first attempt's
  * request fingerprint and what it returned, kept at least 24 hours.
  */
-export class IdempotencyKeys1765013000001 implements MigrationInterface {
-  name = 'IdempotencyKeys1765013000001';
+export class IdempotencyKeys1765130000001 implements MigrationInterface {
+  name = 'IdempotencyKeys1765130000001';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`

@@ -7,8 +7,8 @@ import type { MigrationInterface, QueryRunner } from '@deskgraph/platform';
  * one at a time; `nextval` takes no lock that lasts until commit. Existing
  * months continue where their row stood.
  */
-export class TicketNumberSequences1765013000000 implements MigrationInterface {
-  name = 'TicketNumberSequences1765013000000';
+export class TicketNumberSequences1765130000000 implements MigrationInterface {
+  name = 'TicketNumberSequences1765130000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
