@@ -285,7 +285,11 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
             identity.roles.length > 0 ? `user:${identity.userId}` : `ip:${req.socket.remoteAddress}`,
           );
           if (refusal) throw refusal;
-          return { identity, correlationId: req.header('x-correlation-id') ?? randomUUID() };
+          return {
+            identity,
+            correlationId: req.header('x-correlation-id') ?? randomUUID(),
+            idempotencyKey: req.header('idempotency-key'),
+          };
         } catch (error) {
           if (error instanceof AuthenticationError) {
             throw new GraphQLError(error.message, {

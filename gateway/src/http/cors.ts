@@ -28,6 +28,8 @@ export function corsForOrigins(allowedOrigins: readonly string[]): RequestHandle
       'authorization',
       'content-type',
       'x-correlation-id',
+      // Makes a retried mutation safe; passed on to the subgraphs.
+      'idempotency-key',
       'apollo-require-preflight',
       'x-apollo-operation-name',
     ],

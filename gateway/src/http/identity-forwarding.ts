@@ -13,6 +13,8 @@ import { createSubgraphFetch } from './subgraph-fetch';
 export interface GatewayContext {
   identity: Identity;
   correlationId?: string;
+  /** The client's `Idempotency-Key` header, passed on so a retried mutation is not applied twice. */
+  idempotencyKey?: string;
 }
 
 interface SignedHeaders {
@@ -92,5 +94,7 @@ export class IdentityForwardingDataSource extends RemoteGraphQLDataSource<Gatewa
     }
     const correlationId = (context as Partial<GatewayContext>)?.correlationId ?? currentCorrelationId();
     if (correlationId) request.http?.headers.set('x-correlation-id', correlationId);
+    const idempotencyKey = (context as Partial<GatewayContext>)?.idempotencyKey;
+    if (idempotencyKey) request.http?.headers.set('idempotency-key', idempotencyKey);
   }
 }

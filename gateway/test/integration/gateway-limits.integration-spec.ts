@@ -424,7 +424,7 @@ describe('gateway limits and refusals', () => {
       expect(headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
       expect(headers['access-control-allow-methods']).toContain('POST');
       expect(headers['access-control-allow-headers']).toEqual(
-        expect.stringMatching(/authorization.*content-type/),
+        expect.stringMatching(/authorization.*content-type.*idempotency-key/),
       );
       expect(headers['access-control-max-age']).toBe('600');
       expect(headers.vary).toMatch(/Origin/);

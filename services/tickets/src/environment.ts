@@ -32,6 +32,10 @@ export const deskModel = z
       .number()
       .positive()
       .default(30 * 86400),
+    IDEMPOTENCY_KEY_RETENTION_HOURS: z.coerce
+      .number()
+      .min(24, 'must be at least 24: clients may retry for a day')
+      .default(24),
   })
   .transform((env) => ({
     timeZone: env.DESK_TIME_ZONE,
@@ -46,6 +50,7 @@ export const deskModel = z
       keyCustomerTiers: env.KEY_CUSTOMER_TIERS,
       trackingIntervalMs: env.KEY_CUSTOMER_TRACKING_INTERVAL_SECONDS * 1000,
     },
+    idempotencyKeyRetentionMs: env.IDEMPOTENCY_KEY_RETENTION_HOURS * 3_600_000,
   }));
 
 export type DeskConfig = z.output<typeof deskModel>;

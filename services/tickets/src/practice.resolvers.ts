@@ -1,4 +1,5 @@
 import type { HandoverEntity } from './handover/handover.entity';
+import { requestIdempotencyKey } from './idempotency/idempotency-keys';
 import type { TicketsContext } from './server';
 import { toTicketGraph } from './ticket/ticket.resolvers';
 import type { TicketEntity } from './ticket/ticket.entity';
@@ -34,7 +35,13 @@ export const practiceResolvers = {
     setServiceLanguageRules: (_: unknown, args: { rules: unknown }, context: TicketsContext) =>
       context.serviceLanguage.replace(context.identity, args.rules),
     scheduleVisit: async (_: unknown, args: { input: unknown }, context: TicketsContext) =>
-      toVisitGraph(await context.visits.schedule(context.identity, args.input)),
+      toVisitGraph(
+        await context.visits.schedule(
+          context.identity,
+          args.input,
+          requestIdempotencyKey(context.idempotencyKey, args.input),
+        ),
+      ),
     completeVisit: async (_: unknown, args: { input: unknown }, context: TicketsContext) =>
       toVisitGraph(await context.visits.complete(context.identity, args.input)),
     createHandover: async (_: unknown, args: { input: unknown }, context: TicketsContext) =>

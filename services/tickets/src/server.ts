@@ -8,6 +8,7 @@ import { createTicketsDataSource } from './database/data-source';
 import type { DeskConfig } from './environment';
 import { EscalationService } from './escalation/escalation.service';
 import { HandoverService } from './handover/handover.service';
+import { createIdempotencyKeyPurger, IdempotencyKeys } from './idempotency/idempotency-keys';
 import { practiceResolvers } from './practice.resolvers';
 import { ServiceLanguageService } from './service-language/service-language.service';
 import { VisitService } from './visit/visit.service';
@@ -35,6 +36,7 @@ export interface TicketsServices {
   visits: VisitService;
   handovers: HandoverService;
   changer: TicketChanger;
+  idempotency: IdempotencyKeys;
 }
 
 export type TicketsContext = ServiceContext<TicketsServices>;
@@ -46,25 +48,27 @@ export function ticketsService(desk: DeskConfig): ServiceDefinition<TicketsServi
     createDataSource: createTicketsDataSource,
     createServices: ({ dataSource, outbox }) => {
       const queues = new QueueService(dataSource);
+      const idempotency = new IdempotencyKeys(dataSource);
       const changer = new TicketChanger(dataSource, outbox);
       const classificationRules = new ClassificationRuleService(dataSource);
       const serviceLanguage = new ServiceLanguageService(dataSource);
-      const visits = new VisitService(dataSource, changer, desk.visits);
+      const visits = new VisitService(dataSource, changer, desk.visits, idempotency);
       // Closing a ticket schedules its visits in the same transaction.
       changer.onClose((context) => visits.onTicketClosed(context));
       return {
-        tickets: new TicketService(dataSource, outbox, desk, queues, classificationRules),
+        tickets: new TicketService(dataSource, outbox, desk, queues, classificationRules, idempotency),
         queries: new TicketQueryService(dataSource),
         workflow: new TicketWorkflowService(dataSource, changer, queues),
-        conversation: new ConversationService(dataSource, changer, serviceLanguage),
+        conversation: new ConversationService(dataSource, changer, serviceLanguage, idempotency),
         escalations: new EscalationService(changer, queues),
-        compensations: new CompensationService(dataSource, changer),
+        compensations: new CompensationService(dataSource, changer, idempotency),
         queues,
         classificationRules,
         serviceLanguage,
         visits,
         handovers: new HandoverService(dataSource, outbox, queues),
         changer,
+        idempotency,
       };
     },
     resolvers: requireSignIn(mergeResolvers(ticketResolvers, practiceResolvers)),
@@ -73,6 +77,11 @@ export function ticketsService(desk: DeskConfig): ServiceDefinition<TicketsServi
     mapDomainError: mapTicketError,
     consumers: (_dependencies, services) => [slaBreachedConsumer(services.escalations)],
     workers: ({ dataSource, logger }, services) => [
+      createIdempotencyKeyPurger(
+        services.idempotency,
+        { retentionMs: desk.idempotencyKeyRetentionMs, intervalMs: desk.lifecycle.sweepIntervalMs },
+        logger.child({ component: 'idempotency' }),
+      ),
       createLifecycleSweeper(
         dataSource,
         services.changer,

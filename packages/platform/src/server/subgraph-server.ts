@@ -18,6 +18,8 @@ import { loadSubgraphTypeDefs } from './sdl';
 export interface BaseContext {
   identity: Identity;
   logger: Logger;
+  /** The request's `Idempotency-Key` header (forwarded by the gateway), for mutations that take one. */
+  idempotencyKey: string | null;
 }
 
 export interface SubgraphServerOptions<TContext extends BaseContext> {
@@ -149,7 +151,11 @@ export async function startSubgraphServer<TContext extends BaseContext>(
         }
         const correlationId = req.header('x-correlation-id') ?? undefined;
         const logger = options.logger.child({ userId: identity.userId, correlationId });
-        return options.buildContext({ identity, logger });
+        return options.buildContext({
+          identity,
+          logger,
+          idempotencyKey: req.header('idempotency-key') ?? null,
+        });
       },
     }),
   );

@@ -1,9 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { buildEvent, TicketCompensationChangedV1 } from '@deskgraph/events';
 import { hasRole, type Identity } from '@deskgraph/platform';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
-import { assertCanWork, assertSupervisor, canReadTicket, isCustomerOnly } from '../ticket/ticket-access';
+import type { IdempotencyKeys } from '../idempotency/idempotency-keys';
+import {
+  assertAuthenticated,
+  assertCanWork,
+  assertSupervisor,
+  canReadTicket,
+  isCustomerOnly,
+} from '../ticket/ticket-access';
 import { changeMeta, EVENT_SOURCE, type TicketChanger } from '../ticket/ticket-changes';
 import { assertUuid, optionalText, parseInput, requiredText, TICKET_LIMITS } from '../ticket/ticket-input';
 import { TicketEntity } from '../ticket/ticket.entity';
@@ -49,12 +56,36 @@ export class CompensationService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly changer: TicketChanger,
+    private readonly idempotency: IdempotencyKeys,
   ) {}
 
-  async propose(identity: Identity, rawInput: unknown): Promise<CompensationEntity> {
+  /** `idempotencyKey`: a retry with the same key and input returns this proposal again (see README). */
+  async propose(
+    identity: Identity,
+    rawInput: unknown,
+    idempotencyKey: string | null = null,
+  ): Promise<CompensationEntity> {
+    assertAuthenticated(identity);
+    return this.idempotency.run(
+      { identity, operation: 'proposeCompensation', key: idempotencyKey, input: rawInput },
+      {
+        execute: (manager) => this.proposeIn(identity, rawInput, manager),
+        remember: (proposal) => ({ proposalId: proposal.id }),
+        replay: ({ proposalId }, manager) =>
+          manager.findOneByOrFail(CompensationEntity, { id: proposalId as string }),
+      },
+    );
+  }
+
+  private async proposeIn(
+    identity: Identity,
+    rawInput: unknown,
+    transaction: EntityManager,
+  ): Promise<CompensationEntity> {
     const input = parseInput(proposeSchema, rawInput);
     let proposal: CompensationEntity | null = null;
-    await this.changer.change(identity, input.ticketId, null, async ({ ticket, actor, now, manager }) => {
+    const changer = this.changer.within(transaction);
+    await changer.change(identity, input.ticketId, null, async ({ ticket, actor, now, manager }) => {
       assertCanWork(identity, ticket);
       if (ticket.type !== 'COMPLAINT') {
         throw new TicketError(TicketErrorCode.InvalidState, 'Compensation is proposed on complaints only.');

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { buildEvent, TicketRepliedV1, TicketReplyRefusedV1 } from '@deskgraph/events';
 import { hasRole, type Identity } from '@deskgraph/platform';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
+import type { IdempotencyKeys } from '../idempotency/idempotency-keys';
 import {
   checkServiceLanguage,
   type CourtesyWarning,
@@ -14,7 +15,7 @@ import { changeMeta, EVENT_SOURCE, type TicketChanger } from '../ticket/ticket-c
 import { parseInput, requiredText, TICKET_LIMITS } from '../ticket/ticket-input';
 import { isPendingStatus } from '../ticket/ticket-status';
 import { statusEvent } from '../ticket/ticket-workflow.service';
-import type { TicketEntity } from '../ticket/ticket.entity';
+import { TicketEntity } from '../ticket/ticket.entity';
 import { TicketError, TicketErrorCode } from '../ticket/ticket.errors';
 import { MessageEntity, type MessageVisibility } from './message.entity';
 
@@ -24,18 +25,27 @@ const replySchema = z.object({
   visibility: z.enum(['PUBLIC', 'INTERNAL']).default('PUBLIC'),
 });
 
+export interface ReplyOutcome {
+  ticket: TicketEntity;
+  message: MessageEntity;
+  warnings: CourtesyWarning[];
+}
+
 /** Public replies, internal notes and customer replies on a ticket. */
 export class ConversationService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly changer: TicketChanger,
     private readonly serviceLanguage: ServiceLanguageService,
+    private readonly idempotency: IdempotencyKeys,
   ) {}
 
+  /** `idempotencyKey`: a retry with the same key and input returns this reply again (see README). */
   async reply(
     identity: Identity,
     rawInput: unknown,
-  ): Promise<{ ticket: TicketEntity; message: MessageEntity; warnings: CourtesyWarning[] }> {
+    idempotencyKey: string | null = null,
+  ): Promise<ReplyOutcome> {
     assertAuthenticated(identity);
     const input = parseInput(replySchema, rawInput);
     const fromCustomer = isCustomerOnly(identity);
@@ -45,14 +55,43 @@ export class ConversationService {
     const body = input.body;
     // Only what the customer reads is held to the service-language standards; internal notes are not.
     let warnings: CourtesyWarning[] = [];
-    if (!fromCustomer && input.visibility === 'PUBLIC') {
+    const checkLanguage = async () => {
+      if (fromCustomer || input.visibility !== 'PUBLIC') return;
       const check = checkServiceLanguage(
         body,
         await this.serviceLanguage.activeRules(this.dataSource.manager),
       );
       if (check.forbidden.length > 0) await this.refuse(identity, input.ticketId, check.forbidden);
       warnings = check.warnings;
-    }
+    };
+    return this.idempotency.run(
+      { identity, operation: 'replyToTicket', key: idempotencyKey, input: rawInput },
+      {
+        // Outside the transaction (a refusal commits on its own); a replay skips it: that reply was sent.
+        before: checkLanguage,
+        execute: (manager) => this.send(identity, input, body, fromCustomer, warnings, manager),
+        remember: (outcome) => ({
+          ticketId: outcome.ticket.id,
+          messageId: outcome.message.id,
+          warnings: outcome.warnings,
+        }),
+        replay: async (remembered, manager) => ({
+          ticket: await manager.findOneByOrFail(TicketEntity, { id: remembered.ticketId as string }),
+          message: await manager.findOneByOrFail(MessageEntity, { id: remembered.messageId as string }),
+          warnings: remembered.warnings as CourtesyWarning[],
+        }),
+      },
+    );
+  }
+
+  private async send(
+    identity: Identity,
+    input: z.input<typeof replySchema>,
+    body: string,
+    fromCustomer: boolean,
+    warnings: CourtesyWarning[],
+    transaction: EntityManager,
+  ): Promise<ReplyOutcome> {
     let message: MessageEntity | null = null;
     const ticket = await this.changer.change(
       identity,
@@ -141,6 +180,7 @@ export class ConversationService {
           ],
         };
       },
+      transaction,
     );
     return { ticket, message: message!, warnings };
   }

@@ -14,6 +14,8 @@ import { ClassificationRules1764010000000 } from './migrations/1764010000000-cla
 import { ServicePractices1764020000000 } from './migrations/1764020000000-service-practices';
 import { ProcessedFacts1765100000000 } from './migrations/1765100000000-processed-facts';
 import { ProcessedEventsRetention1765100000001 } from './migrations/1765100000001-processed-events-retention';
+import { TicketNumberSequences1765130000000 } from './migrations/1765130000000-ticket-number-sequences';
+import { IdempotencyKeys1765130000001 } from './migrations/1765130000001-idempotency-keys';
 import { RemaskStoredText1765150000000 } from './migrations/1765150000000-remask-stored-text';
 
 export const TICKETS_SCHEMA = 'tickets';
@@ -44,6 +46,8 @@ export function createTicketsDataSource(database: DatabaseConfig) {
       ServicePractices1764020000000,
       ProcessedFacts1765100000000,
       ProcessedEventsRetention1765100000001,
+      TicketNumberSequences1765130000000,
+      IdempotencyKeys1765130000001,
       RemaskStoredText1765150000000,
     ],
   });

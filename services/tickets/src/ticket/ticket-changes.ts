@@ -69,6 +69,20 @@ export async function appendTimeline(
   );
 }
 
+export interface ChangerInTransaction {
+  change(
+    identity: Identity | null,
+    ticketId: string,
+    expectedVersion: number | null | undefined,
+    apply: (context: ChangeContext) => Promise<ChangeOutcome> | ChangeOutcome,
+  ): Promise<TicketEntity>;
+  record<T>(
+    identity: Identity | null,
+    ticketId: string,
+    apply: (context: ChangeContext) => Promise<ChangeOutcome & { value: T }>,
+  ): Promise<T>;
+}
+
 /**
  * The one way a ticket changes: lock the row, check the caller's expected
  * version, apply, save (bumping the version), append the timeline and
@@ -153,6 +167,15 @@ export class TicketChanger {
     await appendTimeline(manager, ticket.id, actor, now, outcome.timeline);
     await this.outbox.enqueue(manager, outcome.events(ticket));
     return outcome.value;
+  }
+
+  /** This changer inside a transaction the caller holds (e.g. one that claimed an idempotency key). */
+  within(transaction: EntityManager): ChangerInTransaction {
+    return {
+      change: (identity, ticketId, expectedVersion, apply) =>
+        this.change(identity, ticketId, expectedVersion, apply, transaction),
+      record: (identity, ticketId, apply) => this.record(identity, ticketId, apply, transaction),
+    };
   }
 
   private async lockVisible(

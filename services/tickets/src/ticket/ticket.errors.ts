@@ -18,6 +18,7 @@ export enum TicketErrorCode {
   VisitAlreadyOpen = 'VISIT_ALREADY_OPEN',
   HandoverNotFound = 'HANDOVER_NOT_FOUND',
   HandoverAlreadyAcknowledged = 'HANDOVER_ALREADY_ACKNOWLEDGED',
+  IdempotencyKeyReused = 'IDEMPOTENCY_KEY_REUSED',
 }
 
 // Exhaustive: adding a code without a GraphQL mapping does not compile.
@@ -39,6 +40,7 @@ const mapping: DomainErrorMapping<TicketErrorCode> = {
   [TicketErrorCode.VisitAlreadyOpen]: 'CONFLICT',
   [TicketErrorCode.HandoverNotFound]: 'NOT_FOUND',
   [TicketErrorCode.HandoverAlreadyAcknowledged]: 'CONFLICT',
+  [TicketErrorCode.IdempotencyKeyReused]: 'CONFLICT',
 };
 
 export class TicketError extends DomainError<TicketErrorCode> {}

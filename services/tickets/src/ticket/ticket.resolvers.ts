@@ -2,6 +2,7 @@ import { DateTimeScalar } from '@deskgraph/platform';
 import { GraphQLScalarType } from 'graphql';
 import type { CompensationEntity } from '../compensation/compensation.entity';
 import type { MessageEntity } from '../conversation/message.entity';
+import { requestIdempotencyKey } from '../idempotency/idempotency-keys';
 import type { TicketsContext } from '../server';
 import type { TimelineEntryEntity } from '../timeline/timeline.entity';
 import type { TicketOrder } from './ticket-query.service';
@@ -105,7 +106,13 @@ export const ticketResolvers = {
   },
   Mutation: {
     createTicket: async (_: unknown, args: { input: unknown }, context: TicketsContext) =>
-      toTicketGraph(await context.tickets.createTicket(context.identity, args.input)),
+      toTicketGraph(
+        await context.tickets.createTicket(
+          context.identity,
+          args.input,
+          requestIdempotencyKey(context.idempotencyKey, args.input),
+        ),
+      ),
     reclassifyTicket: async (_: unknown, args: { input: unknown }, context: TicketsContext) =>
       toTicketGraph(await context.workflow.reclassify(context.identity, args.input)),
     assignTicket: async (
@@ -121,13 +128,23 @@ export const ticketResolvers = {
     changeTicketStatus: async (_: unknown, args: { input: unknown }, context: TicketsContext) =>
       toTicketGraph(await context.workflow.changeStatus(context.identity, args.input)),
     replyToTicket: async (_: unknown, args: { input: unknown }, context: TicketsContext) => {
-      const { ticket, message, warnings } = await context.conversation.reply(context.identity, args.input);
+      const { ticket, message, warnings } = await context.conversation.reply(
+        context.identity,
+        args.input,
+        requestIdempotencyKey(context.idempotencyKey, args.input),
+      );
       return { ticket: toTicketGraph(ticket), message: toMessageGraph(message), warnings };
     },
     escalateTicket: async (_: unknown, args: { input: unknown }, context: TicketsContext) =>
       toTicketGraph(await context.escalations.escalate(context.identity, args.input)),
     proposeCompensation: async (_: unknown, args: { input: unknown }, context: TicketsContext) =>
-      toCompensationGraph(await context.compensations.propose(context.identity, args.input)),
+      toCompensationGraph(
+        await context.compensations.propose(
+          context.identity,
+          args.input,
+          requestIdempotencyKey(context.idempotencyKey, args.input),
+        ),
+      ),
     decideCompensation: async (
       _: unknown,
       args: { input: { proposalId: string; approve: boolean; note?: string } },

@@ -10,24 +10,35 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { classifyText } from '../classification/classify';
 import type { ClassificationRuleService } from '../classification/classification-rule.service';
 import type { DeskConfig } from '../environment';
+import type { IdempotencyKeys } from '../idempotency/idempotency-keys';
 import type { QueueService } from '../queue/queue.service';
 import { findLikelyDuplicate } from './duplicate-detection';
 import { assertAuthenticated, assertCanCreate, canReadTicket, isCustomerOnly } from './ticket-access';
 import { actorOf, appendTimeline, EVENT_SOURCE } from './ticket-changes';
 import { assertUuid, createTicketInputSchema, parseInput } from './ticket-input';
-import { formatTicketNumber, ticketMonthKey } from './ticket-number';
+import { TicketNumberAllocator } from './ticket-number-allocator';
 import { TicketEntity } from './ticket.entity';
 
 export class TicketService {
+  private readonly numbers: TicketNumberAllocator;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly outbox: OutboxWriter,
     private readonly desk: DeskConfig,
     private readonly queues: QueueService,
     private readonly classificationRules: ClassificationRuleService,
-  ) {}
+    private readonly idempotency: IdempotencyKeys,
+  ) {
+    this.numbers = new TicketNumberAllocator(dataSource, desk.timeZone);
+  }
 
-  async createTicket(identity: Identity, rawInput: unknown): Promise<TicketEntity> {
+  /** `idempotencyKey`: a retry with the same key and input returns this ticket again (see README). */
+  async createTicket(
+    identity: Identity,
+    rawInput: unknown,
+    idempotencyKey: string | null = null,
+  ): Promise<TicketEntity> {
     assertAuthenticated(identity);
     const input = parseInput(createTicketInputSchema, rawInput);
     // Customers cannot pick a queue, type or priority: routing and classification decide.
@@ -38,7 +49,7 @@ export class TicketService {
       ? identity.customerId!
       : (input.customer.id ?? `C-${randomUUID().slice(0, 8)}`);
 
-    return this.dataSource.transaction(async (manager) => {
+    const create = async (manager: EntityManager): Promise<TicketEntity> => {
       const rules = await this.classificationRules.activeRules(manager);
       const suggestion = classifyText(`${title}\n${description}`, rules);
       const type = (!isCustomer && input.type) || suggestion.type || 'OTHER';
@@ -59,10 +70,11 @@ export class TicketService {
         openOfCustomer as { id: string; number: string; title: string }[],
       );
       const known = await this.knownCustomerProfile(manager, customerId);
+      // The number is taken after every read, so numbers follow the order creations reach this point.
       const now = new Date();
       const ticket = manager.create(TicketEntity, {
         id: randomUUID(),
-        number: await this.nextTicketNumber(manager, now),
+        number: await this.numbers.allocate(manager, now),
         title,
         description,
         channel: input.channel,
@@ -133,7 +145,16 @@ export class TicketService {
       ];
       await this.outbox.enqueue(manager, events);
       return saved;
-    });
+    };
+    return this.idempotency.run(
+      { identity, operation: 'createTicket', key: idempotencyKey, input: rawInput },
+      {
+        before: () => this.numbers.prepare(new Date()),
+        execute: create,
+        remember: (ticket) => ({ ticketId: ticket.id }),
+        replay: ({ ticketId }, manager) => manager.findOneByOrFail(TicketEntity, { id: ticketId as string }),
+      },
+    );
   }
 
   /** P0/P1 tickets notify the queue's duty manager (an event a notifier service delivers). */
@@ -173,17 +194,6 @@ export class TicketService {
       [customerId],
     );
     return { tier: row?.tier ?? null, region: row?.region ?? null };
-  }
-
-  private async nextTicketNumber(manager: EntityManager, at: Date): Promise<string> {
-    const monthKey = ticketMonthKey(at, this.desk.timeZone);
-    const [{ last_value: sequence }] = await manager.query(
-      `INSERT INTO ticket_number_sequences (month_key, last_value) VALUES ($1, 1)
-       ON CONFLICT (month_key) DO UPDATE SET last_value = ticket_number_sequences.last_value + 1
-       RETURNING last_value`,
-      [monthKey],
-    );
-    return formatTicketNumber(monthKey, sequence);
   }
 }
 

@@ -10,6 +10,7 @@ import {
 import { canSeeQueue, hasRole, type Identity, type Logger } from '@deskgraph/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
+import type { IdempotencyKeys } from '../idempotency/idempotency-keys';
 import {
   assertAuthenticated,
   assertCanWork,
@@ -71,6 +72,7 @@ export class VisitService {
     private readonly dataSource: DataSource,
     private readonly changer: TicketChanger,
     private readonly config: VisitConfig,
+    private readonly idempotency: IdempotencyKeys,
   ) {}
 
   /**
@@ -109,10 +111,31 @@ export class VisitService {
   }
 
   /** Staff schedule a visit by hand, e.g. a second follow-up call. */
-  async schedule(identity: Identity, rawInput: unknown): Promise<VisitEntity> {
+  /** `idempotencyKey`: a retry with the same key and input returns this visit again (see README). */
+  async schedule(
+    identity: Identity,
+    rawInput: unknown,
+    idempotencyKey: string | null = null,
+  ): Promise<VisitEntity> {
     assertAuthenticated(identity);
     const input = parseInput(scheduleSchema, rawInput);
-    return this.changer.record(identity, input.ticketId, async ({ manager, ticket, actor, now }) => {
+    return this.idempotency.run(
+      { identity, operation: 'scheduleVisit', key: idempotencyKey, input: rawInput },
+      {
+        execute: (manager) => this.scheduleIn(identity, input, manager),
+        remember: (visit) => ({ visitId: visit.id }),
+        replay: ({ visitId }, manager) => manager.findOneByOrFail(VisitEntity, { id: visitId as string }),
+      },
+    );
+  }
+
+  private async scheduleIn(
+    identity: Identity,
+    input: z.output<typeof scheduleSchema>,
+    transaction: EntityManager,
+  ): Promise<VisitEntity> {
+    const changer = this.changer.within(transaction);
+    return changer.record(identity, input.ticketId, async ({ manager, ticket, actor, now }) => {
       assertCanWork(identity, ticket);
       const visit = await this.insertOpen(
         manager,
