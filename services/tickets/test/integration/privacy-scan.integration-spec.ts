@@ -69,6 +69,11 @@ const NOT_FREE_TEXT = new Set([
   'createTicket.input.attachments.contentType',
   'createTicket.input.attachments.url',
   'createTicket.input.tags',
+  // Idempotency keys identify a request; they are compared, never shown as text.
+  'createTicket.input.idempotencyKey',
+  'replyToTicket.input.idempotencyKey',
+  'proposeCompensation.input.idempotencyKey',
+  'scheduleVisit.input.idempotencyKey',
   'reclassifyTicket.input.category',
   'proposeCompensation.input.currency',
   'setRoutingRules.rules.category',
