@@ -37,6 +37,7 @@ import {
   IdentitySigner,
   type GatewayContext,
 } from './http/identity-forwarding';
+import { ideAssets, ideLandingPage, IDE_ASSETS_PATH } from './ide/ide-page';
 import { formatLimitError, queryLimitProtection } from './limits/request-limits';
 import { TokenBucketLimiter } from './limits/rate-limiter';
 import { createEventStream } from './subscriptions/event-stream';
@@ -153,7 +154,12 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     validationRules: protection.validationRules,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ...protection.plugins],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ...protection.plugins,
+      // GraphiQL from our own bundle (no CDN) for browsers at GET /graphql.
+      ideLandingPage(environment.ide.graphiql, logger),
+    ],
     formatError: (unlimited) => {
       const formatted = formatLimitError(unlimited);
       if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR' && runtime.production) {
@@ -213,6 +219,7 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
   app.get('/metrics', async (_request, response) => {
     response.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  app.use(IDE_ASSETS_PATH, ideAssets(environment.ide.graphiql));
   app.use(
     '/graphql',
     express.json({ limit: gatewayConfig.maxRequestBytes }),
