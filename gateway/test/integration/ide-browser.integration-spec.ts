@@ -2,7 +2,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { graphqlOk, repositoryRoot, startTestStack, testToken, type TestStack } from '@deskgraph/infra';
+import {
+  graphqlOk,
+  repositoryRoot,
+  startTestStack,
+  testToken,
+  TEST_JWT_SECRET,
+  TEST_SHARED_SECRET,
+  type TestStack,
+} from '@deskgraph/infra';
+import { parseEnvironment } from '@deskgraph/platform';
+import { GATEWAY_ENVIRONMENT } from '../../src/environment';
+import { startGateway } from '../../src/server';
 
 // The offline GraphiQL page and the live-queue example in a real headless
 // browser (Debian's chromium), against a whole test stack: token, query,
@@ -222,5 +233,35 @@ describe('offline IDE and live-queue example in a real browser', () => {
     expect(await page.locator('#tickets tr', { hasText: 'Parcel lost in transit' }).count()).toBe(1);
     expect(await page.locator('#tickets tr', { hasText: 'Router blinking red' }).count()).toBe(1);
     await page.close();
+  }, 120_000);
+
+  it('should serve neither the page nor the bundle when NODE_ENV is production unless GRAPHIQL=true', async () => {
+    const served: Record<string, { page: boolean; bundle: number }> = {};
+    for (const graphiql of [undefined, 'true']) {
+      const gateway = await startGateway(
+        parseEnvironment(GATEWAY_ENVIRONMENT, {
+          NODE_ENV: 'production',
+          ...(graphiql ? { GRAPHIQL: graphiql } : {}),
+          PORT: '0',
+          HOST: '127.0.0.1',
+          LOG_LEVEL: 'warn',
+          KAFKA_BROKERS: stack.kafkaBrokers,
+          KAFKA_NAMESPACE: stack.namespace,
+          JWT_SECRET: TEST_JWT_SECRET,
+          GATEWAY_SHARED_SECRET: TEST_SHARED_SECRET,
+        }),
+      );
+      try {
+        const page = await fetch(gateway.url, { headers: { accept: 'text/html' } });
+        const bundle = await fetch(gateway.url.replace(/\/graphql$/, '/ide/graphiql.js'));
+        served[graphiql ?? 'unset'] = {
+          page: (await page.text()).includes('/ide/graphiql.js'),
+          bundle: bundle.status,
+        };
+      } finally {
+        await gateway.stop();
+      }
+    }
+    expect(served).toEqual({ unset: { page: false, bundle: 404 }, true: { page: true, bundle: 200 } });
   }, 120_000);
 });
