@@ -43,6 +43,7 @@ const UPDATES = `subscription QueueUpdates($queueIds: [ID!]!, $since: DateTime) 
 // Clocks differ between browser and gateway: reach a little further back; duplicates are dropped by eventId.
 const SNAPSHOT_OVERLAP_MS = 5_000;
 const MAX_BACKOFF_MS = 30_000;
+const MAX_SEEN_EVENTS = 10_000;
 const UNRECOVERABLE_CLOSE_CODES = [4401, 4403];
 
 const httpUrl = new URL('/graphql', window.location.href).href;
@@ -108,6 +109,8 @@ async function loadSnapshot(token: string, queueIds: string[]): Promise<void> {
 function apply(update: TicketUpdate, token: string, queueIds: string[]): Promise<void> | void {
   if (seenEvents.has(update.eventId)) return;
   seenEvents.add(update.eventId);
+  // Replays reach back at most the replay window: old ids can go (a Set iterates oldest first).
+  if (seenEvents.size > MAX_SEEN_EVENTS) seenEvents.delete(seenEvents.values().next().value!);
   lastAt = update.at;
   if (update.kind === 'RESYNC_REQUIRED') {
     log('RESYNC_REQUIRED: the gap is older than the replay window, taking a new snapshot');

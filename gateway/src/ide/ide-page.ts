@@ -52,5 +52,6 @@ export function ideLandingPage(enabled: boolean, logger: Logger): ApolloServerPl
 /** Static files of the bundle; nothing is served when the IDE is off. */
 export function ideAssets(enabled: boolean): RequestHandler {
   if (!enabled) return (_request, _response, next) => next();
-  return express.static(IDE_ASSETS_DIR, { fallthrough: true, index: false, maxAge: '1h' });
+  // File names carry no hash: browsers revalidate (ETag) so a rebuild shows at once.
+  return express.static(IDE_ASSETS_DIR, { index: false });
 }
