@@ -90,6 +90,16 @@ export const gatewayModel = z
     metricsPushIntervalMs: env.METRICS_PUSH_INTERVAL_MS,
   }));
 
+/** The offline GraphiQL page at GET /graphql: on unless NODE_ENV=production, `GRAPHIQL` overrides. */
+export const ideModel = z
+  .object({
+    NODE_ENV: z.string().default('development'),
+    GRAPHIQL: z.enum(['true', 'false']).optional(),
+  })
+  .transform((env) => ({
+    graphiql: env.GRAPHIQL === undefined ? env.NODE_ENV !== 'production' : env.GRAPHIQL === 'true',
+  }));
+
 export type AuthConfig = z.output<typeof authModel>;
 export type GatewayConfig = z.output<typeof gatewayModel>;
 
@@ -101,6 +111,7 @@ export const GATEWAY_ENVIRONMENT = {
   trust: gatewayTrustModel,
   auth: authModel,
   gateway: gatewayModel,
+  ide: ideModel,
 };
 
 export function loadEnvironment() {

@@ -39,6 +39,7 @@ import {
   type GatewayContext,
 } from './http/identity-forwarding';
 import { corsForOrigins, originAllowed } from './http/cors';
+import { ideAssets, ideLandingPage, IDE_ASSETS_PATH } from './ide/ide-page';
 import { formatLimitError, queryLimitProtection, tokenLimitRefusal } from './limits/request-limits';
 import { TokenBucketLimiter } from './limits/rate-limiter';
 import { createEventStream } from './subscriptions/event-stream';
@@ -202,7 +203,13 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
     allowBatchedHttpRequests: false,
     validationRules: protection.validationRules,
     parseOptions: protection.parseOptions,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), retryAfterHeader(), ...protection.plugins],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      retryAfterHeader(),
+      ...protection.plugins,
+      // GraphiQL from our own bundle (no CDN) for browsers at GET /graphql.
+      ideLandingPage(environment.ide.graphiql, logger),
+    ],
     formatError: (unlimited) => {
       const formatted = formatLimitError(unlimited);
       const code = formatted.extensions?.code;
@@ -272,6 +279,7 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
   app.get('/metrics', async (_request, response) => {
     response.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  app.use(IDE_ASSETS_PATH, ideAssets(environment.ide.graphiql));
   app.use(
     '/graphql',
     ...corsForOrigins(auth.allowedOrigins),
