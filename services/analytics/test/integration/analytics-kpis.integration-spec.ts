@@ -50,6 +50,7 @@ const METRICS_QUERY = `query($period: PeriodInput!, $filter: MetricsFilter) {
     sla { target achieved breached rate running achievedTicketIds breachedTicketIds runningTicketIds }
     breaches { total ticketIds byQueue { key count } byPriority { key count } }
     satisfactionRate { numerator denominator value ticketIds baseTicketIds }
+    firstContactSatisfactionRate { numerator denominator ticketIds }
     responseRate { numerator denominator value }
     repeatComplaintRate { numerator denominator value ticketIds }
     reopenRate { numerator denominator value ticketIds }
@@ -590,8 +591,16 @@ describe('analytics: KPIs rebuilt from the event streams', () => {
       { key: 'P1', count: 1 },
       { key: 'P2', count: 1 },
     ]);
-    // Ratings: T1 SATISFIED, T2 UNSATISFIED, T2 VERY_SATISFIED → 2 / 3.
-    expect(m.satisfactionRate).toMatchObject({ numerator: 2, denominator: 3 });
+    // Ratings: T1 SATISFIED, T2 UNSATISFIED then (after the reopen) VERY_SATISFIED. The latest rating of a
+    // ticket counts (issue #17): T1 and T2 satisfied → 2 / 2, and the drill-down lists exactly those tickets.
+    expect(m.satisfactionRate).toMatchObject({
+      numerator: 2,
+      denominator: 2,
+      ticketIds: [T1, T2].sort(),
+      baseTicketIds: [T1, T2].sort(),
+    });
+    // First-contact satisfaction keeps the first ratings: T1 SATISFIED, T2 UNSATISFIED → 1 / 2.
+    expect(m.firstContactSatisfactionRate).toMatchObject({ numerator: 1, denominator: 2, ticketIds: [T1] });
     // 3 ratings over 4 resolutions (T1 once, T2 twice, T3 once).
     expect(m.responseRate).toEqual({ numerator: 3, denominator: 4, value: 0.75 });
     // Repeats 1 (T2); complaints = 2 originals + 1 repeat; 1 / (3 − 1) = 0.5.
@@ -643,9 +652,9 @@ describe('analytics: KPIs rebuilt from the event streams', () => {
         agentId: 'ann',
         handled: 3,
         ticketIds: [T1, T2, T3].sort(),
-        satisfactionRate: { numerator: 2, denominator: 3 },
+        satisfactionRate: { numerator: 2, denominator: 2 },
       },
-      { agentId: 'bob', handled: 1, ticketIds: [T2], satisfactionRate: { numerator: 1, denominator: 2 } },
+      { agentId: 'bob', handled: 1, ticketIds: [T2], satisfactionRate: { numerator: 1, denominator: 1 } },
     ]);
     const queues = await harness.graphql(
       `

@@ -34,18 +34,23 @@ export async function markQueuesDirty(manager: EntityManager, queueIds: string[]
   }
 }
 
-/** Folds an event into the active projection generation and marks its queues dirty. */
-export async function applyToProjections(
-  event: DeskgraphEvent,
-  { manager }: EventHandlerContext,
-): Promise<HandlerOutcome> {
-  const generation = await activeGeneration(manager, true);
-  const result = await applyEvent(event, manager, generationSchema(generation));
-  if (!result.applied) return 'ignored';
-  await markQueuesDirty(manager, result.queueIds);
-  return 'applied';
+/**
+ * Folds an event into the active projection generation (and its daily
+ * aggregates, by desk days of timeZone) and marks its queues dirty.
+ */
+export function projectionHandler(timeZone: string) {
+  return async function applyToProjections(
+    event: DeskgraphEvent,
+    { manager }: EventHandlerContext,
+  ): Promise<HandlerOutcome> {
+    const generation = await activeGeneration(manager, true);
+    const result = await applyEvent(event, manager, generationSchema(generation), timeZone);
+    if (!result.applied) return 'ignored';
+    await markQueuesDirty(manager, result.queueIds);
+    return 'applied';
+  };
 }
 
-export function projectionConsumer(): ConsumerDefinition {
-  return { group: PROJECTION_GROUP, topics: PROJECTED_TOPICS, handle: applyToProjections };
+export function projectionConsumer(timeZone: string): ConsumerDefinition {
+  return { group: PROJECTION_GROUP, topics: PROJECTED_TOPICS, handle: projectionHandler(timeZone) };
 }
