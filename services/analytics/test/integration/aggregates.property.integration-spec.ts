@@ -126,7 +126,9 @@ function event(type: string, subject: string, at: number, data: Record<string, u
 }
 
 /** Turns a scenario into the ticket and SLA events the services would publish, in time order. */
-function eventsOf(tickets: fc.RecordValue<typeof ticketScript>[]): DeskgraphEvent[] {
+type TicketScript = typeof ticketScript extends fc.Arbitrary<infer T> ? T : never;
+
+function eventsOf(tickets: TicketScript[]): DeskgraphEvent[] {
   const ids = tickets.map(() => randomUUID());
   const events: { at: number; event: DeskgraphEvent }[] = [];
   tickets.forEach((script, index) => {
