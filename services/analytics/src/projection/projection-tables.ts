@@ -114,6 +114,14 @@ export async function createAggregateTables(run: Run, schema: string): Promise<v
   await run(
     `CREATE INDEX IF NOT EXISTS "ticket_agents_agent_idx" ON "${schema}"."ticket_agents" ("agent_id", "ticket_id")`,
   );
+  // liveMetrics reads today's first replies, resolutions and ratings by their own time.
+  await run(
+    `CREATE INDEX IF NOT EXISTS "tickets_first_response_idx" ON "${schema}"."tickets" ("first_response_at")`,
+  );
+  await run(
+    `CREATE INDEX IF NOT EXISTS "ticket_transitions_at_idx" ON "${schema}"."ticket_transitions" ("at")`,
+  );
+  await run(`CREATE INDEX IF NOT EXISTS "ratings_at_idx" ON "${schema}"."ratings" ("at")`);
   // Counts and sums per desk day of creation and current queue: figure names in ticket-contribution.ts.
   await run(`
     CREATE TABLE IF NOT EXISTS "${schema}"."agg_counters" (
