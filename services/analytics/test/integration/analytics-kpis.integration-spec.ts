@@ -625,6 +625,43 @@ describe('analytics: KPIs rebuilt from the event streams', () => {
     expect(m.topKeywords[0]).toEqual({ key: 'delivery', count: 2 });
   }, 120_000);
 
+  it('should page through the tickets behind a figure when its connection is selected', async () => {
+    const query = `
+      query ($period: PeriodInput!, $after: String) {
+        ticketMetrics(period: $period) {
+          volume { total tickets(first: 3, after: $after) { ticketIds totalCount endCursor hasNextPage } }
+          satisfactionRate { numerator denominator tickets(first: 1) { ticketIds totalCount } baseTickets { totalCount } }
+        }
+      }`;
+    const first = (await harness.ok(query, { period: WEEK })).ticketMetrics;
+    const all = [T1, T2, T3, T4].sort();
+    expect(first.volume).toEqual({
+      total: 4,
+      tickets: { ticketIds: all.slice(0, 3), totalCount: 4, endCursor: all[2], hasNextPage: true },
+    });
+    // A rate's numerator and denominator agree with its drill-down.
+    expect(first.satisfactionRate).toEqual({
+      numerator: 2,
+      denominator: 2,
+      tickets: { ticketIds: [[T1, T2].sort()[0]], totalCount: 2 },
+      baseTickets: { totalCount: 2 },
+    });
+    const next = (await harness.ok(query, { period: WEEK, after: first.volume.tickets.endCursor }))
+      .ticketMetrics;
+    expect(next.volume.tickets).toEqual({
+      ticketIds: all.slice(3),
+      totalCount: 4,
+      endCursor: all[3],
+      hasNextPage: false,
+    });
+    const refused = await harness.graphql(
+      `query ($period: PeriodInput!) { ticketMetrics(period: $period) { volume { tickets(first: 5000) { totalCount } } } }`,
+      { period: WEEK },
+    );
+    expect(refused.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(refused.errors[0].message).toBe('first must be between 1 and 1000.');
+  }, 60_000);
+
   it('should narrow every figure when a filter is given', async () => {
     const queueB = await weekMetrics({ queueIds: ['q-b'] });
     expect(queueB.volume.ticketIds).toEqual([T3, T4].sort());
