@@ -274,9 +274,8 @@ export class MetricsService {
    * start or end inside a day are computed from the projection rows.
    */
   private aggregateDays(period: ResolvedPeriod, filter: EffectiveFilter): DayRange | null {
-    const { queueIds, ...others } = filter;
-    void queueIds;
-    if (Object.values(others).some((value) => value !== null)) return null;
+    const narrowed = Object.entries(filter).some(([field, value]) => field !== 'queueIds' && value !== null);
+    if (narrowed) return null;
     return dayRange(period.from, period.to, this.timeZone);
   }
 
