@@ -12,7 +12,12 @@ import { rebuildProjections } from './rebuild/rebuild-projections';
 
 // `node services/analytics/dist/src/rebuild.js`: replays the topics into a fresh
 // projection generation and switches the running service over when caught up.
-const { runtime, database, kafka: kafkaConfig } = parseEnvironmentOrExit(analyticsEnvironmentModels);
+const {
+  runtime,
+  database,
+  kafka: kafkaConfig,
+  analytics,
+} = parseEnvironmentOrExit(analyticsEnvironmentModels);
 const logger = createLogger('analytics-rebuild', runtime.logLevel);
 
 async function main() {
@@ -29,6 +34,7 @@ async function main() {
       namespace: kafkaConfig.namespace,
       logger,
       metrics: createMetrics('analytics-rebuild'),
+      timeZone: analytics.timeZone,
     });
     logger.info(result, 'rebuild finished');
   } finally {

@@ -33,7 +33,7 @@ export function analyticsService(config: AnalyticsConfig): ServiceDefinition<Ana
       Mutation: kpiTargetResolvers.Mutation,
     },
     mapDomainError: mapAnalyticsError,
-    consumers: () => [projectionConsumer()],
+    consumers: () => [projectionConsumer(config.timeZone)],
     workers: (dependencies, services) => [
       createMetricsSignalWorker(
         dependencies.dataSource,

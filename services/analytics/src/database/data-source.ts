@@ -2,6 +2,7 @@ import { createServiceDataSource, type DatabaseConfig } from '@deskgraph/platfor
 import { InitialAnalytics1763856000000 } from './migrations/1763856000000-initial-analytics';
 import { ProjectionGenerations1764000000000 } from './migrations/1764000000000-projection-generations';
 import { ServicePractices1764100000000 } from './migrations/1764100000000-service-practices';
+import { DailyAggregates1765100000000 } from './migrations/1765100000000-daily-aggregates';
 import { ProcessedEventsRetention1765100000001 } from './migrations/1765100000001-processed-events-retention';
 import { RemaskStoredText1765150000000 } from './migrations/1765150000000-remask-stored-text';
 
@@ -18,6 +19,7 @@ export function createAnalyticsDataSource(database: DatabaseConfig) {
       InitialAnalytics1763856000000,
       ProjectionGenerations1764000000000,
       ServicePractices1764100000000,
+      DailyAggregates1765100000000,
       ProcessedEventsRetention1765100000001,
       RemaskStoredText1765150000000,
     ],

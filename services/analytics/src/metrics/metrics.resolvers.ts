@@ -3,6 +3,35 @@ import type { AnalyticsContext } from '../server';
 import type { MetricsFilter } from './metrics-filter';
 import type { LiveMetrics } from './metrics.service';
 import type { PeriodInput } from './period';
+import { drillIds, page } from './drill-down';
+
+interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
+type Figure = Record<string | symbol, unknown>;
+
+/** ticketIds-like fields resolve from the figure, or from its drill-down when it came from the aggregates. */
+function ids(...fields: string[]) {
+  return Object.fromEntries(fields.map((field) => [field, (parent: Figure) => drillIds(parent, field)]));
+}
+
+/** A paginated connection over one ticketIds-like field. */
+function pages(connections: Record<string, string>) {
+  return Object.fromEntries(
+    Object.entries(connections).map(([connection, field]) => [
+      connection,
+      async (parent: Figure, args: PageArgs) => page(await drillIds(parent, field), args.first, args.after),
+    ]),
+  );
+}
+
+const figureTickets = { ...ids('ticketIds'), ...pages({ tickets: 'ticketIds' }) };
+const rateTickets = {
+  ...ids('ticketIds', 'baseTicketIds'),
+  ...pages({ tickets: 'ticketIds', baseTickets: 'baseTicketIds' }),
+};
 
 interface PeriodArgs {
   period: PeriodInput;
@@ -25,7 +54,9 @@ export const metricsResolvers = {
         byPriority: volume.byPriority,
         byChannel: volume.byChannel,
         byQueue: volume.byQueue,
-        ticketIds: volume.ticketIds,
+        ticketIds: () => drillIds(volume as unknown as Figure, 'ticketIds'),
+        tickets: async (args: PageArgs) =>
+          page(await drillIds(volume as unknown as Figure, 'ticketIds'), args.first, args.after),
       };
     },
     ticketMetrics: (_: unknown, args: PeriodArgs, context: AnalyticsContext) =>
@@ -41,6 +72,27 @@ export const metricsResolvers = {
     ) => context.metrics.weeklyReview(context.identity, args.weekOf, args.filter),
     liveMetrics: (_: unknown, args: { queueIds: string[] }, context: AnalyticsContext) =>
       context.metrics.liveMetrics(context.identity, args.queueIds),
+  },
+  MetricBucket: figureTickets,
+  DurationStats: figureTickets,
+  VolumeBreakdown: figureTickets,
+  Backlog: figureTickets,
+  BreachBreakdown: figureTickets,
+  QueueMetrics: figureTickets,
+  AgentMetrics: {
+    ...figureTickets,
+    ...ids('refusedReplyTicketIds'),
+    ...pages({ refusedReplyTickets: 'refusedReplyTicketIds' }),
+  },
+  MetricRate: rateTickets,
+  KpiTargetStatus: rateTickets,
+  SlaAchievement: {
+    ...ids('achievedTicketIds', 'breachedTicketIds', 'runningTicketIds'),
+    ...pages({
+      achievedTickets: 'achievedTicketIds',
+      breachedTickets: 'breachedTicketIds',
+      runningTickets: 'runningTicketIds',
+    }),
   },
   LiveMetrics: {
     // Only when selected: every metricsUpdated push runs liveMetrics, and most dashboards skip targets.

@@ -27,6 +27,25 @@ import {
   type TicketMetrics,
 } from './ticket-metrics';
 import { buildWeeklyReview, type WeeklyReview } from './weekly-review';
+import {
+  agentFiguresFromCounters,
+  emptyBacklog,
+  metricsFromCounters,
+  queueFiguresFromCounters,
+  type ScopeCounters,
+} from './aggregate-metrics';
+import {
+  backlogAtMidnight,
+  backlogNow,
+  dayRange,
+  loadAgentCounters,
+  loadQuantiles,
+  loadScopeCounters,
+  loadTopKeywords,
+  type DayRange,
+  type Run,
+} from './aggregate-queries';
+import { attachDrills, memo } from './drill-down';
 import type { KpiTargetService } from '../targets/kpi-target.service';
 
 export interface LiveMetrics {
@@ -245,6 +264,62 @@ export class MetricsService {
     return rows.map((row) => ({ ticketId: row.ticket_id, createdAt: row.created_at }));
   }
 
+  private run(schema: string): Run {
+    return (sql, parameters) => this.query(schema, sql, parameters);
+  }
+
+  /**
+   * The daily aggregates answer periods of whole desk days whose filter names
+   * at most queues; other filters (agents, types, channels …) and ranges that
+   * start or end inside a day are computed from the projection rows.
+   */
+  private aggregateDays(period: ResolvedPeriod, filter: EffectiveFilter): DayRange | null {
+    const narrowed = Object.entries(filter).some(([field, value]) => field !== 'queueIds' && value !== null);
+    if (narrowed) return null;
+    return dayRange(period.from, period.to, this.timeZone);
+  }
+
+  /** The period's figures from the projection rows (the brute-force definition, and the drill-down). */
+  private async rowMetrics(schema: string, period: ResolvedPeriod, filter: EffectiveFilter) {
+    return this.compute(period, await this.loadCohort(schema, period, filter), backlogAt([], period.to));
+  }
+
+  private async backlog(
+    schema: string,
+    moment: Date,
+    now: Date,
+    filter: EffectiveFilter,
+    aggregated: boolean,
+  ): Promise<TicketMetrics['backlog']> {
+    if (aggregated && moment.getTime() === now.getTime()) {
+      return backlogNow(this.run(schema), now, filter.queueIds, this.timeZone);
+    }
+    if (aggregated && dayRange(moment, moment, this.timeZone)) {
+      return backlogAtMidnight(this.run(schema), moment, filter.queueIds, this.timeZone);
+    }
+    return backlogAt(await this.openTicketsAt(schema, moment, filter), moment);
+  }
+
+  /** The ticket figures of a scope from the aggregates, with drill-downs attached (not yet loaded). */
+  private async aggregateMetrics(
+    schema: string,
+    period: ResolvedPeriod,
+    days: DayRange,
+    filter: EffectiveFilter,
+    backlog: TicketMetrics['backlog'],
+    scope?: ScopeCounters,
+  ): Promise<TicketMetrics> {
+    const run = this.run(schema);
+    const [counters, quantiles, keywords] = await Promise.all([
+      scope ?? loadScopeCounters(run, days, filter.queueIds),
+      loadQuantiles(run, days, filter.queueIds, 'none'),
+      loadTopKeywords(run, days, filter.queueIds),
+    ]);
+    return metricsFromCounters(period, counters, quantiles, backlog, keywords, {
+      keyCustomerTiers: this.config.keyCustomerTiers,
+    });
+  }
+
   async metricsFor(
     period: ResolvedPeriod,
     filter: EffectiveFilter,
@@ -253,19 +328,34 @@ export class MetricsService {
   ): Promise<TicketMetricsWithTargets> {
     const backlogMoment = new Date(Math.min(period.to.getTime(), now.getTime()));
     const schema = await this.activeSchema();
-    const [cohort, open, allTargets] = await Promise.all([
-      this.loadCohort(schema, period, filter),
-      this.openTicketsAt(schema, backlogMoment, filter),
-      targets ?? this.targets.all(),
-    ]);
-    const metrics = this.compute(period, cohort, backlogAt(open, backlogMoment));
-    return { ...metrics, targets: evaluateTargets(metrics, allTargets, targetScope(filter)) };
+    const days = this.aggregateDays(period, filter);
+    const backlogPromise = this.backlog(schema, backlogMoment, now, filter, days !== null);
+    const allTargets = await (targets ?? this.targets.all());
+    if (!days) {
+      const [cohort, backlog] = await Promise.all([this.loadCohort(schema, period, filter), backlogPromise]);
+      const metrics = this.compute(period, cohort, backlog);
+      return { ...metrics, targets: evaluateTargets(metrics, allTargets, targetScope(filter)) };
+    }
+    const metrics = await this.aggregateMetrics(schema, period, days, filter, await backlogPromise);
+    const rows = memo(() => this.rowMetrics(schema, period, filter));
+    attachDrills(metrics, rows);
+    // The backlog's tickets are those open at the moment, not the cohort's.
+    attachDrills(
+      metrics.backlog,
+      memo(async () => backlogAt(await this.openTicketsAt(schema, backlogMoment, filter), backlogMoment)),
+    );
+    const statuses = evaluateTargets(metrics, allTargets, targetScope(filter));
+    for (const status of statuses) {
+      attachDrills(status, async () => (await rows())[status.kpi]);
+    }
+    return { ...metrics, targets: statuses };
   }
 
   /**
    * Today's KPIs against their targets for each scope (a queue, or null for
    * the whole desk), on the tickets created today: what the live dashboard
-   * shows and what the metrics signal checks for crossings.
+   * shows and what the metrics signal checks for crossings. From the day's
+   * aggregates: one grouped read, whatever the day's volume.
    */
   async todayTargetStatuses(scopes: (string | null)[], now = new Date()): Promise<KpiTargetStatus[]> {
     if (scopes.length === 0) return [];
@@ -273,18 +363,30 @@ export class MetricsService {
     const queues = scopes.filter((scope): scope is string => scope !== null);
     const desk = scopes.includes(null);
     const filter = { ...ALL_TICKETS, queueIds: desk ? null : queues };
-    const [cohort, targets] = await Promise.all([
-      this.loadCohort(await this.activeSchema(), day, filter),
+    const schema = await this.activeSchema();
+    const days = dayRange(day.from, day.to, this.timeZone)!;
+    const [counters, targets] = await Promise.all([
+      loadScopeCounters(this.run(schema), days, filter.queueIds),
       this.targets.all(),
     ]);
-    const empty = backlogAt([], now);
-    return scopes.flatMap((scope) =>
-      evaluateTargets(
-        this.compute(day, scope === null ? cohort : cohortOfQueue(cohort, scope), empty),
-        targets,
-        scope,
-      ),
-    );
+    const empty = emptyBacklog();
+    const options = { keyCustomerTiers: this.config.keyCustomerTiers };
+    const rows = memo(() => this.loadCohort(schema, day, filter));
+    return scopes.flatMap((scope) => {
+      const scoped: ScopeCounters =
+        scope === null ? counters : { all: counters.perQueue.get(scope) ?? new Map(), perQueue: new Map() };
+      // Rates only: durations and keywords are not KPIs with targets.
+      const metrics = metricsFromCounters(day, scoped, { valueAt: () => null }, empty, [], options);
+      const statuses = evaluateTargets(metrics, targets, scope);
+      for (const status of statuses) {
+        attachDrills(status, async () => {
+          const cohort = await rows();
+          const own = scope === null ? cohort : cohortOfQueue(cohort, scope);
+          return this.compute(day, own, empty)[status.kpi];
+        });
+      }
+      return statuses;
+    });
   }
 
   async ticketMetrics(identity: Identity, period: PeriodInput, filter?: MetricsFilter | null) {
@@ -294,11 +396,23 @@ export class MetricsService {
 
   async agentMetrics(identity: Identity, period: PeriodInput, filter?: MetricsFilter | null) {
     const effective = effectiveFilter(identity, filter);
-    const cohort = await this.loadCohort(
-      await this.activeSchema(),
-      resolvePeriod(period, this.timeZone),
-      effective,
-    );
+    const resolved = resolvePeriod(period, this.timeZone);
+    const schema = await this.activeSchema();
+    const days = this.aggregateDays(resolved, effective);
+    if (days) {
+      const run = this.run(schema);
+      const [counters, quantiles] = await Promise.all([
+        loadAgentCounters(run, days, effective.queueIds),
+        loadQuantiles(run, days, effective.queueIds, 'agent'),
+      ]);
+      const agents = agentFiguresFromCounters(counters, quantiles);
+      attachDrills(
+        agents,
+        memo(async () => computeAgentMetrics(await this.loadCohort(schema, resolved, effective))),
+      );
+      return agents;
+    }
+    const cohort = await this.loadCohort(schema, resolved, effective);
     const agents = computeAgentMetrics(cohort);
     // Supervisors drill from an agent's refused replies to the phrases and tickets.
     return effective.agentIds
@@ -309,11 +423,40 @@ export class MetricsService {
   async queueMetrics(identity: Identity, period: PeriodInput, filter?: MetricsFilter | null) {
     const effective = effectiveFilter(identity, filter);
     const resolved = resolvePeriod(period, this.timeZone);
+    const schema = await this.activeSchema();
+    const days = this.aggregateDays(resolved, effective);
+    const empty = backlogAt([], resolved.to);
+    if (days) {
+      const run = this.run(schema);
+      const [counters, quantiles, targets] = await Promise.all([
+        loadScopeCounters(run, days, effective.queueIds),
+        loadQuantiles(run, days, effective.queueIds, 'queue'),
+        this.targets.all(),
+      ]);
+      const options = { keyCustomerTiers: this.config.keyCustomerTiers };
+      const cohort = memo(() => this.loadCohort(schema, resolved, effective));
+      const drill = memo(async () => computeQueueMetrics(await cohort()));
+      const queues = queueFiguresFromCounters(counters.perQueue, quantiles).map((queue) => {
+        const own = { all: counters.perQueue.get(queue.queueId)!, perQueue: new Map() };
+        const metrics = metricsFromCounters(resolved, own, { valueAt: () => null }, empty, [], options);
+        const statuses = evaluateTargets(metrics, targets, queue.queueId);
+        const result = { ...queue, targets: statuses };
+        attachDrills(result, async () => (await drill()).find((q) => q.queueId === queue.queueId));
+        // Each target's drill-down is its queue's rate, computed from the rows.
+        for (const status of statuses) {
+          attachDrills(status, async () => {
+            const rows = cohortOfQueue(await cohort(), queue.queueId);
+            return this.compute(resolved, rows, empty)[status.kpi];
+          });
+        }
+        return result;
+      });
+      return queues;
+    }
     const [cohort, targets] = await Promise.all([
-      this.loadCohort(await this.activeSchema(), resolved, effective),
+      this.loadCohort(schema, resolved, effective),
       this.targets.all(),
     ]);
-    const empty = backlogAt([], resolved.to);
     // Each queue is held to its own targets (desk-wide where it has none).
     return computeQueueMetrics(cohort).map((queue) => ({
       ...queue,
@@ -361,10 +504,11 @@ export class MetricsService {
     const [[counts], firstResponses, resolutions, [clocks], [ratings], overdue] = await Promise.all([
       this.query<{ open: number; created: number }>(
         schema,
-        `SELECT count(*) FILTER (WHERE t.status <> ALL($4::text[]))::int AS open,
-                count(*) FILTER (WHERE t.created_at >= $1 AND t.created_at < $2)::int AS created
-           FROM §.tickets t WHERE t.number IS NOT NULL AND t.merged_into IS NULL AND t.queue_id = ANY($3::text[])`,
-        [...range, RESOLVED_STATUSES],
+        // Open now from the open/close counters (every change so far); created today by the creation index.
+        `SELECT (SELECT COALESCE(sum(b.delta), 0) FROM §.agg_backlog b WHERE b.queue_id = ANY($3::text[]))::int AS open,
+                (SELECT count(*) FROM §.tickets t WHERE t.created_at >= $1 AND t.created_at < $2
+                    AND t.number IS NOT NULL AND t.merged_into IS NULL AND t.queue_id = ANY($3::text[]))::int AS created`,
+        range,
       ),
       this.query<{ ms: number }>(
         schema,

@@ -120,6 +120,8 @@ export interface TicketMetrics {
   sla: SlaAchievement[];
   breaches: { total: number; ticketIds: string[]; byQueue: MetricBucket[]; byPriority: MetricBucket[] };
   satisfactionRate: MetricRate;
+  /** The same over each ticket's first rating (first-contact satisfaction). */
+  firstContactSatisfactionRate: MetricRate;
   satisfactionByTier: RateBucket[];
   satisfactionByRegion: RateBucket[];
   keyCustomerSatisfactionRate: MetricRate;
@@ -201,6 +203,19 @@ export function finalResolutionTimes(tickets: TicketFact[]): DurationPair {
     calendar: durationStats(samples(resolved, (t) => between(t.createdAt, t.lastResolvedAt))),
     business: durationStats(samples(resolved, (t) => t.finalResolutionBusinessMs)),
   };
+}
+
+/**
+ * Each ticket's latest rating (ratings come oldest first): a rating after a
+ * reopen replaces the earlier one, which stays in the ratings history.
+ */
+export function latestRatings(ratings: RatingFact[]): RatingFact[] {
+  return [...new Map(ratings.map((rating) => [rating.ticketId, rating])).values()];
+}
+
+/** Each ticket's first rating: first-contact satisfaction. */
+export function firstRatings(ratings: RatingFact[]): RatingFact[] {
+  return latestRatings([...ratings].reverse());
 }
 
 export function satisfactionRate(ratings: RatingFact[]): MetricRate {
@@ -290,6 +305,8 @@ export function computeTicketMetrics(
   options: MetricsOptions = DEFAULT_METRICS_OPTIONS,
 ): TicketMetrics {
   const { tickets, ratings, clocks } = cohort;
+  // Satisfaction counts each ticket's latest rating; response and repeat figures count every rating.
+  const latest = latestRatings(ratings);
   const isKey = (ticket: TicketFact | undefined) =>
     ticket?.customerTier != null && options.keyCustomerTiers.includes(ticket.customerTier);
   const byId = new Map(tickets.map((ticket) => [ticket.ticketId, ticket]));
@@ -356,12 +373,13 @@ export function computeTicketMetrics(
       byQueue: bucketsBy(breached, (c) => byId.get(c.ticketId)!.queueId, id),
       byPriority: bucketsBy(breached, (c) => byId.get(c.ticketId)!.priority, id),
     },
-    satisfactionRate: satisfactionRate(ratings),
-    satisfactionByTier: satisfactionBy(ratings, byId, (t) => t.customerTier),
-    satisfactionByRegion: satisfactionBy(ratings, byId, (t) => t.customerRegion),
-    keyCustomerSatisfactionRate: satisfactionRate(ratings.filter((r) => isKey(byId.get(r.ticketId)))),
+    satisfactionRate: satisfactionRate(latest),
+    firstContactSatisfactionRate: satisfactionRate(firstRatings(ratings)),
+    satisfactionByTier: satisfactionBy(latest, byId, (t) => t.customerTier),
+    satisfactionByRegion: satisfactionBy(latest, byId, (t) => t.customerRegion),
+    keyCustomerSatisfactionRate: satisfactionRate(latest.filter((r) => isKey(byId.get(r.ticketId)))),
     keyCustomerComplaintSatisfactionRate: satisfactionRate(
-      ratings.filter((r) => isKey(byId.get(r.ticketId)) && byId.get(r.ticketId)!.type === 'COMPLAINT'),
+      latest.filter((r) => isKey(byId.get(r.ticketId)) && byId.get(r.ticketId)!.type === 'COMPLAINT'),
     ),
     followUpSatisfactionRate: followUpSatisfactionRate(cohort.visits.filter((v) => byId.has(v.ticketId))),
     responseRate: rate(ratings.length, resolutionsAsked, ids(ratings), ids(resolved)),
@@ -397,7 +415,9 @@ function groupFigures(tickets: TicketFact[], ratings: RatingFact[]) {
     ticketIds: uniqueSorted([...ticketIds]),
     firstResponse: firstResponseTimes(tickets),
     finalResolution: finalResolutionTimes(tickets),
-    satisfactionRate: satisfactionRate(ratings.filter((rating) => ticketIds.has(rating.ticketId))),
+    satisfactionRate: satisfactionRate(
+      latestRatings(ratings).filter((rating) => ticketIds.has(rating.ticketId)),
+    ),
   };
 }
 

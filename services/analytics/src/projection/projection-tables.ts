@@ -98,6 +98,62 @@ export async function createProjectionTables(run: Run, schema: string): Promise<
       "at" TIMESTAMPTZ NOT NULL
     )`);
   await createServicePracticeTables(run, schema);
+  await createAggregateTables(run, schema);
+}
+
+/**
+ * Daily aggregates (issue #14), kept by the appliers in the projection's
+ * transaction, and the domain keys of applied facts (issue #17). Idempotent,
+ * so the migration that adds them to the generation active at upgrade time
+ * shares this definition (it then fills them from the projection rows).
+ */
+export async function createAggregateTables(run: Run, schema: string): Promise<void> {
+  // A fact re-sent under a new event id has the same domain key (e.g. clock id and cycle of a breach).
+  await run(`CREATE TABLE IF NOT EXISTS "${schema}"."applied_facts" ("fact_key" TEXT PRIMARY KEY)`);
+  // Filtering by agent starts from the agent.
+  await run(
+    `CREATE INDEX IF NOT EXISTS "ticket_agents_agent_idx" ON "${schema}"."ticket_agents" ("agent_id", "ticket_id")`,
+  );
+  // liveMetrics reads today's first replies, resolutions and ratings by their own time.
+  await run(
+    `CREATE INDEX IF NOT EXISTS "tickets_first_response_idx" ON "${schema}"."tickets" ("first_response_at")`,
+  );
+  await run(
+    `CREATE INDEX IF NOT EXISTS "ticket_transitions_at_idx" ON "${schema}"."ticket_transitions" ("at")`,
+  );
+  await run(`CREATE INDEX IF NOT EXISTS "ratings_at_idx" ON "${schema}"."ratings" ("at")`);
+  // Counts and sums per desk day of creation and current queue: figure names in ticket-contribution.ts.
+  await run(`
+    CREATE TABLE IF NOT EXISTS "${schema}"."agg_counters" (
+      "day" DATE NOT NULL,
+      "queue_id" TEXT NOT NULL,
+      "figure" TEXT NOT NULL,
+      "key" TEXT NOT NULL,
+      "n" BIGINT NOT NULL,
+      "total" BIGINT NOT NULL,
+      PRIMARY KEY ("day", "queue_id", "figure", "key")
+    )`);
+  // Log-scale duration buckets (count and sum per bucket), mergeable across days and queues.
+  await run(`
+    CREATE TABLE IF NOT EXISTS "${schema}"."agg_histograms" (
+      "day" DATE NOT NULL,
+      "queue_id" TEXT NOT NULL,
+      "figure" TEXT NOT NULL,
+      "key" TEXT NOT NULL,
+      "bucket" INTEGER NOT NULL,
+      "n" BIGINT NOT NULL,
+      "total" BIGINT NOT NULL,
+      PRIMARY KEY ("day", "queue_id", "figure", "key", "bucket")
+    )`);
+  // Changes of the open count per queue, desk day of (creation − 1 ms) and desk day of the change.
+  await run(`
+    CREATE TABLE IF NOT EXISTS "${schema}"."agg_backlog" (
+      "queue_id" TEXT NOT NULL,
+      "age_day" DATE NOT NULL,
+      "change_day" DATE NOT NULL,
+      "delta" INTEGER NOT NULL,
+      PRIMARY KEY ("queue_id", "age_day", "change_day")
+    )`);
 }
 
 /**

@@ -2,6 +2,7 @@ import type { DeskgraphEvent } from '@deskgraph/events';
 import { maskSensitive } from '@deskgraph/platform';
 import type { EntityManager } from 'typeorm';
 import { extractKeywords } from '../metrics/kpi-math';
+import { contributionsOf, writeAggregateDeltas } from './aggregate-store';
 
 export interface ApplyResult {
   applied: boolean;
@@ -11,31 +12,111 @@ export interface ApplyResult {
 
 const IGNORED: ApplyResult = { applied: false, queueIds: [] };
 
+type Query = (sql: string, parameters: unknown[]) => Promise<unknown>;
+
+function handles(type: string): boolean {
+  return (
+    type.startsWith('deskgraph.ticket.') ||
+    type.startsWith('deskgraph.sla.') ||
+    type.startsWith('deskgraph.knowledge.')
+  );
+}
+
+/** The ticket an event folds into (its aggregates are recomputed around the batch). */
+function ticketOf(event: DeskgraphEvent): string | null {
+  const data = event.data as { ticketId?: unknown };
+  return typeof data?.ticketId === 'string' ? data.ticketId : null;
+}
+
 /**
- * Folds one event into the projection tables of one generation schema.
- * Events of one ticket arrive in order per topic, but the tickets and SLA
- * topics interleave freely (above all during a rebuild), so every statement
- * upserts and tolerates the other topic's events having come first. Each
- * event is applied at most once per generation (applied_events).
+ * The domain key of a fact whose projection statement is not idempotent by
+ * itself (a counter, an inserted row): a fact re-sent under a new event id
+ * (after a restore or a re-emit) carries the same key and is applied once.
  */
+export function factKey(event: DeskgraphEvent): string | null {
+  const data = event.data as Record<string, unknown>;
+  const at = (value: unknown) => String(value);
+  switch (event.type) {
+    case 'deskgraph.ticket.status_changed.v1':
+      return `status:${at(data.ticketId)}:${at(data.version)}:${at(data.to)}`;
+    case 'deskgraph.ticket.replied.v1':
+      return `reply:${at(data.messageId)}`;
+    case 'deskgraph.ticket.escalated.v1':
+      return `escalated:${at(data.ticketId)}:${at(data.version)}`;
+    case 'deskgraph.ticket.transferred.v1':
+      return `transferred:${at(data.ticketId)}:${at(data.version)}:${at(data.queueId)}`;
+    case 'deskgraph.ticket.rated.v1':
+      return `rated:${at(data.ticketId)}:${at(data.version)}`;
+    case 'deskgraph.ticket.reply_refused.v1':
+      return `refused:${at(data.ticketId)}:${at((data.actor as { id?: unknown })?.id)}:${at(data.at)}`;
+    case 'deskgraph.sla.clock_breached.v1':
+    case 'deskgraph.sla.clock_fulfilled.v1':
+      return `${event.type}:${at(data.clockId)}:${at(data.cycle)}`;
+    default:
+      return null;
+  }
+}
+
+/**
+ * Folds a batch of events into the projection tables of one generation
+ * schema and keeps the daily aggregates in step, in the caller's
+ * transaction: the contributions of the touched tickets are read before
+ * and after the batch and the difference is written once (see
+ * ticket-contribution.ts). A batch of one is the live path; the bench and a
+ * bulk replay pass thousands.
+ */
+export async function applyEvents(
+  events: DeskgraphEvent[],
+  manager: EntityManager,
+  schema: string,
+  timeZone: string,
+): Promise<ApplyResult[]> {
+  const q: Query = (sql, parameters) => manager.query(sql.replaceAll('§', `"${schema}"`), parameters);
+  const touched = [
+    ...new Set(events.filter((event) => handles(event.type)).flatMap((event) => ticketOf(event) ?? [])),
+  ];
+  const before = await contributionsOf(q, touched, timeZone);
+  const results: ApplyResult[] = [];
+  for (const event of events) results.push(await applyOne(event, q));
+  await writeAggregateDeltas(q, before, touched, timeZone);
+  return results;
+}
+
+/** One event: applyEvents with a batch of one. */
 export async function applyEvent(
   event: DeskgraphEvent,
   manager: EntityManager,
   schema: string,
+  timeZone: string,
 ): Promise<ApplyResult> {
+  const [result] = await applyEvents([event], manager, schema, timeZone);
+  return result;
+}
+
+/**
+ * Folds one event into the projection tables (schema placeholder § in q).
+ * Events of one ticket arrive in order per topic, but the tickets and SLA
+ * topics interleave freely (above all during a rebuild), so every statement
+ * upserts and tolerates the other topic's events having come first. Each
+ * event is applied at most once per generation (applied_events), and each
+ * fact once (applied_facts, by its domain key).
+ */
+async function applyOne(event: DeskgraphEvent, q: Query): Promise<ApplyResult> {
   const type: string = event.type;
-  const handled =
-    type.startsWith('deskgraph.ticket.') ||
-    type.startsWith('deskgraph.sla.') ||
-    type.startsWith('deskgraph.knowledge.');
-  if (!handled) return IGNORED;
-  const fresh: unknown[] = await manager.query(
-    `INSERT INTO "${schema}".applied_events (event_id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING event_id`,
+  if (!handles(type)) return IGNORED;
+  const fresh = (await q(
+    `INSERT INTO §.applied_events (event_id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING event_id`,
     [event.id],
-  );
+  )) as unknown[];
   if (fresh.length === 0) return IGNORED;
-  const q = (sql: string, parameters: unknown[]) =>
-    manager.query(sql.replaceAll('§', `"${schema}"`), parameters);
+  const key = factKey(event);
+  if (key !== null) {
+    const newFact = (await q(
+      `INSERT INTO §.applied_facts (fact_key) VALUES ($1) ON CONFLICT DO NOTHING RETURNING fact_key`,
+      [key],
+    )) as unknown[];
+    if (newFact.length === 0) return IGNORED;
+  }
   const ensureTicket = (ticketId: string) =>
     q(`INSERT INTO §.tickets (ticket_id) VALUES ($1) ON CONFLICT DO NOTHING`, [ticketId]);
 
@@ -302,11 +383,7 @@ export async function applyEvent(
   }
 }
 
-async function creditAgent(
-  q: (sql: string, parameters: unknown[]) => Promise<unknown>,
-  ticketId: string,
-  agentId: string,
-): Promise<void> {
+async function creditAgent(q: Query, ticketId: string, agentId: string): Promise<void> {
   await q(`INSERT INTO §.ticket_agents (ticket_id, agent_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
     ticketId,
     agentId,

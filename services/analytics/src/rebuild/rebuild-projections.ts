@@ -24,6 +24,8 @@ export interface RebuildOptions {
   namespace: string;
   logger: Logger;
   metrics: Metrics;
+  /** DESK_TIME_ZONE: the days of the aggregates. */
+  timeZone: string;
   /** Gives up (keeping the current generation) if not caught up by then. */
   timeoutMs?: number;
 }
@@ -128,7 +130,7 @@ export async function rebuildProjections(options: RebuildOptions): Promise<Rebui
     metrics: options.metrics,
     fromBeginning: true,
     handle: async (event, { manager }) => {
-      const result = await applyEvent(event, manager, schema);
+      const result = await applyEvent(event, manager, schema, options.timeZone);
       if (result.applied) eventsApplied++;
       return result.applied ? 'applied' : 'ignored';
     },

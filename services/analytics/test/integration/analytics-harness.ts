@@ -167,6 +167,7 @@ export class AnalyticsHarness {
       namespace: this.namespace,
       logger: dependencies.logger,
       metrics: dependencies.metrics,
+      timeZone: 'Asia/Shanghai',
       timeoutMs: 120_000,
     });
   }

@@ -50,6 +50,7 @@ const METRICS_QUERY = `query($period: PeriodInput!, $filter: MetricsFilter) {
     sla { target achieved breached rate running achievedTicketIds breachedTicketIds runningTicketIds }
     breaches { total ticketIds byQueue { key count } byPriority { key count } }
     satisfactionRate { numerator denominator value ticketIds baseTicketIds }
+    firstContactSatisfactionRate { numerator denominator ticketIds }
     responseRate { numerator denominator value }
     repeatComplaintRate { numerator denominator value ticketIds }
     reopenRate { numerator denominator value ticketIds }
@@ -590,8 +591,16 @@ describe('analytics: KPIs rebuilt from the event streams', () => {
       { key: 'P1', count: 1 },
       { key: 'P2', count: 1 },
     ]);
-    // Ratings: T1 SATISFIED, T2 UNSATISFIED, T2 VERY_SATISFIED → 2 / 3.
-    expect(m.satisfactionRate).toMatchObject({ numerator: 2, denominator: 3 });
+    // Ratings: T1 SATISFIED, T2 UNSATISFIED then (after the reopen) VERY_SATISFIED. The latest rating of a
+    // ticket counts (issue #17): T1 and T2 satisfied → 2 / 2, and the drill-down lists exactly those tickets.
+    expect(m.satisfactionRate).toMatchObject({
+      numerator: 2,
+      denominator: 2,
+      ticketIds: [T1, T2].sort(),
+      baseTicketIds: [T1, T2].sort(),
+    });
+    // First-contact satisfaction keeps the first ratings: T1 SATISFIED, T2 UNSATISFIED → 1 / 2.
+    expect(m.firstContactSatisfactionRate).toMatchObject({ numerator: 1, denominator: 2, ticketIds: [T1] });
     // 3 ratings over 4 resolutions (T1 once, T2 twice, T3 once).
     expect(m.responseRate).toEqual({ numerator: 3, denominator: 4, value: 0.75 });
     // Repeats 1 (T2); complaints = 2 originals + 1 repeat; 1 / (3 − 1) = 0.5.
@@ -615,6 +624,43 @@ describe('analytics: KPIs rebuilt from the event streams', () => {
     ]);
     expect(m.topKeywords[0]).toEqual({ key: 'delivery', count: 2 });
   }, 120_000);
+
+  it('should page through the tickets behind a figure when its connection is selected', async () => {
+    const query = `
+      query ($period: PeriodInput!, $after: String) {
+        ticketMetrics(period: $period) {
+          volume { total tickets(first: 3, after: $after) { ticketIds totalCount endCursor hasNextPage } }
+          satisfactionRate { numerator denominator tickets(first: 1) { ticketIds totalCount } baseTickets { totalCount } }
+        }
+      }`;
+    const first = (await harness.ok(query, { period: WEEK })).ticketMetrics;
+    const all = [T1, T2, T3, T4].sort();
+    expect(first.volume).toEqual({
+      total: 4,
+      tickets: { ticketIds: all.slice(0, 3), totalCount: 4, endCursor: all[2], hasNextPage: true },
+    });
+    // A rate's numerator and denominator agree with its drill-down.
+    expect(first.satisfactionRate).toEqual({
+      numerator: 2,
+      denominator: 2,
+      tickets: { ticketIds: [[T1, T2].sort()[0]], totalCount: 2 },
+      baseTickets: { totalCount: 2 },
+    });
+    const next = (await harness.ok(query, { period: WEEK, after: first.volume.tickets.endCursor }))
+      .ticketMetrics;
+    expect(next.volume.tickets).toEqual({
+      ticketIds: all.slice(3),
+      totalCount: 4,
+      endCursor: all[3],
+      hasNextPage: false,
+    });
+    const refused = await harness.graphql(
+      `query ($period: PeriodInput!) { ticketMetrics(period: $period) { volume { tickets(first: 5000) { totalCount } } } }`,
+      { period: WEEK },
+    );
+    expect(refused.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(refused.errors[0].message).toBe('first must be between 1 and 1000.');
+  }, 60_000);
 
   it('should narrow every figure when a filter is given', async () => {
     const queueB = await weekMetrics({ queueIds: ['q-b'] });
@@ -643,9 +689,9 @@ describe('analytics: KPIs rebuilt from the event streams', () => {
         agentId: 'ann',
         handled: 3,
         ticketIds: [T1, T2, T3].sort(),
-        satisfactionRate: { numerator: 2, denominator: 3 },
+        satisfactionRate: { numerator: 2, denominator: 2 },
       },
-      { agentId: 'bob', handled: 1, ticketIds: [T2], satisfactionRate: { numerator: 1, denominator: 2 } },
+      { agentId: 'bob', handled: 1, ticketIds: [T2], satisfactionRate: { numerator: 1, denominator: 1 } },
     ]);
     const queues = await harness.graphql(
       `

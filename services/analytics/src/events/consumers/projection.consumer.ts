@@ -60,19 +60,24 @@ const dirtyQueues: BatchAccumulator<string[]> = {
   },
 };
 
-/** Folds an event into the active projection generation and marks its queues dirty. */
-export async function applyToProjections(
-  event: DeskgraphEvent,
-  { manager, batch }: EventHandlerContext,
-): Promise<HandlerOutcome> {
-  // Read (and share-locked) once per batch: a rebuild's switch-over waits for the whole batch.
-  const generation = await batch.once('analytics.generation', () => activeGeneration(manager, true));
-  const result = await applyEvent(event, manager, generationSchema(generation));
-  if (!result.applied) return 'ignored';
-  batch.add(dirtyQueues, result.queueIds);
-  return 'applied';
+/**
+ * Folds an event into the active projection generation (and its daily
+ * aggregates, by desk days of timeZone) and marks its queues dirty.
+ */
+export function projectionHandler(timeZone: string) {
+  return async function applyToProjections(
+    event: DeskgraphEvent,
+    { manager, batch }: EventHandlerContext,
+  ): Promise<HandlerOutcome> {
+    // Read (and share-locked) once per batch: a rebuild's switch-over waits for the whole batch.
+    const generation = await batch.once('analytics.generation', () => activeGeneration(manager, true));
+    const result = await applyEvent(event, manager, generationSchema(generation), timeZone);
+    if (!result.applied) return 'ignored';
+    batch.add(dirtyQueues, result.queueIds);
+    return 'applied';
+  };
 }
 
-export function projectionConsumer(): ConsumerDefinition {
-  return { group: PROJECTION_GROUP, topics: PROJECTED_TOPICS, handle: applyToProjections };
+export function projectionConsumer(timeZone: string): ConsumerDefinition {
+  return { group: PROJECTION_GROUP, topics: PROJECTED_TOPICS, handle: projectionHandler(timeZone) };
 }

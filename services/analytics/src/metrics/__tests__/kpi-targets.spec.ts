@@ -183,22 +183,23 @@ describe('service-practice figures', () => {
   );
 
   it('should break satisfaction down by tier and region when tickets carry them', () => {
+    // k1 was rated twice: its latest rating (UNSATISFIED) counts.
     expect(metrics.satisfactionByTier.map((b) => [b.key, b.rate.numerator, b.rate.denominator])).toEqual([
-      ['KEY', 2, 3],
+      ['KEY', 1, 2],
       ['(unknown)', 1, 1],
       ['STANDARD', 0, 1],
     ]);
     expect(metrics.satisfactionByRegion.map((b) => [b.key, b.rate.numerator, b.rate.denominator])).toEqual([
-      ['CN-GD', 1, 3],
+      ['CN-GD', 0, 2],
       ['(unknown)', 1, 1],
       ['CN-BJ', 1, 1],
     ]);
-    expect(metrics.keyCustomerSatisfactionRate).toMatchObject({ numerator: 2, denominator: 3 });
-    // Key-customer complaints: k1 only (k2 is a consultation).
+    expect(metrics.keyCustomerSatisfactionRate).toMatchObject({ numerator: 1, denominator: 2 });
+    // Key-customer complaints: k1 only (k2 is a consultation), latest rating unsatisfied.
     expect(metrics.keyCustomerComplaintSatisfactionRate).toMatchObject({
-      numerator: 1,
-      denominator: 2,
-      value: 0.5,
+      numerator: 0,
+      denominator: 1,
+      value: 0,
     });
   });
 

@@ -65,7 +65,14 @@ describe('computeTicketMetrics', () => {
   });
 
   it('should count satisfaction and response over ratings and resolutions when tickets were rated', () => {
-    expect(metrics.satisfactionRate).toMatchObject({ numerator: 2, denominator: 3 });
+    // b was re-rated after a reopen: its latest rating counts, so a and b are satisfied (2 / 2).
+    expect(metrics.satisfactionRate).toMatchObject({ numerator: 2, denominator: 2, ticketIds: ['a', 'b'] });
+    // First-contact satisfaction keeps each ticket's first rating: a satisfied, b not (1 / 2).
+    expect(metrics.firstContactSatisfactionRate).toMatchObject({
+      numerator: 1,
+      denominator: 2,
+      ticketIds: ['a'],
+    });
     // 3 ratings over 3 resolutions (a once, b twice).
     expect(metrics.responseRate).toMatchObject({ numerator: 3, denominator: 3, value: 1 });
   });

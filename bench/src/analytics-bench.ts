@@ -1,0 +1,295 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import type { DeskgraphEvent } from '@deskgraph/events';
+import { graphqlOk, startTestStack, testToken } from '@deskgraph/infra';
+import {
+  activeGeneration,
+  applyEvents,
+  createAnalyticsDataSource,
+  generationSchema,
+} from '@deskgraph/analytics';
+import { formatMs, summarize } from './stats';
+
+// Analytics over many tickets (issue #14). Builds a year of synthetic tickets
+// through the projection appliers' own code path (applyEvents with synthetic
+// events, thousands per transaction: the same statements and aggregate
+// deltas the live consumer writes), then times the supervisor queries
+// through the gateway at each size up to --tickets (10k, 100k, 1M), printing
+// p50/p95 and the analytics process's RSS. Prints figures; asserts nothing.
+// The last line is one JSON object.
+//   node bench/dist/src/analytics-bench.js [--tickets 1000000] [--samples 30] [--batch 400]
+const { values } = parseArgs({
+  options: {
+    tickets: { type: 'string', default: '100000' },
+    samples: { type: 'string', default: '30' },
+    batch: { type: 'string', default: '400' },
+  },
+});
+const maxTickets = Number(values.tickets);
+const samples = Number(values.samples);
+const batchTickets = Number(values.batch);
+const SIZES = [10_000, 100_000, 1_000_000].filter((size) => size <= maxTickets);
+if (SIZES.length === 0 || !SIZES.includes(maxTickets)) SIZES.push(maxTickets);
+
+const TIME_ZONE = 'Asia/Shanghai';
+const QUEUES = Array.from({ length: 20 }, (_, index) => `queue-${String(index + 1).padStart(2, '0')}`);
+const AGENTS = Array.from({ length: 50 }, (_, index) => `agent-${String(index + 1).padStart(2, '0')}`);
+const TYPES = ['CONSULTATION', 'COMPLAINT', 'FAULT_REPORT', 'SERVICE_REQUEST', 'SUGGESTION', 'OTHER'];
+const CATEGORIES = ['product', 'service', 'delivery', 'transaction', 'technical'];
+const CHANNELS = ['PHONE', 'CHAT', 'EMAIL', 'APP', 'SOCIAL_MEDIA'];
+const PRIORITIES = ['P0', 'P1', 'P2', 'P3'];
+const SATISFACTION = ['VERY_SATISFIED', 'SATISFIED', 'SATISFIED', 'NEUTRAL', 'UNSATISFIED'];
+const WORDS = [
+  'refund',
+  'delivery',
+  'login',
+  'payment',
+  'invoice',
+  'outage',
+  'parcel',
+  'account',
+  '退款',
+  '物流',
+];
+const DAY = 86_400_000;
+const MINUTE = 60_000;
+
+/** A small deterministic generator, so runs build the same data. */
+let seed = 20261129;
+function random(): number {
+  seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+  return seed / 2_147_483_648;
+}
+const pick = <T>(list: T[]) => list[Math.floor(random() * list.length)];
+
+function event(type: string, subject: string, at: number, data: Record<string, unknown>): DeskgraphEvent {
+  return {
+    id: randomUUID(),
+    type,
+    subject,
+    time: new Date(at).toISOString(),
+    data,
+  } as unknown as DeskgraphEvent;
+}
+
+/** One ticket's life: created, assigned, two SLA clocks, a reply; 85 % resolved, 35 % of those rated. */
+function ticketEvents(yearStart: number): DeskgraphEvent[] {
+  const ticketId = randomUUID();
+  const queueId = pick(QUEUES);
+  const agent = pick(AGENTS);
+  const created = yearStart + Math.floor(random() * 365 * DAY);
+  const iso = (at: number) => new Date(at).toISOString();
+  const base = (at: number, version: number) => ({ ticketId, queueId, version, at: iso(at) });
+  const events: DeskgraphEvent[] = [];
+  // Each event's time is its `at`.
+  const push = (type: string, data: Record<string, unknown>) =>
+    events.push(event(type, ticketId, Date.parse(String(data.at)), data));
+  push('deskgraph.ticket.created.v1', {
+    ...base(created, 1),
+    number: `B-${ticketId.slice(0, 8)}`,
+    title: `${pick(WORDS)} ${pick(WORDS)} issue`,
+    createdAt: iso(created),
+    channel: pick(CHANNELS),
+    type: pick(TYPES),
+    category: pick(CATEGORIES),
+    priority: pick(PRIORITIES),
+    customerType: 'PERSONAL',
+    customerTier: random() < 0.1 ? 'KEY' : 'STANDARD',
+    customerRegion: pick(['north', 'south', 'east', 'west']),
+  });
+  push('deskgraph.ticket.assigned.v1', { ...base(created + MINUTE, 2), assigneeId: agent });
+  const clocks = ['FIRST_RESPONSE', 'RESOLUTION'].map((target) => ({
+    clockId: randomUUID(),
+    cycle: 1,
+    target,
+  }));
+  for (const clock of clocks) {
+    push('deskgraph.sla.clock_started.v1', {
+      ticketId,
+      queueId,
+      ...clock,
+      businessTime: true,
+      startedAt: iso(created),
+      at: iso(created),
+    });
+  }
+  const reply = created + Math.floor(random() * 8 * 60) * MINUTE + MINUTE;
+  push('deskgraph.ticket.replied.v1', {
+    ...base(reply, 3),
+    messageId: randomUUID(),
+    author: 'AGENT',
+    actor: { id: agent },
+    visibility: 'PUBLIC',
+    createdAt: iso(reply),
+  });
+  push('deskgraph.sla.clock_fulfilled.v1', {
+    ticketId,
+    queueId,
+    ...clocks[0],
+    businessTime: true,
+    breached: random() < 0.1,
+    elapsedMs: reply - created,
+    at: iso(reply),
+  });
+  if (random() < 0.85) {
+    const resolved = reply + Math.floor(random() * 72 * 60) * MINUTE;
+    push('deskgraph.ticket.status_changed.v1', {
+      ...base(resolved, 4),
+      from: 'IN_PROGRESS',
+      to: 'RESOLVED',
+      reopened: false,
+    });
+    push('deskgraph.sla.clock_fulfilled.v1', {
+      ticketId,
+      queueId,
+      ...clocks[1],
+      businessTime: true,
+      breached: random() < 0.15,
+      elapsedMs: resolved - created,
+      at: iso(resolved),
+    });
+    if (random() < 0.35) {
+      push('deskgraph.ticket.rated.v1', {
+        ...base(resolved + 3 * 60 * MINUTE, 5),
+        satisfaction: pick(SATISFACTION),
+        repeatComplaint: false,
+      });
+    }
+  }
+  return events;
+}
+
+function rssMb(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((entry) => entry.startsWith('VmRSS:'));
+    return line ? Math.round(Number(line.split(/\s+/)[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+const FIGURES = /* GraphQL */ `
+  period { from to }
+  volume { total byType { key count } byQueue { key count } byAgent { key count } byChannel { key count } }
+  backlog { open byAge { key count } }
+  firstResponse { calendar { count meanMs medianMs p90Ms } business { medianMs } }
+  finalResolution { calendar { meanMs medianMs p90Ms } }
+  sla { target achieved breached rate running }
+  breaches { total byQueue { key count } byPriority { key count } }
+  satisfactionRate { value numerator denominator }
+  firstContactSatisfactionRate { value }
+  satisfactionByTier { key rate { value } }
+  responseRate { value } repeatComplaintRate { value } reopenRate { value } oneTouchResolutionRate { value }
+  replyRate { value } onTimeReplyRate { value } complaintAnsweredWithin48h { value }
+  topCategories { key count } topKeywords { key count }
+  targets { kpi value met }
+`;
+const TICKET_METRICS = `query($period: PeriodInput!, $filter: MetricsFilter) { ticketMetrics(period: $period, filter: $filter) { ${FIGURES} } }`;
+const QUEUE_METRICS = `query($period: PeriodInput!) { queueMetrics(period: $period) {
+  queueId handled breaches firstResponse { calendar { medianMs p90Ms } } finalResolution { calendar { meanMs } }
+  satisfactionRate { value } targets { kpi met } } }`;
+const AGENT_METRICS = `query($period: PeriodInput!) { agentMetrics(period: $period) {
+  agentId handled firstResponse { calendar { medianMs } } finalResolution { calendar { medianMs } }
+  satisfactionRate { value } refusedReplies } }`;
+const WEEKLY_REVIEW = `query { weeklyReview { averageHandlingTimeMs weekOverWeek { name current previous change }
+  topIssues { key count } targets { kpi value met } csv markdown metrics { volume { total } } } }`;
+
+async function main() {
+  const stack = await startTestStack({
+    env: { RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000', LOG_LEVEL: 'warn' },
+  });
+  const dataSource = createAnalyticsDataSource({ url: stack.databaseUrl, poolSize: 2 });
+  await dataSource.initialize();
+  try {
+    const token = await testToken({ userId: 'bench-admin', roles: ['admin'] });
+    const schema = generationSchema(await activeGeneration(dataSource.manager));
+    const now = Date.now();
+    // A year of tickets ending yesterday (desk time): past weeks and months are complete.
+    const yearStart = now - 366 * DAY;
+    const lastMonth = new Date(now - 35 * DAY).toISOString();
+    const lastWeek = new Date(now - 7 * DAY).toISOString();
+    const midnight = (at: number) => {
+      const local = new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE }).format(new Date(at));
+      return `${local}T00:00:00+08:00`;
+    };
+    const year = { from: midnight(now - 365 * DAY), to: midnight(now) };
+    const queries: [string, string, Record<string, unknown>][] = [
+      ['ticketMetrics week', TICKET_METRICS, { period: { kind: 'WEEK', anchor: lastWeek } }],
+      ['ticketMetrics month', TICKET_METRICS, { period: { kind: 'MONTH', anchor: lastMonth } }],
+      ['ticketMetrics year', TICKET_METRICS, { period: year }],
+      [
+        'ticketMetrics month, one queue',
+        TICKET_METRICS,
+        { period: { kind: 'MONTH', anchor: lastMonth }, filter: { queueIds: [QUEUES[0]] } },
+      ],
+      ['queueMetrics month', QUEUE_METRICS, { period: { kind: 'MONTH', anchor: lastMonth } }],
+      ['agentMetrics month', AGENT_METRICS, { period: { kind: 'MONTH', anchor: lastMonth } }],
+      ['weeklyReview', WEEKLY_REVIEW, {}],
+    ];
+    const analyticsPid = stack.processes.analytics.pid;
+    const results: Record<string, unknown>[] = [];
+    let built = 0;
+    for (const size of SIZES) {
+      const started = Date.now();
+      let events = 0;
+      while (built < size) {
+        const count = Math.min(batchTickets, size - built);
+        const batch = Array.from({ length: count }, () => ticketEvents(yearStart)).flat();
+        await dataSource.transaction((manager) => applyEvents(batch, manager, schema, TIME_ZONE));
+        built += count;
+        events += batch.length;
+        if (built % 20_000 === 0) console.log(`  built ${built} tickets`);
+      }
+      const buildSeconds = (Date.now() - started) / 1000;
+      await dataSource.query(
+        `ANALYZE "${schema}".agg_counters, "${schema}".agg_histograms, "${schema}".agg_backlog, "${schema}".tickets`,
+      );
+      console.log(
+        `${size} tickets: built ${events} events in ${buildSeconds.toFixed(0)} s (${Math.round(events / buildSeconds)} events/s)`,
+      );
+      const figures: Record<string, { p50: number; p95: number }> = {};
+      let peakRss = rssMb(analyticsPid) ?? 0;
+      for (const [name, query, variables] of queries) {
+        for (let warm = 0; warm < 2; warm++) await graphqlOk(stack.gatewayUrl, query, variables, token);
+        const times: number[] = [];
+        for (let sample = 0; sample < samples; sample++) {
+          const start = performance.now();
+          await graphqlOk(stack.gatewayUrl, query, variables, token);
+          times.push(performance.now() - start);
+          peakRss = Math.max(peakRss, rssMb(analyticsPid) ?? 0);
+        }
+        const { p50, p95 } = summarize(times);
+        figures[name] = { p50: Math.round(p50 * 10) / 10, p95: Math.round(p95 * 10) / 10 };
+        console.log(
+          `  ${name.padEnd(32)} p50 ${formatMs(p50).padStart(10)}  p95 ${formatMs(p95).padStart(10)}`,
+        );
+      }
+      console.log(`  analytics RSS ${rssMb(analyticsPid)} MB (peak while querying ${peakRss} MB)`);
+      results.push({ tickets: size, events, buildSeconds, queries: figures, analyticsRssMb: peakRss });
+    }
+    console.log(
+      JSON.stringify({
+        bench: 'analytics',
+        samples,
+        loadAverage: loadavg().map((value) => Math.round(value * 100) / 100),
+        results,
+      }),
+    );
+  } finally {
+    await dataSource.destroy();
+    await stack.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

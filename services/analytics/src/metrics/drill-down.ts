@@ -1,0 +1,84 @@
+/**
+ * Drill-down fetched only when selected. Figures answered from the daily
+ * aggregates carry no ticket ids; each figure object gets a DRILL function
+ * that resolves the same figure computed from the projection rows (loaded
+ * once per figure set and request, only if some id field is selected).
+ */
+import { AnalyticsError, AnalyticsErrorCode } from '../analytics.errors';
+
+export const DRILL = Symbol('drill');
+
+type Loader = () => Promise<unknown>;
+
+export function memo<T>(load: () => Promise<T>): () => Promise<T> {
+  let promise: Promise<T> | null = null;
+  return () => (promise ??= load());
+}
+
+/** Which entry of a list of figures matches another's (buckets by key, SLA by target …). */
+function identity(item: unknown): unknown {
+  if (!item || typeof item !== 'object') return undefined;
+  const record = item as Record<string, unknown>;
+  return record.key ?? record.target ?? record.kpi ?? record.agentId ?? record.queueId ?? record.name;
+}
+
+/** Attaches DRILL to node and every figure object below it, following the same path in resolve(). */
+export function attachDrills(node: unknown, resolve: Loader): void {
+  if (Array.isArray(node)) {
+    for (const item of node) {
+      attachDrills(item, async () => {
+        const list = await resolve();
+        return Array.isArray(list) ? list.find((other) => identity(other) === identity(item)) : undefined;
+      });
+    }
+    return;
+  }
+  if (!node || typeof node !== 'object' || node instanceof Date) return;
+  Object.defineProperty(node, DRILL, { value: resolve, enumerable: false, configurable: true });
+  for (const [field, value] of Object.entries(node)) {
+    if (field === 'period') continue;
+    attachDrills(value, async () => {
+      const parent = await resolve();
+      return parent && typeof parent === 'object' ? (parent as Record<string, unknown>)[field] : undefined;
+    });
+  }
+}
+
+/** The ticket ids of a field: the parent's own, or its drill-down's. */
+export async function drillIds(parent: Record<string | symbol, unknown>, field: string): Promise<string[]> {
+  const drill = parent[DRILL] as Loader | undefined;
+  if (!drill) return (parent[field] as string[] | undefined) ?? [];
+  const resolved = (await drill()) as Record<string, unknown> | undefined;
+  return (resolved?.[field] as string[] | undefined) ?? [];
+}
+
+export const MAX_PAGE = 1000;
+
+export interface TicketPage {
+  ticketIds: string[];
+  totalCount: number;
+  endCursor: string | null;
+  hasNextPage: boolean;
+}
+
+/** One page of sorted ticket ids after the cursor (the last id of the previous page). */
+export function page(
+  ids: string[],
+  first: number | null | undefined,
+  after: string | null | undefined,
+): TicketPage {
+  if (first != null && (!Number.isInteger(first) || first < 1 || first > MAX_PAGE)) {
+    throw new AnalyticsError(AnalyticsErrorCode.InvalidFilter, `first must be between 1 and ${MAX_PAGE}.`);
+  }
+  const size = first ?? 100;
+  const sorted = [...ids].sort();
+  const start = after ? sorted.findIndex((id) => id > after) : 0;
+  const from = start === -1 ? sorted.length : start;
+  const slice = sorted.slice(from, from + size);
+  return {
+    ticketIds: slice,
+    totalCount: sorted.length,
+    endCursor: slice.at(-1) ?? null,
+    hasNextPage: from + size < sorted.length,
+  };
+}

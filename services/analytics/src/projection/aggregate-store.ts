@@ -1,0 +1,200 @@
+import {
+  contributionDelta,
+  mergeInto,
+  SEPARATOR,
+  ticketContribution,
+  type Contribution,
+  type TicketState,
+} from './ticket-contribution';
+
+type Query = (sql: string, parameters: unknown[]) => Promise<unknown>;
+
+interface StateRow {
+  ticket_id: string;
+  number: string | null;
+  merged_into: string | null;
+  created_at: Date | null;
+  type: string | null;
+  category: string | null;
+  channel: string | null;
+  priority: string | null;
+  queue_id: string | null;
+  customer_type: string | null;
+  customer_tier: string | null;
+  customer_region: string | null;
+  status: string;
+  first_response_at: Date | null;
+  first_resolved_at: Date | null;
+  last_resolved_at: Date | null;
+  resolution_count: number;
+  reopen_count: number;
+  transfer_count: number;
+  escalation_count: number;
+  public_agent_replies: number;
+  first_response_business_ms: string | null;
+  first_resolution_business_ms: string | null;
+  final_resolution_business_ms: string | null;
+  agents: string[];
+  ratings: { s: string; r: boolean }[];
+  clocks: { t: string; s: string }[];
+  keywords: string[];
+  visits: { c: boolean; r: boolean | null; s: boolean | null }[];
+  refusals: { a: string; p: string[] }[];
+  transitions: { at: string; to: string }[];
+}
+
+/** Everything a ticket's contribution depends on, for many tickets in one round trip. */
+export async function loadTicketStates(q: Query, ticketIds: string[]): Promise<Map<string, TicketState>> {
+  if (ticketIds.length === 0) return new Map();
+  const rows = (await q(
+    `SELECT t.*,
+       ARRAY(SELECT a.agent_id FROM §.ticket_agents a WHERE a.ticket_id = t.ticket_id ORDER BY a.agent_id) AS agents,
+       COALESCE((SELECT json_agg(json_build_object('s', r.satisfaction, 'r', r.repeat_complaint) ORDER BY r.at, r.event_id)
+                   FROM §.ratings r WHERE r.ticket_id = t.ticket_id), '[]') AS ratings,
+       COALESCE((SELECT json_agg(json_build_object('t', c.target, 's', c.state))
+                   FROM §.sla_clocks c WHERE c.ticket_id = t.ticket_id), '[]') AS clocks,
+       ARRAY(SELECT k.keyword FROM §.ticket_keywords k WHERE k.ticket_id = t.ticket_id) AS keywords,
+       COALESCE((SELECT json_agg(json_build_object('c', v.completed_at IS NOT NULL, 'r', v.reached, 's', v.satisfied))
+                   FROM §.visits v WHERE v.ticket_id = t.ticket_id), '[]') AS visits,
+       COALESCE((SELECT json_agg(json_build_object('a', f.agent_id, 'p', f.phrases))
+                   FROM §.reply_refusals f WHERE f.ticket_id = t.ticket_id), '[]') AS refusals,
+       COALESCE((SELECT json_agg(json_build_object('at', tr.at, 'to', tr.to_status) ORDER BY tr.version, tr.at)
+                   FROM §.ticket_transitions tr WHERE tr.ticket_id = t.ticket_id), '[]') AS transitions
+     FROM §.tickets t WHERE t.ticket_id = ANY($1::uuid[])`,
+    [ticketIds],
+  )) as StateRow[];
+  const ms = (value: string | null) => (value === null ? null : Number(value));
+  return new Map(
+    rows.map((row) => [
+      row.ticket_id,
+      {
+        ticketId: row.ticket_id,
+        number: row.number,
+        mergedInto: row.merged_into,
+        createdAt: row.created_at,
+        type: row.type,
+        category: row.category,
+        channel: row.channel,
+        priority: row.priority,
+        queueId: row.queue_id,
+        customerType: row.customer_type,
+        customerTier: row.customer_tier,
+        customerRegion: row.customer_region,
+        status: row.status,
+        firstResponseAt: row.first_response_at,
+        firstResolvedAt: row.first_resolved_at,
+        lastResolvedAt: row.last_resolved_at,
+        resolutionCount: row.resolution_count,
+        reopenCount: row.reopen_count,
+        transferCount: row.transfer_count,
+        escalationCount: row.escalation_count,
+        publicAgentReplies: row.public_agent_replies,
+        firstResponseBusinessMs: ms(row.first_response_business_ms),
+        firstResolutionBusinessMs: ms(row.first_resolution_business_ms),
+        finalResolutionBusinessMs: ms(row.final_resolution_business_ms),
+        agents: row.agents,
+        ratings: row.ratings.map((r) => ({ satisfaction: r.s, repeatComplaint: r.r })),
+        clocks: row.clocks.map((c) => ({ target: c.t, state: c.s })),
+        keywords: row.keywords,
+        visits: row.visits.map((v) => ({ completed: v.c, reached: v.r, satisfied: v.s })),
+        refusals: row.refusals.map((f) => ({ agentId: f.a, phrases: f.p })),
+        transitions: row.transitions.map((tr) => ({ at: new Date(tr.at), toStatus: tr.to })),
+      },
+    ]),
+  );
+}
+
+/** The contributions of some tickets as they stand now (before a batch applies). */
+export async function contributionsOf(
+  q: Query,
+  ticketIds: string[],
+  timeZone: string,
+): Promise<Map<string, Contribution>> {
+  const states = await loadTicketStates(q, ticketIds);
+  return new Map(ticketIds.map((id) => [id, ticketContribution(states.get(id), timeZone)]));
+}
+
+/**
+ * Writes after − before of the touched tickets into the aggregate tables, in
+ * the caller's transaction: one statement per table for the whole batch.
+ */
+export async function writeAggregateDeltas(
+  q: Query,
+  before: Map<string, Contribution>,
+  ticketIds: string[],
+  timeZone: string,
+): Promise<void> {
+  if (ticketIds.length === 0) return;
+  const states = await loadTicketStates(q, ticketIds);
+  const total: Contribution = { counters: new Map(), histograms: new Map(), backlog: new Map() };
+  for (const id of ticketIds) {
+    const after = ticketContribution(states.get(id), timeZone);
+    mergeInto(total, contributionDelta(before.get(id) ?? ticketContribution(undefined, timeZone), after));
+  }
+  await upsertCounters(q, total.counters, false);
+  await upsertCounters(q, total.histograms, true);
+  if (total.backlog.size > 0) {
+    const queues: string[] = [];
+    const ageDays: string[] = [];
+    const changeDays: string[] = [];
+    const deltas: number[] = [];
+    for (const [key, delta] of total.backlog) {
+      const [queue, ageDay, changeDay] = key.split(SEPARATOR);
+      queues.push(queue);
+      ageDays.push(ageDay);
+      changeDays.push(changeDay);
+      deltas.push(delta);
+    }
+    await q(
+      `INSERT INTO §.agg_backlog (queue_id, age_day, change_day, delta)
+       SELECT * FROM unnest($1::text[], $2::date[], $3::date[], $4::int[])
+       ON CONFLICT (queue_id, age_day, change_day) DO UPDATE SET delta = agg_backlog.delta + EXCLUDED.delta`,
+      [queues, ageDays, changeDays, deltas],
+    );
+  }
+}
+
+async function upsertCounters(
+  q: Query,
+  rows: Map<string, { n: number; total: number }>,
+  bucketed: boolean,
+): Promise<void> {
+  if (rows.size === 0) return;
+  const days: string[] = [];
+  const queues: string[] = [];
+  const figures: string[] = [];
+  const keys: string[] = [];
+  const buckets: number[] = [];
+  const ns: number[] = [];
+  const totals: number[] = [];
+  for (const [compound, value] of rows) {
+    const parts = compound.split(SEPARATOR);
+    // Keys may hold the separator (keywords, phrases): day, queue and figure never do; bucket is last.
+    const [day, queue, figure] = parts;
+    const key = parts.slice(3, bucketed ? -1 : undefined).join(SEPARATOR);
+    days.push(day);
+    queues.push(queue);
+    figures.push(figure);
+    keys.push(key);
+    if (bucketed) buckets.push(Number(parts.at(-1)));
+    ns.push(value.n);
+    totals.push(value.total);
+  }
+  if (bucketed) {
+    await q(
+      `INSERT INTO §.agg_histograms (day, queue_id, figure, key, bucket, n, total)
+       SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::bigint[])
+       ON CONFLICT (day, queue_id, figure, key, bucket)
+       DO UPDATE SET n = agg_histograms.n + EXCLUDED.n, total = agg_histograms.total + EXCLUDED.total`,
+      [days, queues, figures, keys, buckets, ns, totals],
+    );
+  } else {
+    await q(
+      `INSERT INTO §.agg_counters (day, queue_id, figure, key, n, total)
+       SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
+       ON CONFLICT (day, queue_id, figure, key)
+       DO UPDATE SET n = agg_counters.n + EXCLUDED.n, total = agg_counters.total + EXCLUDED.total`,
+      [days, queues, figures, keys, ns, totals],
+    );
+  }
+}
