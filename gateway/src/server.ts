@@ -25,7 +25,7 @@ import {
   createLogger,
   createMetrics,
   GRAPHQL_ERROR_CODES,
-  retryKafkaStartup,
+  startKafkaComponent,
   withCorrelationId,
   type Identity,
   type Logger,
@@ -246,22 +246,12 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
 
   const kafka = createKafka(kafkaConfig, 'deskgraph-gateway', logger);
   const eventStream = createEventStream({ kafka, namespace: kafkaConfig.namespace, hub, metricsHub, logger });
-  await retryKafkaStartup(
-    async () => {
-      try {
-        await eventStream.start();
-      } catch (error) {
-        await eventStream.stop().catch(() => undefined);
-        throw error;
-      }
-    },
-    {
-      brokers: kafkaConfig.brokers,
-      timeoutMs: kafkaConfig.startTimeoutMs,
-      logger,
-      what: 'the subscription event stream',
-    },
-  );
+  await startKafkaComponent(eventStream, {
+    brokers: kafkaConfig.brokers,
+    timeoutMs: kafkaConfig.startTimeoutMs,
+    logger,
+    what: 'the subscription event stream',
+  });
 
   app.get('/health/live', (_request, response) => {
     // An event stream that crashed for good pushes nothing more: only a new process helps.

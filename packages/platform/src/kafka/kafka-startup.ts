@@ -117,6 +117,25 @@ export async function retryKafkaStartup<T>(
 }
 
 /**
+ * Starts a Kafka client component (a consumer, an event stream) with
+ * `retryKafkaStartup`; a try that failed half-way is stopped before the
+ * next, so no half-started connection or group member is left behind.
+ */
+export async function startKafkaComponent(
+  component: { start(): Promise<void>; stop(): Promise<void> },
+  options: KafkaStartupOptions,
+): Promise<void> {
+  await retryKafkaStartup(async () => {
+    try {
+      await component.start();
+    } catch (error) {
+      await component.stop().catch(() => undefined);
+      throw error;
+    }
+  }, options);
+}
+
+/**
  * Waits until the metadata of every topic shows a leader for every
  * partition: only then will producers and consumers of a fresh topic not be
  * told UNKNOWN_TOPIC_OR_PARTITION.

@@ -12,7 +12,7 @@ import type {
 import { createEventConsumer, type EventConsumer, type EventHandler } from '../consumer/event-consumer';
 import type { DomainError } from '../errors/domain-error';
 import { createKafka, createProducer, ensureTopics, type Kafka, type Producer } from '../kafka/kafka';
-import { retryKafkaStartup } from '../kafka/kafka-startup';
+import { retryKafkaStartup, startKafkaComponent } from '../kafka/kafka-startup';
 import { createLogger, type Logger } from '../logging/logger';
 import { OutboxRelay } from '../outbox/outbox-relay';
 import { OutboxWriter } from '../outbox/outbox';
@@ -158,18 +158,10 @@ export async function startService<TServices extends object>(
     }),
   );
   for (const [index, consumer] of consumers.entries()) {
-    await retryKafkaStartup(
-      async () => {
-        try {
-          await consumer.start();
-        } catch (error) {
-          // A half-started consumer keeps its connection; drop it before trying again.
-          await consumer.stop().catch(() => undefined);
-          throw error;
-        }
-      },
-      { ...startup, what: `the ${consumerDefinitions[index].group} consumer group` },
-    );
+    await startKafkaComponent(consumer, {
+      ...startup,
+      what: `the ${consumerDefinitions[index].group} consumer group`,
+    });
   }
 
   const workers = [
