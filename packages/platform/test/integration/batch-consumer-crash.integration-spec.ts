@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { buildEvent, namespaced, TicketCreatedV1, TOPICS } from '@deskgraph/events';
+import { namespaced, TOPICS } from '@deskgraph/events';
 import { Partitioners, type Producer } from 'kafkajs';
-import { createHarness, type PlatformHarness } from './harness';
+import { createHarness, type PlatformHarness, ticketCreated } from './harness';
 
 const PROCESS_SCRIPT = join(
   __dirname,
@@ -14,27 +13,6 @@ const PROCESS_SCRIPT = join(
   'integration',
   'batch-consumer.process.js',
 );
-
-function ticketCreated(title: string) {
-  const id = randomUUID();
-  return buildEvent(TicketCreatedV1, {
-    source: '/test',
-    subject: id,
-    data: {
-      ticketId: id,
-      number: '202611-001',
-      version: 1,
-      title,
-      channel: 'APP',
-      type: 'OTHER',
-      category: null,
-      priority: 'P2',
-      queueId: 'general',
-      customerId: 'C-1',
-      createdAt: new Date().toISOString(),
-    },
-  });
-}
 
 async function waitFor<T>(probe: () => Promise<T | null>, what: string, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

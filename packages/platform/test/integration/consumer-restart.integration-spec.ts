@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { buildEvent, namespaced, TicketCreatedV1, TOPICS } from '@deskgraph/events';
+import { namespaced, TOPICS } from '@deskgraph/events';
 import { Partitioners, type Producer } from 'kafkajs';
 import {
   createEventConsumer,
@@ -9,28 +8,7 @@ import {
   type EventConsumer,
   type Metrics,
 } from '../../src';
-import { createHarness, type PlatformHarness } from './harness';
-
-function ticketCreated(title: string) {
-  const id = randomUUID();
-  return buildEvent(TicketCreatedV1, {
-    source: '/test',
-    subject: id,
-    data: {
-      ticketId: id,
-      number: '202611-001',
-      version: 1,
-      title,
-      channel: 'APP',
-      type: 'OTHER',
-      category: null,
-      priority: 'P2',
-      queueId: 'general',
-      customerId: 'C-1',
-      createdAt: new Date().toISOString(),
-    },
-  });
-}
+import { createHarness, type PlatformHarness, ticketCreated } from './harness';
 
 /**
  * A dead-letter producer with a bug: its first `failures` sends throw a

@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { buildEvent, deadLetterTopic, namespaced, TicketCreatedV1, TOPICS } from '@deskgraph/events';
+import { deadLetterTopic, namespaced, TOPICS } from '@deskgraph/events';
 import { Partitioners, type Producer } from 'kafkajs';
 import {
   createEventConsumer,
@@ -8,27 +7,7 @@ import {
   OutboxWriter,
   type EventConsumer,
 } from '../../src';
-import { createHarness, type PlatformHarness } from './harness';
-
-function ticketCreated(title: string, id = randomUUID()) {
-  return buildEvent(TicketCreatedV1, {
-    source: '/test',
-    subject: id,
-    data: {
-      ticketId: id,
-      number: '202611-001',
-      version: 1,
-      title,
-      channel: 'APP',
-      type: 'OTHER',
-      category: null,
-      priority: 'P2',
-      queueId: 'general',
-      customerId: 'C-1',
-      createdAt: new Date().toISOString(),
-    },
-  });
-}
+import { createHarness, type PlatformHarness, ticketCreated } from './harness';
 
 describe('idempotent event consumer against real Kafka and PostgreSQL', () => {
   let harness: PlatformHarness;

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { deadLetterTopic, namespaced, TOPICS } from '@deskgraph/events';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { buildEvent, deadLetterTopic, namespaced, TicketCreatedV1, TOPICS } from '@deskgraph/events';
 import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
 import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import {
@@ -100,4 +100,25 @@ export async function createHarness(extraSql: string[] = []): Promise<PlatformHa
       await dataSource.destroy();
     },
   };
+}
+
+/** A valid ticket.created event for a fresh ticket id (or the one given). */
+export function ticketCreated(title: string, id = randomUUID()) {
+  return buildEvent(TicketCreatedV1, {
+    source: '/test',
+    subject: id,
+    data: {
+      ticketId: id,
+      number: '202611-001',
+      version: 1,
+      title,
+      channel: 'APP',
+      type: 'OTHER',
+      category: null,
+      priority: 'P2',
+      queueId: 'general',
+      customerId: 'C-1',
+      createdAt: new Date().toISOString(),
+    },
+  });
 }
