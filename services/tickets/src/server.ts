@@ -8,7 +8,7 @@ import { createTicketsDataSource } from './database/data-source';
 import type { DeskConfig } from './environment';
 import { EscalationService } from './escalation/escalation.service';
 import { HandoverService } from './handover/handover.service';
-import { createIdempotencyKeyPurger, IdempotencyKeys } from './idempotency/idempotency-keys';
+import { IdempotencyKeys } from './idempotency/idempotency-keys';
 import { practiceResolvers } from './practice.resolvers';
 import { ServiceLanguageService } from './service-language/service-language.service';
 import { VisitService } from './visit/visit.service';
@@ -75,13 +75,12 @@ export function ticketsService(desk: DeskConfig): ServiceDefinition<TicketsServi
     // Phone-number fields: still masked for ID and card numbers, but a possible phone number is kept.
     privacy: { phoneNumberFields: ['customer.contact'] },
     mapDomainError: mapTicketError,
+    // Idempotency keys are kept at least 24 h, then go with the platform's retention sweep.
+    retention: [
+      { table: 'idempotency_keys', column: 'created_at', retentionMs: desk.idempotencyKeyRetentionMs },
+    ],
     consumers: (_dependencies, services) => [slaBreachedConsumer(services.escalations)],
     workers: ({ dataSource, logger }, services) => [
-      createIdempotencyKeyPurger(
-        services.idempotency,
-        { retentionMs: desk.idempotencyKeyRetentionMs, intervalMs: desk.lifecycle.sweepIntervalMs },
-        logger.child({ component: 'idempotency' }),
-      ),
       createLifecycleSweeper(
         dataSource,
         services.changer,

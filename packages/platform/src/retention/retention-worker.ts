@@ -32,6 +32,8 @@ export interface RetentionTarget {
   column: string;
   /** Further SQL condition rows must meet, e.g. `fired_at IS NOT NULL`. */
   condition?: string;
+  /** Its own retention, where a rule other than the processed-events one sets it (ms). */
+  retentionMs?: number;
 }
 
 /** Every service's idempotent-consumer log (`platform-tables.ts`). */
@@ -82,10 +84,10 @@ export function createRetentionWorker(options: RetentionWorkerOptions): Retentio
          LIMIT $2 FOR UPDATE SKIP LOCKED))`;
     let total = 0;
     for (;;) {
-      const [, deleted] = (await options.dataSource.query(sql, [retentionMs / 1000, batchSize])) as [
-        unknown,
-        number,
-      ];
+      const [, deleted] = (await options.dataSource.query(sql, [
+        (target.retentionMs ?? retentionMs) / 1000,
+        batchSize,
+      ])) as [unknown, number];
       total += deleted;
       // A stopping service finishes the batch in hand, not the backlog.
       if (deleted < batchSize || stopping) return total;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { BackgroundWorker, Identity, Logger } from '@deskgraph/platform';
+import type { Identity } from '@deskgraph/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import { TicketError, TicketErrorCode } from '../ticket/ticket.errors';
 
@@ -139,21 +139,6 @@ export class IdempotencyKeys {
     });
   }
 
-  /** Deletes keys older than `retentionMs`; returns how many. */
-  async purge(retentionMs: number): Promise<number> {
-    let purged = 0;
-    for (;;) {
-      // In slices, so a large backlog never holds many row locks at once.
-      const [, count] = (await this.dataSource.query(
-        `DELETE FROM idempotency_keys WHERE ctid IN (
-           SELECT ctid FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1) LIMIT 5000)`,
-        [retentionMs / 1000],
-      )) as [unknown, number];
-      purged += count;
-      if (count < 5000) return purged;
-    }
-  }
-
   private async find(manager: EntityManager, callerId: string, key: string): Promise<KeyRow | null> {
     const [row] = await manager.query(
       `SELECT operation, fingerprint, result, created_at FROM idempotency_keys WHERE caller_id = $1 AND key = $2`,
@@ -180,34 +165,4 @@ export class IdempotencyKeys {
     }
     return work.replay(row.result!, manager);
   }
-}
-
-/** Forgets keys after their retention (at least 24 h), checked every `intervalMs`. */
-export function createIdempotencyKeyPurger(
-  keys: IdempotencyKeys,
-  config: { retentionMs: number; intervalMs: number },
-  logger: Logger,
-): BackgroundWorker {
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<void> | null = null;
-  const runOnce = async () => {
-    try {
-      const purged = await keys.purge(config.retentionMs);
-      if (purged > 0) logger.info({ purged }, 'idempotency keys purged');
-    } catch (error) {
-      logger.error({ err: error }, 'idempotency key purge failed; will retry');
-    }
-  };
-  return {
-    name: 'idempotency-key-purger',
-    async start() {
-      timer = setInterval(() => {
-        running ??= runOnce().finally(() => (running = null));
-      }, config.intervalMs);
-    },
-    async stop() {
-      if (timer) clearInterval(timer);
-      await running;
-    },
-  };
 }

@@ -44,7 +44,12 @@ describe('tickets: intake', () => {
   beforeAll(async () => {
     // Hundreds of requests from one test user must not meet the per-user rate limit.
     stack = await startTestStack({
-      env: { RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_BURST: '100000', LIFECYCLE_SWEEP_SECONDS: '1' },
+      env: {
+        RATE_LIMIT_PER_SECOND: '100000',
+        RATE_LIMIT_BURST: '100000',
+        LIFECYCLE_SWEEP_SECONDS: '1',
+        RETENTION_SWEEP_SECONDS: '1',
+      },
     });
     database = new PgClient({ connectionString: stack.databaseUrl });
     await database.connect();
