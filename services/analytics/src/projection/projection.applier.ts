@@ -58,6 +58,16 @@ export function factKey(event: DeskgraphEvent): string | null {
   }
 }
 
+export interface ApplyOptions {
+  /**
+   * While the generation's aggregates are being backfilled (see
+   * aggregate-backfill.ts): the last ticket id they count (null: none yet).
+   * Deltas are written only for tickets up to it; the backfill counts the
+   * others from their rows when it reaches them.
+   */
+  aggregatesThrough?: string | null;
+}
+
 /** An event that is fresh (new id, new fact) and will be applied, with its place in the batch. */
 interface Fresh {
   index: number;
@@ -80,6 +90,7 @@ export async function applyEvents(
   manager: EntityManager,
   schema: string,
   timeZone: string,
+  options: ApplyOptions = {},
 ): Promise<ApplyResult[]> {
   const q: Query = (sql, parameters) => manager.query(sql.replaceAll('§', `"${schema}"`), parameters);
   const results: ApplyResult[] = events.map(() => IGNORED);
@@ -114,7 +125,10 @@ export async function applyEvents(
     });
   }
 
-  const touched = [...new Set(fresh.flatMap(({ event }) => ticketOf(event) ?? []))];
+  const through = options.aggregatesThrough;
+  const touched = [...new Set(fresh.flatMap(({ event }) => ticketOf(event)?.toLowerCase() ?? []))].filter(
+    (ticketId) => through === undefined || (through !== null && ticketId <= through),
+  );
   const before = await contributionsOf(q, touched, timeZone);
   // Wave k holds the k-th event of each ticket in the batch: within a wave no row is hit twice, so
   // one multi-row statement per type gives what applying the events one by one in order gives.

@@ -131,7 +131,7 @@ export async function rebuildProjections(options: RebuildOptions): Promise<Rebui
     fromBeginning: true,
     handle: batchedProjection(
       options.timeZone,
-      async () => schema,
+      async () => ({ schema }),
       async (_manager, results) => {
         eventsApplied += results.filter((result) => result.applied).length;
       },

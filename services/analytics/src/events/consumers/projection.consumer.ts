@@ -2,6 +2,7 @@ import { TOPICS, type DeskgraphEvent } from '@deskgraph/events';
 import type { BatchAccumulator, BatchScope, ConsumerDefinition, EventHandler } from '@deskgraph/platform';
 import type { EntityManager } from 'typeorm';
 import { applyEvents, handles, type ApplyResult } from '../../projection/projection.applier';
+import { aggregatesThrough } from '../../projection/aggregate-backfill';
 import { generationSchema } from '../../projection/projection-tables';
 
 /** The topics every figure is rebuilt from. */
@@ -65,25 +66,33 @@ async function flushDirtyQueues(manager: EntityManager, touched: string[][]): Pr
  */
 export function batchedProjection(
   timeZone: string,
-  target: (manager: EntityManager, batch: BatchScope) => Promise<string>,
+  target: (manager: EntityManager, batch: BatchScope) => Promise<ProjectionTarget>,
   applied: (manager: EntityManager, results: ApplyResult[]) => Promise<void>,
 ): EventHandler {
-  const events: BatchAccumulator<{ event: DeskgraphEvent; schema: string }> = {
+  const events: BatchAccumulator<{ event: DeskgraphEvent; target: ProjectionTarget }> = {
     async flush(manager, items) {
+      const [{ target: into }] = items;
       const results = await applyEvents(
         items.map((item) => item.event),
         manager,
-        items[0].schema,
+        into.schema,
         timeZone,
+        { aggregatesThrough: into.aggregatesThrough },
       );
       await applied(manager, results);
     },
   };
   return async (event, { manager, batch }) => {
     if (!handles(event.type)) return 'ignored';
-    batch.add(events, { event, schema: await target(manager, batch) });
+    batch.add(events, { event, target: await target(manager, batch) });
     return 'applied';
   };
+}
+
+/** Where a batch is applied: a generation schema, and how far its aggregates are complete. */
+export interface ProjectionTarget {
+  schema: string;
+  aggregatesThrough?: string | null;
 }
 
 /**
@@ -95,7 +104,14 @@ export function projectionHandler(timeZone: string): EventHandler {
     timeZone,
     // Read (and share-locked) once per batch: a rebuild's switch-over waits for the whole batch.
     (manager, batch) =>
-      batch.once('analytics.schema', async () => generationSchema(await activeGeneration(manager, true))),
+      batch.once('analytics.target', async () => {
+        const generation = await activeGeneration(manager, true);
+        // FOR SHARE too: a backfill chunk waits for the batch, and the batch for the chunk.
+        return {
+          schema: generationSchema(generation),
+          aggregatesThrough: await aggregatesThrough(manager, generation),
+        };
+      }),
     (manager, results) =>
       flushDirtyQueues(
         manager,
