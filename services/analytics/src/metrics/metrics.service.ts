@@ -21,10 +21,12 @@ import {
   computeQueueMetrics,
   computeTicketMetrics,
   RESOLVED_STATUSES,
+  ticketFieldsOf,
   type ClockFact,
   type Cohort,
   type TicketFact,
   type TicketMetrics,
+  type TicketRow,
 } from './ticket-metrics';
 import { buildWeeklyReview, type WeeklyReview } from './weekly-review';
 import {
@@ -67,31 +69,6 @@ export interface LiveMetrics {
 
 export type TicketMetricsWithTargets = TicketMetrics & { targets: KpiTargetStatus[] };
 
-interface TicketRow {
-  ticket_id: string;
-  created_at: Date;
-  type: string;
-  category: string | null;
-  channel: string;
-  priority: string;
-  queue_id: string;
-  customer_type: string | null;
-  customer_tier: string | null;
-  customer_region: string | null;
-  status: string;
-  first_response_at: Date | null;
-  first_resolved_at: Date | null;
-  last_resolved_at: Date | null;
-  resolution_count: number;
-  reopen_count: number;
-  transfer_count: number;
-  escalation_count: number;
-  public_agent_replies: number;
-  first_response_business_ms: string | null;
-  first_resolution_business_ms: string | null;
-  final_resolution_business_ms: string | null;
-}
-
 const WEEK_MS = 7 * 86_400_000;
 const ALL_TICKETS: EffectiveFilter = {
   queueIds: null,
@@ -109,32 +86,9 @@ export function targetScope(filter: EffectiveFilter): string | null {
 }
 const MAX_LIVE_QUEUES = 100;
 
+/** Cohort rows: tickets whose created event arrived (filterConditions), so their classification is known. */
 function toFact(row: TicketRow): TicketFact {
-  const ms = (value: string | null) => (value === null ? null : Number(value));
-  return {
-    ticketId: row.ticket_id,
-    createdAt: row.created_at,
-    type: row.type,
-    category: row.category,
-    channel: row.channel,
-    priority: row.priority,
-    queueId: row.queue_id,
-    customerType: row.customer_type,
-    customerTier: row.customer_tier,
-    customerRegion: row.customer_region,
-    status: row.status,
-    firstResponseAt: row.first_response_at,
-    firstResolvedAt: row.first_resolved_at,
-    lastResolvedAt: row.last_resolved_at,
-    resolutionCount: row.resolution_count,
-    reopenCount: row.reopen_count,
-    transferCount: row.transfer_count,
-    escalationCount: row.escalation_count,
-    publicAgentReplies: row.public_agent_replies,
-    firstResponseBusinessMs: ms(row.first_response_business_ms),
-    firstResolutionBusinessMs: ms(row.first_resolution_business_ms),
-    finalResolutionBusinessMs: ms(row.final_resolution_business_ms),
-  };
+  return ticketFieldsOf(row) as TicketFact;
 }
 
 /**

@@ -7,33 +7,11 @@ import {
   type TicketState,
 } from './ticket-contribution';
 
+import { ticketFieldsOf, type TicketRow } from '../metrics/ticket-metrics';
+
 type Query = (sql: string, parameters: unknown[]) => Promise<unknown>;
 
-interface StateRow {
-  ticket_id: string;
-  number: string | null;
-  merged_into: string | null;
-  created_at: Date | null;
-  type: string | null;
-  category: string | null;
-  channel: string | null;
-  priority: string | null;
-  queue_id: string | null;
-  customer_type: string | null;
-  customer_tier: string | null;
-  customer_region: string | null;
-  status: string;
-  first_response_at: Date | null;
-  first_resolved_at: Date | null;
-  last_resolved_at: Date | null;
-  resolution_count: number;
-  reopen_count: number;
-  transfer_count: number;
-  escalation_count: number;
-  public_agent_replies: number;
-  first_response_business_ms: string | null;
-  first_resolution_business_ms: string | null;
-  final_resolution_business_ms: string | null;
+interface StateRow extends TicketRow {
   agents: string[];
   ratings: { s: string; r: boolean }[];
   clocks: { t: string; s: string }[];
@@ -63,35 +41,13 @@ export async function loadTicketStates(q: Query, ticketIds: string[]): Promise<M
      FROM §.tickets t WHERE t.ticket_id = ANY($1::uuid[])`,
     [ticketIds],
   )) as StateRow[];
-  const ms = (value: string | null) => (value === null ? null : Number(value));
   return new Map(
     rows.map((row) => [
       row.ticket_id,
       {
-        ticketId: row.ticket_id,
+        ...ticketFieldsOf(row),
         number: row.number,
         mergedInto: row.merged_into,
-        createdAt: row.created_at,
-        type: row.type,
-        category: row.category,
-        channel: row.channel,
-        priority: row.priority,
-        queueId: row.queue_id,
-        customerType: row.customer_type,
-        customerTier: row.customer_tier,
-        customerRegion: row.customer_region,
-        status: row.status,
-        firstResponseAt: row.first_response_at,
-        firstResolvedAt: row.first_resolved_at,
-        lastResolvedAt: row.last_resolved_at,
-        resolutionCount: row.resolution_count,
-        reopenCount: row.reopen_count,
-        transferCount: row.transfer_count,
-        escalationCount: row.escalation_count,
-        publicAgentReplies: row.public_agent_replies,
-        firstResponseBusinessMs: ms(row.first_response_business_ms),
-        firstResolutionBusinessMs: ms(row.first_resolution_business_ms),
-        finalResolutionBusinessMs: ms(row.final_resolution_business_ms),
         agents: row.agents,
         ratings: row.ratings.map((r) => ({ satisfaction: r.s, repeatComplaint: r.r })),
         clocks: row.clocks.map((c) => ({ target: c.t, state: c.s })),
