@@ -47,7 +47,7 @@ import {
   type DayRange,
   type Run,
 } from './aggregate-queries';
-import { attachDrills, memo } from './drill-down';
+import { attachDrills, attachKeyset, memo, type KeysetDrill } from './drill-down';
 import type { KpiTargetService } from '../targets/kpi-target.service';
 
 export interface LiveMetrics {
@@ -274,6 +274,60 @@ export class MetricsService {
     });
   }
 
+  /**
+   * Volume drill-downs paged by PostgreSQL: the period's tickets (and a
+   * bucket's key) ordered by ticket id after the cursor, LIMIT the page, so
+   * a page never brings the period's rows into the process.
+   */
+  private attachVolumeKeysets(
+    schema: string,
+    period: ResolvedPeriod,
+    filter: EffectiveFilter,
+    volume: TicketMetrics['volume'],
+  ): void {
+    const drill = (count: number, key?: (placeholder: string) => string, value?: string): KeysetDrill => ({
+      count,
+      ids: async (after, limit) => {
+        const parameters: unknown[] = [period.from, period.to];
+        const conditions = [filterConditions(filter, parameters), 't.created_at >= $1', 't.created_at < $2'];
+        if (key) {
+          parameters.push(value);
+          conditions.push(key(`$${parameters.length}::text`));
+        }
+        if (after !== null) {
+          parameters.push(after);
+          conditions.push(`t.ticket_id::text > $${parameters.length}::text`);
+        }
+        parameters.push(limit);
+        const rows = await this.query<{ ticket_id: string }>(
+          schema,
+          `SELECT t.ticket_id FROM §.tickets t WHERE ${conditions.join(' AND ')}
+            ORDER BY t.ticket_id LIMIT $${parameters.length}`,
+          parameters,
+        );
+        return rows.map((row) => row.ticket_id);
+      },
+    });
+    attachKeyset(volume, drill(volume.total));
+    const keyed: [MetricBucket[], (placeholder: string) => string][] = [
+      [volume.byType, (p) => `t.type = ${p}`],
+      [volume.byCategory, (p) => `COALESCE(t.category, '(none)') = ${p}`],
+      [volume.byChannel, (p) => `t.channel = ${p}`],
+      [volume.byPriority, (p) => `t.priority = ${p}`],
+      [volume.byQueue, (p) => `t.queue_id = ${p}`],
+      [volume.byCustomerType, (p) => `COALESCE(t.customer_type, '(unknown)') = ${p}`],
+      // Led by agent_id: ticket_agents_agent_idx.
+      [
+        volume.byAgent,
+        (p) =>
+          `EXISTS (SELECT 1 FROM §.ticket_agents a WHERE a.agent_id = ${p} AND a.ticket_id = t.ticket_id)`,
+      ],
+    ];
+    for (const [buckets, key] of keyed) {
+      for (const bucket of buckets) attachKeyset(bucket, drill(bucket.count, key, bucket.key));
+    }
+  }
+
   async metricsFor(
     period: ResolvedPeriod,
     filter: EffectiveFilter,
@@ -293,6 +347,7 @@ export class MetricsService {
     const metrics = await this.aggregateMetrics(schema, period, days, filter, await backlogPromise);
     const rows = memo(() => this.rowMetrics(schema, period, filter));
     attachDrills(metrics, rows);
+    this.attachVolumeKeysets(schema, period, filter, metrics.volume);
     // The backlog's tickets are those open at the moment, not the cohort's.
     attachDrills(
       metrics.backlog,
