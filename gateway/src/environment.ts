@@ -86,7 +86,8 @@ export const gatewayModel = z
       maxIntrospectionCost: env.MAX_INTROSPECTION_COST,
     },
     rateLimit: { perSecond: env.RATE_LIMIT_PER_SECOND, burst: env.RATE_LIMIT_BURST },
-    replayWindow: { maxAgeMs: env.REPLAY_WINDOW_SECONDS * 1000, maxEvents: env.REPLAY_MAX_EVENTS },
+    replayWindow: { maxAgeMs: env.REPLAY_WINDOW_SECONDS * 1000 },
+    replayMaxRecords: env.REPLAY_MAX_EVENTS,
     metricsPushIntervalMs: env.METRICS_PUSH_INTERVAL_MS,
   }));
 

@@ -44,6 +44,7 @@ import { formatLimitError, queryLimitProtection, tokenLimitRefusal } from './lim
 import { TokenBucketLimiter } from './limits/rate-limiter';
 import { createEventStream } from './subscriptions/event-stream';
 import { MetricsHub } from './subscriptions/metrics-hub';
+import { createReplayReader } from './subscriptions/replay-reader';
 import {
   subscriptionFieldResolver,
   SubscriptionTicketFetcher,
@@ -229,7 +230,14 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
     },
   });
 
-  const hub = new UpdateHub(gatewayConfig.replayWindow);
+  const kafka = createKafka(kafkaConfig, 'deskgraph-gateway', logger);
+  const replayReader = createReplayReader({
+    kafka,
+    namespace: kafkaConfig.namespace,
+    logger,
+    maxRecords: gatewayConfig.replayMaxRecords,
+  });
+  const hub = new UpdateHub(replayReader, gatewayConfig.replayWindow);
   const metricsHub = new MetricsHub(gatewayConfig.metricsPushIntervalMs);
   const execute: FederatedExecutor = async (request, identity) => {
     const response = await apollo.executeOperation(request, { contextValue: { identity } });
@@ -244,7 +252,6 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
   });
   await apollo.start();
 
-  const kafka = createKafka(kafkaConfig, 'deskgraph-gateway', logger);
   const eventStream = createEventStream({ kafka, namespace: kafkaConfig.namespace, hub, metricsHub, logger });
   await startKafkaComponent(eventStream, {
     brokers: kafkaConfig.brokers,
@@ -252,17 +259,27 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
     logger,
     what: 'the subscription event stream',
   });
+  await startKafkaComponent(replayReader, {
+    brokers: kafkaConfig.brokers,
+    timeoutMs: kafkaConfig.startTimeoutMs,
+    logger,
+    what: 'the replay reader',
+  });
 
   app.get('/health/live', (_request, response) => {
     // An event stream that crashed for good pushes nothing more: only a new process helps.
-    const checks = { eventStream: eventStream.live() };
+    const checks = { eventStream: eventStream.live(), replayReader: replayReader.live() };
     const live = Object.values(checks).every(Boolean);
     response
       .status(live ? 200 : 503)
       .json({ status: live ? 'live' : 'not_live', service: 'gateway', checks });
   });
   app.get('/health/ready', (_request, response) => {
-    const checks = { schema: subscriptionSchema !== null, eventStream: eventStream.ready() };
+    const checks = {
+      schema: subscriptionSchema !== null,
+      eventStream: eventStream.ready(),
+      replayReader: replayReader.ready(),
+    };
     const ready = Object.values(checks).every(Boolean);
     response.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
   });
@@ -419,6 +436,7 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
         await wsCleanup.dispose();
         await apollo.stop();
         await eventStream.stop();
+        await replayReader.stop();
         logger.info('gateway stopped');
       })();
       return stopping;
