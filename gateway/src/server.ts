@@ -41,7 +41,7 @@ import {
 import { corsForOrigins, originAllowed } from './http/cors';
 import { ideAssets, ideLandingPage, IDE_ASSETS_PATH } from './ide/ide-page';
 import { formatLimitError, queryLimitProtection, tokenLimitRefusal } from './limits/request-limits';
-import { TokenBucketLimiter } from './limits/rate-limiter';
+import { memoryRateLimiter, redisRateLimiter } from './limits/rate-limiter';
 import { createEventStream } from './subscriptions/event-stream';
 import { MetricsHub } from './subscriptions/metrics-hub';
 import { createReplayReader } from './subscriptions/replay-reader';
@@ -159,9 +159,21 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
     }),
   };
   const verifier = new TokenVerifier(auth);
-  const limiter = new TokenBucketLimiter(gatewayConfig.rateLimit);
-  const rateLimited = (key: string): GraphQLError | null => {
-    const taken = limiter.take(key);
+  const limiterFallbacks = new Counter({
+    name: 'deskgraph_gateway_rate_limit_fallbacks_total',
+    help: 'Rate-limit checks this process decided alone because Redis was unavailable',
+    registers: [metrics.registry],
+  });
+  const limiter = gatewayConfig.redis
+    ? redisRateLimiter(gatewayConfig.rateLimit, {
+        redisUrl: gatewayConfig.redis.url,
+        keyPrefix: `${gatewayConfig.redis.keyPrefix}rate-limit`,
+        logger,
+        onFallback: () => limiterFallbacks.inc(),
+      })
+    : memoryRateLimiter(gatewayConfig.rateLimit);
+  const rateLimited = async (key: string): Promise<GraphQLError | null> => {
+    const taken = await limiter.take(key);
     if (taken.allowed) return null;
     return new GraphQLError(
       `Too many requests: at most ${gatewayConfig.rateLimit.perSecond}/s (bursts of ${gatewayConfig.rateLimit.burst}); retry in ${taken.retryAfterMs} ms.`,
@@ -296,7 +308,7 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
       context: async ({ req }) => {
         try {
           const { identity } = await verifier.verify(bearerToken(req.header('authorization')));
-          const refusal = rateLimited(
+          const refusal = await rateLimited(
             identity.roles.length > 0 ? `user:${identity.userId}` : `ip:${req.socket.remoteAddress}`,
           );
           if (refusal) throw refusal;
@@ -369,7 +381,7 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
           return false;
         }
       },
-      onSubscribe: (ctx, id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         let operation;
         try {
           operation = getOperationAST(parse(payload.query, protection.parseOptions), payload.operationName);
@@ -393,7 +405,7 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
           ];
         }
         const state = stateOf(ctx.extra.socket);
-        const refusal = rateLimited(`user:${state.identity?.userId ?? 'anonymous'}`);
+        const refusal = await rateLimited(`user:${state.identity?.userId ?? 'anonymous'}`);
         if (refusal) return [refusal];
         state.subscriptions ??= new Set();
         if (state.subscriptions.size >= gatewayConfig.maxSubscriptionsPerConnection) {
@@ -437,6 +449,7 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
         await apollo.stop();
         await eventStream.stop();
         await replayReader.stop();
+        await limiter.close();
         logger.info('gateway stopped');
       })();
       return stopping;
