@@ -68,6 +68,14 @@ export interface Replayer {
   replay(sinceMs: number): Promise<Replay | null>;
 }
 
+/**
+ * Replays start this much before `since`: live pushes of different partitions
+ * reach a client out of broker-time order (each partition's batch in turn), so
+ * an update older than the last `at` a client saw may not have reached it yet
+ * when its socket dropped. Clients drop what they already have by eventId.
+ */
+export const REPLAY_REORDER_SLACK_MS = 5_000;
+
 /** For a hub without Kafka (unit tests, tools): every `since` is answered with a resync. */
 export const NO_REPLAY: Replayer = { replay: () => Promise.resolve(null) };
 
@@ -125,7 +133,7 @@ export class UpdateHub {
         for (const update of waiting) if (!replay || !replayedAlready(update, replay)) iterator.push(update);
       };
       // The listener runs before the replay reads its end offsets: nothing falls between them.
-      this.replayer.replay(since.getTime()).then(handOver, () => handOver(null));
+      this.replayer.replay(since.getTime() - REPLAY_REORDER_SLACK_MS).then(handOver, () => handOver(null));
     }
     return iterator;
   }
