@@ -13,7 +13,7 @@ export class PushIterator<T> implements AsyncIterableIterator<T> {
 
   constructor(
     private readonly onReturn: () => void,
-    private readonly maxBuffered = 1_000,
+    readonly maxBuffered = 1_000,
   ) {}
 
   push(value: T): void {
@@ -128,9 +128,15 @@ export class UpdateHub {
       const handOver = (replay: Replay | null) => {
         const waiting = held ?? [];
         held = null;
-        if (!replay) iterator.push(resyncRequired(registeredAt));
-        for (const update of replay?.updates ?? []) if (filter(update)) iterator.push(update);
-        for (const update of waiting) if (!replay || !replayedAlready(update, replay)) iterator.push(update);
+        const replayed = replay?.updates.filter(filter) ?? null;
+        const live = waiting.filter((update) => !replay || !replayedAlready(update, replay));
+        // More than the subscriber's buffer at once would end it: a snapshot is cheaper then.
+        if (!replayed || replayed.length + live.length >= iterator.maxBuffered) {
+          iterator.push(resyncRequired(registeredAt));
+        } else {
+          for (const update of replayed) iterator.push(update);
+        }
+        for (const update of live) iterator.push(update);
       };
       // The listener runs before the replay reads its end offsets: nothing falls between them.
       this.replayer.replay(since.getTime() - REPLAY_REORDER_SLACK_MS).then(handOver, () => handOver(null));

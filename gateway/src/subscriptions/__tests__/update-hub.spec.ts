@@ -110,6 +110,21 @@ describe('UpdateHub hand-over from replay to live updates', () => {
     await iterator.return();
   });
 
+  it('should send RESYNC_REQUIRED instead of the replay when it would overflow the subscriber buffer', async () => {
+    const { replayer, calls } = manualReplayer();
+    const hub = new UpdateHub(replayer, { maxAgeMs: 60_000 }, () => now);
+
+    const iterator = hub.subscribe(general, new Date(now - 5_000));
+    const many = Array.from({ length: iterator.maxBuffered }, (_, index) => update(`r${index}`, index));
+    calls[0].answer({ updates: many, ends: ends([0, many.length]) });
+    hub.publish(update('live', many.length));
+
+    const [first, second] = await take(iterator, 2);
+    expect(first.kind).toBe('RESYNC_REQUIRED');
+    expect(second.eventId).toBe('live');
+    await iterator.return();
+  });
+
   it('should not replay at all when the subscription has no since', async () => {
     const { replayer, calls } = manualReplayer();
     const hub = new UpdateHub(replayer, { maxAgeMs: 60_000 }, () => now);
