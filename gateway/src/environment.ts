@@ -68,6 +68,11 @@ export const gatewayModel = z
     MAX_INTROSPECTION_COST: z.coerce.number().int().min(1).default(200_000),
     RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(50),
     RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .optional(),
+    REDIS_KEY_PREFIX: z.string().min(1).default('deskgraph:'),
     REPLAY_WINDOW_SECONDS: z.coerce.number().int().min(0).default(300),
     REPLAY_MAX_EVENTS: z.coerce.number().int().min(0).default(10_000),
     METRICS_PUSH_INTERVAL_MS: z.coerce.number().int().min(0).default(1_000),
@@ -86,7 +91,10 @@ export const gatewayModel = z
       maxIntrospectionCost: env.MAX_INTROSPECTION_COST,
     },
     rateLimit: { perSecond: env.RATE_LIMIT_PER_SECOND, burst: env.RATE_LIMIT_BURST },
-    replayWindow: { maxAgeMs: env.REPLAY_WINDOW_SECONDS * 1000, maxEvents: env.REPLAY_MAX_EVENTS },
+    /** Set: per-user limits shared by every replica through Redis; unset: this process only. */
+    redis: env.REDIS_URL ? { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX } : null,
+    replayWindow: { maxAgeMs: env.REPLAY_WINDOW_SECONDS * 1000 },
+    replayMaxRecords: env.REPLAY_MAX_EVENTS,
     metricsPushIntervalMs: env.METRICS_PUSH_INTERVAL_MS,
   }));
 

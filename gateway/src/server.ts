@@ -41,9 +41,10 @@ import {
 import { corsForOrigins, originAllowed } from './http/cors';
 import { ideAssets, ideLandingPage, IDE_ASSETS_PATH } from './ide/ide-page';
 import { formatLimitError, queryLimitProtection, tokenLimitRefusal } from './limits/request-limits';
-import { TokenBucketLimiter } from './limits/rate-limiter';
+import { memoryRateLimiter, redisRateLimiter } from './limits/rate-limiter';
 import { createEventStream } from './subscriptions/event-stream';
 import { MetricsHub } from './subscriptions/metrics-hub';
+import { createReplayReader } from './subscriptions/replay-reader';
 import {
   subscriptionFieldResolver,
   SubscriptionTicketFetcher,
@@ -158,9 +159,21 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
     }),
   };
   const verifier = new TokenVerifier(auth);
-  const limiter = new TokenBucketLimiter(gatewayConfig.rateLimit);
-  const rateLimited = (key: string): GraphQLError | null => {
-    const taken = limiter.take(key);
+  const limiterFallbacks = new Counter({
+    name: 'deskgraph_gateway_rate_limit_fallbacks_total',
+    help: 'Rate-limit checks this process decided alone because Redis was unavailable',
+    registers: [metrics.registry],
+  });
+  const limiter = gatewayConfig.redis
+    ? redisRateLimiter(gatewayConfig.rateLimit, {
+        redisUrl: gatewayConfig.redis.url,
+        keyPrefix: `${gatewayConfig.redis.keyPrefix}rate-limit`,
+        logger,
+        onFallback: () => limiterFallbacks.inc(),
+      })
+    : memoryRateLimiter(gatewayConfig.rateLimit);
+  const rateLimited = async (key: string): Promise<GraphQLError | null> => {
+    const taken = await limiter.take(key);
     if (taken.allowed) return null;
     return new GraphQLError(
       `Too many requests: at most ${gatewayConfig.rateLimit.perSecond}/s (bursts of ${gatewayConfig.rateLimit.burst}); retry in ${taken.retryAfterMs} ms.`,
@@ -229,7 +242,14 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
     },
   });
 
-  const hub = new UpdateHub(gatewayConfig.replayWindow);
+  const kafka = createKafka(kafkaConfig, 'deskgraph-gateway', logger);
+  const replayReader = createReplayReader({
+    kafka,
+    namespace: kafkaConfig.namespace,
+    logger,
+    maxRecords: gatewayConfig.replayMaxRecords,
+  });
+  const hub = new UpdateHub(replayReader, gatewayConfig.replayWindow);
   const metricsHub = new MetricsHub(gatewayConfig.metricsPushIntervalMs);
   const execute: FederatedExecutor = async (request, identity) => {
     const response = await apollo.executeOperation(request, { contextValue: { identity } });
@@ -244,7 +264,6 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
   });
   await apollo.start();
 
-  const kafka = createKafka(kafkaConfig, 'deskgraph-gateway', logger);
   const eventStream = createEventStream({ kafka, namespace: kafkaConfig.namespace, hub, metricsHub, logger });
   await startKafkaComponent(eventStream, {
     brokers: kafkaConfig.brokers,
@@ -252,17 +271,27 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
     logger,
     what: 'the subscription event stream',
   });
+  await startKafkaComponent(replayReader, {
+    brokers: kafkaConfig.brokers,
+    timeoutMs: kafkaConfig.startTimeoutMs,
+    logger,
+    what: 'the replay reader',
+  });
 
   app.get('/health/live', (_request, response) => {
     // An event stream that crashed for good pushes nothing more: only a new process helps.
-    const checks = { eventStream: eventStream.live() };
+    const checks = { eventStream: eventStream.live(), replayReader: replayReader.live() };
     const live = Object.values(checks).every(Boolean);
     response
       .status(live ? 200 : 503)
       .json({ status: live ? 'live' : 'not_live', service: 'gateway', checks });
   });
   app.get('/health/ready', (_request, response) => {
-    const checks = { schema: subscriptionSchema !== null, eventStream: eventStream.ready() };
+    const checks = {
+      schema: subscriptionSchema !== null,
+      eventStream: eventStream.ready(),
+      replayReader: replayReader.ready(),
+    };
     const ready = Object.values(checks).every(Boolean);
     response.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
   });
@@ -279,7 +308,7 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
       context: async ({ req }) => {
         try {
           const { identity } = await verifier.verify(bearerToken(req.header('authorization')));
-          const refusal = rateLimited(
+          const refusal = await rateLimited(
             identity.roles.length > 0 ? `user:${identity.userId}` : `ip:${req.socket.remoteAddress}`,
           );
           if (refusal) throw refusal;
@@ -352,7 +381,7 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
           return false;
         }
       },
-      onSubscribe: (ctx, id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         let operation;
         try {
           operation = getOperationAST(parse(payload.query, protection.parseOptions), payload.operationName);
@@ -376,7 +405,7 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
           ];
         }
         const state = stateOf(ctx.extra.socket);
-        const refusal = rateLimited(`user:${state.identity?.userId ?? 'anonymous'}`);
+        const refusal = await rateLimited(`user:${state.identity?.userId ?? 'anonymous'}`);
         if (refusal) return [refusal];
         state.subscriptions ??= new Set();
         if (state.subscriptions.size >= gatewayConfig.maxSubscriptionsPerConnection) {
@@ -419,6 +448,8 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
         await wsCleanup.dispose();
         await apollo.stop();
         await eventStream.stop();
+        await replayReader.stop();
+        await limiter.close();
         logger.info('gateway stopped');
       })();
       return stopping;

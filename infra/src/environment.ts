@@ -13,6 +13,10 @@ export const launcherModel = z
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
       .optional(),
     KAFKA_BROKERS: z.string().optional(),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+      .optional(),
     KAFKA_NAMESPACE: z
       .string()
       .regex(/^[a-z0-9_-]*$/, 'may hold only a-z, 0-9, _ and -')
@@ -30,6 +34,7 @@ export const launcherModel = z
   .transform((env) => ({
     databaseUrl: env.DATABASE_URL,
     kafkaBrokers: env.KAFKA_BROKERS,
+    redisUrl: env.REDIS_URL,
     namespace: env.KAFKA_NAMESPACE,
     home: env.DESKGRAPH_HOME,
     kafkaCacheDir:

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { namespaced, TOPICS, validateEvent } from '@deskgraph/events';
+import { namespaced, TOPICS, validateEvent, type DeskgraphEvent } from '@deskgraph/events';
 import {
   superviseConsumer,
   withEventSpan,
@@ -9,9 +9,43 @@ import {
   type SupervisedConsumer,
 } from '@deskgraph/platform';
 import type { KafkaMessage } from 'kafkajs';
-import type { MetricsHub } from './metrics-hub';
-import { toTicketUpdate } from './ticket-update';
+import type { MetricsHub, MetricsChange } from './metrics-hub';
+import { toTicketUpdate, type TicketUpdate } from './ticket-update';
 import type { UpdateHub } from './update-hub';
+
+/** The topics whose events subscriptions push (and replay reads back). */
+export function streamTopics(namespace: string): string[] {
+  return [TOPICS.tickets, TOPICS.sla, TOPICS.analytics].map((topic) => namespaced(namespace, topic));
+}
+
+/**
+ * One Kafka record as what subscriptions push: a ticket update with its
+ * stream position, a metrics signal, or null (not shown, or invalid).
+ */
+export function decodeRecord(
+  topic: string,
+  partition: number,
+  message: KafkaMessage,
+  logger: Logger,
+): { event: DeskgraphEvent; update?: TicketUpdate; metrics?: MetricsChange } | null {
+  try {
+    const event = validateEvent(JSON.parse(message.value?.toString('utf8') ?? ''));
+    if (event.type === 'deskgraph.analytics.metrics_changed.v1') {
+      return { event, metrics: { eventId: event.id, queueIds: event.data.queueIds, at: event.data.at } };
+    }
+    const update = toTicketUpdate(event, {
+      topic,
+      partition,
+      offset: BigInt(message.offset),
+      timestamp: Number(message.timestamp),
+    });
+    return update ? { event, update } : null;
+  } catch (error) {
+    // The services' own consumers dead-letter bad events; here they are only skipped.
+    logger.warn({ err: error, topic, partition, offset: message.offset }, 'skipping invalid event');
+    return null;
+  }
+}
 
 export interface EventStreamOptions {
   kafka: Kafka;
@@ -38,34 +72,21 @@ export interface EventStream {
  * history its clients have already refetched. Offsets are never committed,
  * so the group is forgotten by the broker once the instance is gone. A crash
  * kafkajs does not recover from is restarted by the supervisor (a fresh
- * group joins at the latest offset; clients fill the gap with `since`).
+ * group joins at the latest offset; clients fill the gap with `since`, which
+ * the replay reader serves from Kafka).
  */
 export function createEventStream(options: EventStreamOptions): EventStream {
   const groupId = namespaced(options.namespace, `deskgraph-gateway-${randomUUID()}`);
   let supervised: SupervisedConsumer | null = null;
 
-  function publish(topic: string, message: KafkaMessage) {
-    try {
-      const event = validateEvent(JSON.parse(message.value?.toString('utf8') ?? ''));
-      // The push to subscribers joins the trace of the mutation that caused the event.
-      withEventSpan('deliver', event, topic, () => deliver(event));
-    } catch (error) {
-      // The services' own consumers dead-letter bad events; here they are only skipped.
-      options.logger.warn({ err: error, offset: message.offset }, 'skipping invalid event');
-    }
-  }
-
-  function deliver(event: ReturnType<typeof validateEvent>) {
-    if (event.type === 'deskgraph.analytics.metrics_changed.v1') {
-      options.metricsHub.publish({
-        eventId: event.id,
-        queueIds: event.data.queueIds,
-        at: event.data.at,
-      });
-      return;
-    }
-    const update = toTicketUpdate(event);
-    if (update) options.hub.publish(update);
+  function publish(topic: string, partition: number, message: KafkaMessage) {
+    const decoded = decodeRecord(topic, partition, message, options.logger);
+    if (!decoded) return;
+    // The push to subscribers joins the trace of the mutation that caused the event.
+    withEventSpan('deliver', decoded.event, topic, () => {
+      if (decoded.metrics) options.metricsHub.publish(decoded.metrics);
+      else if (decoded.update) options.hub.publish(decoded.update);
+    });
   }
 
   return {
@@ -81,15 +102,13 @@ export function createEventStream(options: EventStreamOptions): EventStream {
         run: async (consumer) => {
           await consumer.connect();
           await consumer.subscribe({
-            topics: [TOPICS.tickets, TOPICS.sla, TOPICS.analytics].map((topic) =>
-              namespaced(options.namespace, topic),
-            ),
+            topics: streamTopics(options.namespace),
             fromBeginning: false,
           });
           await consumer.run({
             autoCommit: false,
             eachBatch: async ({ batch }) => {
-              for (const message of batch.messages) publish(batch.topic, message);
+              for (const message of batch.messages) publish(batch.topic, batch.partition, message);
             },
           });
         },

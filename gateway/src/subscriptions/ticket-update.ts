@@ -22,16 +22,37 @@ export type TicketUpdateKind =
   /** The client's `since` is older than the replay window: refetch a snapshot. */
   | 'RESYNC_REQUIRED';
 
+/** Where an event sits in Kafka: what replay and the hand-over to live updates go by. */
+export interface StreamPosition {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  /** The record's broker timestamp (LogAppendTime), ms since the epoch. */
+  timestamp: number;
+}
+
+/** `topic:partition`, the key of per-partition offsets. */
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}:${partition}`;
+}
+
 /** What the gateway knows of an event before any fetch: enough to route and authorize. */
 export interface TicketUpdate {
   eventId: string;
   kind: TicketUpdateKind;
+  /**
+   * When the event reached its topic (the broker's clock), not the producer's
+   * `time`: a client's `since` must be a point in the stream, which one
+   * producer's skewed clock cannot move.
+   */
   at: string;
   version: number | null;
   /** Null only for RESYNC_REQUIRED, which concerns no single ticket. */
   ticketId: string | null;
   /** Every queue whose subscribers should see it (e.g. both sides of a transfer). */
   queueIds: string[];
+  /** Absent only for RESYNC_REQUIRED. */
+  position?: StreamPosition;
 }
 
 const TICKET_KINDS: Partial<Record<DeskgraphEvent['type'], TicketUpdateKind>> = {
@@ -58,9 +79,16 @@ const SLA_KINDS: Partial<Record<DeskgraphEvent['type'], TicketUpdateKind>> = {
   'deskgraph.sla.clock_breached.v1': 'SLA_BREACHED',
 };
 
-/** Maps a public event to a live update, or null for events no subscription shows. */
-export function toTicketUpdate(event: DeskgraphEvent): TicketUpdate | null {
-  const base = { eventId: event.id, at: event.time };
+/**
+ * Maps a public event to a live update, or null for events no subscription
+ * shows. Without a position (unit tests) `at` is the event's own time.
+ */
+export function toTicketUpdate(event: DeskgraphEvent, position?: StreamPosition): TicketUpdate | null {
+  const base = {
+    eventId: event.id,
+    at: position ? new Date(position.timestamp).toISOString() : event.time,
+    ...(position ? { position } : {}),
+  };
   const slaKind = SLA_KINDS[event.type];
   if (slaKind) {
     const data = event.data as { ticketId: string; queueId: string };

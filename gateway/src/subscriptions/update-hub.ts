@@ -1,4 +1,4 @@
-import type { TicketUpdate } from './ticket-update';
+import { partitionKey, type TicketUpdate } from './ticket-update';
 
 type Listener = (update: TicketUpdate) => void;
 
@@ -13,7 +13,7 @@ export class PushIterator<T> implements AsyncIterableIterator<T> {
 
   constructor(
     private readonly onReturn: () => void,
-    private readonly maxBuffered = 1_000,
+    readonly maxBuffered = 1_000,
   ) {}
 
   push(value: T): void {
@@ -55,86 +55,112 @@ export class PushIterator<T> implements AsyncIterableIterator<T> {
   }
 }
 
+/** What a replay read back: the updates at or after `since`, and the offsets it read up to. */
+export interface Replay {
+  /** In stream order (broker time). */
+  updates: TicketUpdate[];
+  /** Per `topic:partition`, the first offset the replay did not read: live updates take over there. */
+  ends: Map<string, bigint>;
+}
+
+export interface Replayer {
+  /** Null when the stretch cannot be replayed (too long, or Kafka failed): the client must resync. */
+  replay(sinceMs: number): Promise<Replay | null>;
+}
+
+/**
+ * Replays start this much before `since`: live pushes of different partitions
+ * reach a client out of broker-time order (each partition's batch in turn), so
+ * an update older than the last `at` a client saw may not have reached it yet
+ * when its socket dropped. Clients drop what they already have by eventId.
+ */
+export const REPLAY_REORDER_SLACK_MS = 5_000;
+
+/** For a hub without Kafka (unit tests, tools): every `since` is answered with a resync. */
+export const NO_REPLAY: Replayer = { replay: () => Promise.resolve(null) };
+
 export interface ReplayWindow {
-  /** Updates kept for reconnecting clients, newest last. */
-  maxEvents: number;
-  /** How far back a reconnecting client may ask, in ms. */
+  /** How far back, by this gateway's clock, a reconnecting client may ask, in ms. */
   maxAgeMs: number;
 }
 
 /**
- * Fans one stream of updates out to every live subscription in this process,
- * and keeps a bounded window of recent updates so a client reconnecting with
- * the last `at` it saw gets what it missed (or RESYNC_REQUIRED when its gap
- * is older than the window).
+ * Fans one stream of updates out to every live subscription in this process.
+ * A client reconnecting with `since` (the last `at` it saw) first gets what it
+ * missed, read back from Kafka by the replayer (any replica can), then live
+ * updates: the live listener is registered before the replay's end offsets
+ * are read, and live updates below those offsets are dropped, so the
+ * hand-over has no gap and no duplicate. A `since` older than the window, or
+ * a replay that cannot be served, gets one RESYNC_REQUIRED first.
  */
 export class UpdateHub {
   private readonly listeners = new Set<Listener>();
-  private readonly recent: { update: TicketUpdate; receivedAt: number }[] = [];
-  /** Nothing before this instant is known to the window: the start, or the newest evicted update. */
-  private coveredSince: number;
 
   constructor(
-    private readonly window: ReplayWindow = { maxEvents: 10_000, maxAgeMs: 5 * 60_000 },
+    private readonly replayer: Replayer = NO_REPLAY,
+    private readonly window: ReplayWindow = { maxAgeMs: 5 * 60_000 },
     private readonly now: () => number = Date.now,
-  ) {
-    this.coveredSince = now();
-  }
+  ) {}
 
   publish(update: TicketUpdate): void {
-    this.recent.push({ update, receivedAt: this.now() });
-    this.evict();
     for (const listener of this.listeners) listener(update);
   }
 
   /**
-   * Live updates matching `filter`; with `since`, first the retained updates
-   * at or after it (clients drop the ones they already have by eventId).
+   * Live updates matching `filter`; with `since`, first the updates at or
+   * after it (clients drop the ones they already have by eventId).
    */
   subscribe(filter: (update: TicketUpdate) => boolean, since?: Date | null): PushIterator<TicketUpdate> {
+    // Live updates wait here while a replay is read.
+    let held: TicketUpdate[] | null = null;
     const listener: Listener = (update) => {
-      if (filter(update)) iterator.push(update);
+      if (!filter(update)) return;
+      if (held) held.push(update);
+      else iterator.push(update);
     };
     const iterator = new PushIterator<TicketUpdate>(() => this.listeners.delete(listener));
-    if (since) {
-      this.evict();
-      const sinceMs = since.getTime();
-      if (sinceMs < this.coveredSince) {
-        iterator.push(resyncRequired(this.coveredSince));
-      } else {
-        for (const { update } of this.recent) {
-          if (Date.parse(update.at) >= sinceMs && filter(update)) iterator.push(update);
-        }
-      }
-    }
-    // Replay and registration happen in one tick, so no update falls between them.
     this.listeners.add(listener);
+    const registeredAt = this.now();
+    if (since && since.getTime() < registeredAt - this.window.maxAgeMs) {
+      iterator.push(resyncRequired(registeredAt));
+    } else if (since) {
+      held = [];
+      const handOver = (replay: Replay | null) => {
+        const waiting = held ?? [];
+        held = null;
+        const replayed = replay?.updates.filter(filter) ?? null;
+        const live = waiting.filter((update) => !replay || !replayedAlready(update, replay));
+        // More than the subscriber's buffer at once would end it: a snapshot is cheaper then.
+        if (!replayed || replayed.length + live.length >= iterator.maxBuffered) {
+          iterator.push(resyncRequired(registeredAt));
+        } else {
+          for (const update of replayed) iterator.push(update);
+        }
+        for (const update of live) iterator.push(update);
+      };
+      // The listener runs before the replay reads its end offsets: nothing falls between them.
+      this.replayer.replay(since.getTime() - REPLAY_REORDER_SLACK_MS).then(handOver, () => handOver(null));
+    }
     return iterator;
   }
 
   get subscriberCount(): number {
     return this.listeners.size;
   }
-
-  private evict(): void {
-    const oldest = this.now() - this.window.maxAgeMs;
-    while (
-      this.recent.length > 0 &&
-      (this.recent.length > this.window.maxEvents || this.recent[0].receivedAt < oldest)
-    ) {
-      const evicted = this.recent.shift()!;
-      this.coveredSince = Math.max(this.coveredSince, Date.parse(evicted.update.at) + 1);
-    }
-    this.coveredSince = Math.max(this.coveredSince, oldest);
-  }
 }
 
-/** Tells a client its gap is older than the replay window: refetch, then follow live updates. */
-export function resyncRequired(coveredSince: number): TicketUpdate {
+function replayedAlready(update: TicketUpdate, replay: Replay): boolean {
+  if (!update.position) return false;
+  const end = replay.ends.get(partitionKey(update.position.topic, update.position.partition));
+  return end !== undefined && update.position.offset < end;
+}
+
+/** Tells a client its gap cannot be replayed: refetch a snapshot, then follow live updates (from `at`). */
+export function resyncRequired(liveFrom: number): TicketUpdate {
   return {
-    eventId: `resync-${coveredSince}`,
+    eventId: `resync-${liveFrom}`,
     kind: 'RESYNC_REQUIRED',
-    at: new Date(coveredSince).toISOString(),
+    at: new Date(liveFrom).toISOString(),
     version: null,
     ticketId: null,
     queueIds: [],

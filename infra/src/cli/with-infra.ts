@@ -2,11 +2,13 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { readProcessEnvironment } from '@deskgraph/platform';
 import { loadLauncherConfig } from '../environment';
+import { startLocalRedis } from '../redis/local-redis';
 import { startInfrastructure } from '../stack/infrastructure';
+import { freePort } from '../stack/process-utils';
 import { runCli } from './run-cli';
 
-// `npm test`: runs a command (jest) with PostgreSQL and Kafka available,
-// starting throwaway ones when DATABASE_URL / KAFKA_BROKERS are not given.
+// `npm test`: runs a command (jest) with PostgreSQL, Kafka and Redis available,
+// starting throwaway ones when DATABASE_URL / KAFKA_BROKERS / REDIS_URL are not given.
 /** Kills what is left of the command's process group; says so, since it means a test leaked a process. */
 function stopProcessGroup(pid: number | undefined, log: (message: string) => void): void {
   if (!pid) return;
@@ -38,6 +40,13 @@ runCli(async () => {
     database: 'deskgraph_test',
     log,
   });
+  const redis = config.redisUrl
+    ? null
+    : await startLocalRedis(await freePort()).catch(async (error: unknown) => {
+        await infrastructure.stop();
+        throw error;
+      });
+  if (redis) log(`started redis-server at ${redis.url}`);
   // Its own process group, so whatever it leaves running (a test's service
   // processes after a crash) can be stopped with it below.
   const child = spawn(command[0], command.slice(1), {
@@ -47,6 +56,7 @@ runCli(async () => {
       ...readProcessEnvironment(),
       DATABASE_URL: infrastructure.databaseUrl,
       KAFKA_BROKERS: infrastructure.kafkaBrokers,
+      REDIS_URL: config.redisUrl ?? redis!.url,
     },
   });
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
@@ -56,6 +66,7 @@ runCli(async () => {
     child.once('exit', (exitCode) => resolve(exitCode ?? 1)),
   );
   stopProcessGroup(child.pid, log);
+  await redis?.stop();
   await infrastructure.stop();
   process.exit(code);
 });

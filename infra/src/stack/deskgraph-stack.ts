@@ -31,7 +31,8 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
-function serviceScript(name: ProcessName): string {
+/** The compiled entry point of a service or the gateway. */
+export function serviceScript(name: ProcessName): string {
   return name === 'gateway'
     ? resolve(repositoryRoot, 'gateway', 'dist', 'src', 'main.js')
     : resolve(repositoryRoot, 'services', name, 'dist', 'src', 'main.js');

@@ -12,6 +12,8 @@ export interface ManagedProcessOptions {
   logFile?: string;
   /** Health URL that answers 200 once the process is ready. */
   readyUrl: string;
+  /** How long a start may take (default 120 s); tests starting many processes on a small machine wait longer. */
+  readyTimeoutMs?: number;
 }
 
 const TAIL_LINES = 20;
@@ -74,7 +76,11 @@ export class ManagedProcess {
           return false;
         }
       },
-      { timeoutMs: 120_000, intervalMs: 200, what: `${this.options.name} to become ready` },
+      {
+        timeoutMs: this.options.readyTimeoutMs ?? 120_000,
+        intervalMs: 200,
+        what: `${this.options.name} to become ready`,
+      },
     );
   }
 

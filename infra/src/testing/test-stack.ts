@@ -25,6 +25,20 @@ const testModel = z
   })
   .transform((env) => ({ databaseUrl: env.DATABASE_URL, kafkaBrokers: env.KAFKA_BROKERS }));
 
+const redisModel = z
+  .object({
+    REDIS_URL: z.string({
+      required_error:
+        'is not set: run integration tests with `npm test`, which starts Redis (or REDIS_URL=redis://…)',
+    }),
+  })
+  .transform((env) => env.REDIS_URL);
+
+/** The test run's Redis (shared gateway rate limits); tests isolate themselves by key prefix. */
+export function testRedisUrl(): string {
+  return parseEnvironment({ redis: redisModel }).redis;
+}
+
 export const TEST_JWT_SECRET = 'deskgraph-test-jwt-secret-0123456789';
 /** Signs identities from the gateway to subgraphs in test stacks (tests may call a subgraph directly). */
 export const TEST_SHARED_SECRET = 'deskgraph-test-shared-secret-0123456789';

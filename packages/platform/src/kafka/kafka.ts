@@ -49,6 +49,15 @@ export interface TopicSpec {
 }
 
 /**
+ * Every topic deskgraph creates stamps its records with the broker's clock
+ * (LogAppendTime), not the producer's: replay by timestamp (the gateway's
+ * `since`) then follows the log's order, and one producer with a skewed clock
+ * cannot move it. Topics created before keep their setting; see the root
+ * README to change it.
+ */
+export const TOPIC_CONFIG = [{ name: 'message.timestamp.type', value: 'LogAppendTime' }];
+
+/**
  * Creates missing topics and waits until every partition of every topic has
  * a leader; safe to call from every replica at start, and against a broker
  * that is still starting ("not yet" answers are retried until the deadline).
@@ -71,6 +80,7 @@ export async function ensureTopics(
           topic: spec.topic,
           numPartitions: spec.numPartitions ?? 6,
           replicationFactor: -1,
+          configEntries: TOPIC_CONFIG,
         }));
       if (missing.length === 0) return;
       try {
