@@ -7,7 +7,15 @@ import type { ArticleService } from '../article/article.service';
 import type { SearchConfig } from '../environment';
 import { invalidInput, KnowledgeError, KnowledgeErrorCode } from '../knowledge.errors';
 import { TicketFactEntity } from '../ticket-facts/ticket-fact.entity';
-import { decodeCursor, encodeCursor, parseSearchQuery, SEARCH_LIMITS, tsQuerySql } from './search-query';
+import {
+  decodeCursor,
+  encodeCursor,
+  parseSearchQuery,
+  queryTerms,
+  SEARCH_LIMITS,
+  tsQuerySql,
+  type QueryTerms,
+} from './search-query';
 import { buildSnippet, MARK_END, MARK_START } from './snippet';
 import { rankSuggestions, suggestionTerms } from './suggestion-ranking';
 
@@ -106,18 +114,35 @@ export class SearchService {
         SELECT id FROM tree)`);
     }
     const where = filters.join(' AND ');
+    const audiences = filter.audience ? [filter.audience] : staff ? ARTICLE_AUDIENCES : ['PUBLIC'];
+    // Postings hold published articles only; drafts and reviews (staff) are found through the GIN index.
+    const plan =
+      (filter.status ?? 'PUBLISHED') === 'PUBLISHED'
+        ? await this.planQuery(tsQuery, [...audiences], filter.locale ?? null)
+        : null;
+    if (plan && (plan.terms.lexemes.length === 0 || plan.required.some((term) => term.articles === 0))) {
+      // A required term no visible article holds: nothing can match.
+      if (!input.after) await this.recordMiss(parsed.normalized);
+      return { hits: [], hasNextPage: false, totalCount: 0, totalCountCapped: false };
+    }
+    const usePostings = plan !== null && plan.required.length > 0;
+    const extraFilters = Boolean(filter.tags?.length || filter.categoryId);
     // Counted and ranked separately (two connections, in parallel); both share the filters' parameters.
     const shared = [...parameters];
     const countCap = SEARCH_LIMITS.totalCountCap;
-    // The tsquery is materialized so the planner cannot see how common its terms are: it then
-    // reads matches through the GIN index (a bitmap, in physical order) and stops at the LIMIT,
-    // instead of scanning the table and decompressing every vector.
-    const counting: Promise<{ matches: string }[]> = this.dataSource.query(
-      `WITH q AS MATERIALIZED (SELECT ${tsQuery.sql} AS query)
-       SELECT count(*) AS matches FROM (
-         SELECT 1 FROM articles a, q WHERE a.search_vector @@ q.query AND ${where} LIMIT ${countCap + 1}) capped`,
-      shared,
-    );
+    // One plain term and no filter beyond audience and locale: its frequency is the count.
+    // Otherwise the tsquery is materialized so the planner cannot see how common its terms
+    // are: it then reads matches through the GIN index (a bitmap; with several terms the
+    // rarest leads) and stops at the LIMIT, instead of decompressing every vector.
+    const counting: Promise<{ matches: string }[]> =
+      usePostings && plan.terms.conjunction && plan.required.length === 1 && !extraFilters
+        ? Promise.resolve([{ matches: String(plan.required[0].articles) }])
+        : this.dataSource.query(
+            `WITH q AS MATERIALIZED (SELECT ${tsQuery.sql} AS query)
+             SELECT count(*) AS matches FROM (
+               SELECT 1 FROM articles a, q WHERE a.search_vector @@ q.query AND ${where} LIMIT ${countCap + 1}) capped`,
+            shared,
+          );
     const after = cursor
       ? `WHERE (ranked.score < ${parameter(cursor.score)}::numeric OR (ranked.score = ${parameter(cursor.score)}::numeric AND ranked.id > ${parameter(cursor.id)}::uuid))`
       : '';
@@ -126,19 +151,50 @@ export class SearchService {
       : 'NULL';
     const candidates = parameter(this.config.rankCandidates);
     const limit = parameter(input.first + 1);
-    // Two phases, so the cost follows the page and not the number of matches:
-    // candidates come from the GIN indexes in physical order, title/summary
-    // matches first and the rest only to fill up, at most `rankCandidates` of
-    // each; only those are ranked with ts_rank_cd. Every plan node is bounded.
+    let head: string;
+    if (usePostings) {
+      // The best postings of each required term (title, summary and tags, in static-score
+      // order, per audience and locale) by btree range scans. A plain conjunction of one
+      // term needs no article row: its posting score is what ts_rank_cd computes. Otherwise
+      // each candidate is checked against the whole query and the filters, reading a few
+      // times more postings than it keeps so checks that fail do not starve the ranking.
+      const single = plan.terms.conjunction && plan.required.length === 1 && !extraFilters;
+      const terms = parameter(plan.required.map((term) => term.term));
+      const audienceList = parameter(audiences);
+      const localeFilter = filter.locale ? `AND f.locale = ${parameter(filter.locale)}` : '';
+      const scan = parameter(single ? this.config.rankCandidates : 4 * this.config.rankCandidates);
+      const postings = `SELECT p.article_id, p.term, p.score FROM term_frequencies f, LATERAL (
+                SELECT t.article_id, t.term, t.score FROM article_terms t
+                 WHERE t.term = f.term AND t.audience = f.audience AND t.locale = f.locale
+                 ORDER BY t.score DESC, t.article_id LIMIT ${scan}) p
+               WHERE f.term = ANY (${terms}::text[]) AND f.audience = ANY (${audienceList}::text[])
+                 AND f.articles > 0 ${localeFilter}`;
+      head = single
+        ? `head AS MATERIALIZED (
+              SELECT article_id AS id, (score / (score + 1))::real AS rank FROM (${postings}) p
+               ORDER BY score DESC, article_id LIMIT ${candidates})`
+        : `head AS MATERIALIZED (
+              SELECT id, rank FROM (
+                SELECT a.id, ts_rank_cd(a.search_vector, q.query, 32) AS rank,
+                       row_number() OVER (PARTITION BY p.term ORDER BY p.score DESC, p.article_id) AS place
+                  FROM (${postings}) p JOIN articles a ON a.id = p.article_id, q
+                 WHERE a.search_vector @@ q.query AND ${where}) checked
+               WHERE place <= ${candidates})`;
+    } else {
+      head = `head AS MATERIALIZED (
+              SELECT a.id, ts_rank_cd(a.search_vector, q.query, 32) AS rank
+                FROM articles a, q WHERE a.head_vector @@ q.query AND ${where} LIMIT ${candidates})`;
+    }
+    // Two phases, so the cost follows the page and not the number of matches: a bounded
+    // set of candidates (above), topped up from the GIN index only when there are fewer
+    // than `rankCandidates` of them, at most that many; only those are ranked.
     const rows: { id: string; score: string; headline: string | null }[] = await this.dataSource.query(
       `WITH q AS MATERIALIZED (SELECT ${tsQuery.sql} AS query),
-            head AS MATERIALIZED (
-              SELECT a.id, ts_rank_cd(a.search_vector, q.query, 32) AS rank
-                FROM articles a, q WHERE a.head_vector @@ q.query AND ${where} LIMIT ${candidates}),
+            ${head},
             rest AS MATERIALIZED (
               SELECT a.id, ts_rank_cd(a.search_vector, q.query, 32) AS rank
                 FROM articles a, q WHERE a.search_vector @@ q.query AND ${where}
-               LIMIT CASE WHEN (SELECT count(*) FROM head) < ${candidates} THEN ${candidates} ELSE 0 END),
+               LIMIT CASE WHEN (SELECT count(DISTINCT id) FROM head) < ${candidates} THEN ${candidates} ELSE 0 END),
             ranked AS (
               SELECT id, round(max(rank)::numeric, 6) AS score
                 FROM (SELECT id, rank FROM head UNION ALL SELECT id, rank FROM rest) candidates
@@ -265,6 +321,41 @@ export class SearchService {
         },
       ];
     });
+  }
+
+  /**
+   * The query's lexemes as PostgreSQL analysed them, and how many published
+   * articles of the given audiences (and locale) hold each required one.
+   */
+  private async planQuery(
+    tsQuery: { sql: string; parameters: string[] },
+    audiences: string[],
+    locale: string | null,
+  ): Promise<{ terms: QueryTerms; required: { term: string; articles: number }[] }> {
+    const parameters: unknown[] = [...tsQuery.parameters, audiences];
+    const audienceList = `$${parameters.length}`;
+    if (locale) parameters.push(locale);
+    const [row]: { query: string; frequencies: Record<string, string> }[] = await this.dataSource.query(
+      `WITH q AS MATERIALIZED (SELECT ${tsQuery.sql} AS query),
+            lexemes AS (
+              SELECT DISTINCT replace(replace(m[1], '''''', ''''), '\\', '\') AS term
+                FROM q, regexp_matches(q.query::text, '''((?:[^'']|'''')*)''', 'g') m)
+       SELECT q.query::text AS query,
+              (SELECT coalesce(json_object_agg(l.term, (
+                 SELECT coalesce(sum(f.articles), 0) FROM term_frequencies f
+                  WHERE f.term = l.term AND f.audience = ANY (${audienceList}::text[])
+                        ${locale ? `AND f.locale = $${parameters.length}` : ''})), '{}')
+                 FROM lexemes l) AS frequencies
+         FROM q`,
+      parameters,
+    );
+    const terms = queryTerms(row.query);
+    const required = terms.required
+      .map((term) => ({ term, articles: Number(row.frequencies[term] ?? 0) }))
+      // The rarest first; three are enough to find the candidates.
+      .sort((a, b) => a.articles - b.articles)
+      .slice(0, 3);
+    return { terms, required };
   }
 
   private async categoryExists(id: string): Promise<boolean> {
