@@ -127,22 +127,64 @@ export class SearchService {
     }
     const usePostings = plan !== null && plan.required.length > 0;
     const extraFilters = Boolean(filter.tags?.length || filter.categoryId);
-    // Counted and ranked separately (two connections, in parallel); both share the filters' parameters.
-    const shared = [...parameters];
+    const single = usePostings && plan.terms.conjunction && plan.required.length === 1 && !extraFilters;
     const countCap = SEARCH_LIMITS.totalCountCap;
-    // One plain term and no filter beyond audience and locale: its frequency is the count.
-    // Otherwise the tsquery is materialized so the planner cannot see how common its terms
-    // are: it then reads matches through the GIN index (a bitmap; with several terms the
-    // rarest leads) and stops at the LIMIT, instead of decompressing every vector.
-    const counting: Promise<{ matches: string }[]> =
-      usePostings && plan.terms.conjunction && plan.required.length === 1 && !extraFilters
-        ? Promise.resolve([{ matches: String(plan.required[0].articles) }])
-        : this.dataSource.query(
-            `WITH q AS MATERIALIZED (SELECT ${tsQuery.sql} AS query)
-             SELECT count(*) AS matches FROM (
-               SELECT 1 FROM articles a, q WHERE a.search_vector @@ q.query AND ${where} LIMIT ${countCap + 1}) capped`,
-            shared,
-          );
+    // Counted and ranked separately (two connections, in parallel); both start from the filters' parameters.
+    const filterParameters = [...parameters];
+    // The tsquery is materialized so the planner cannot see how common its terms are: it
+    // then reads matches through the GIN index (a bitmap; with several terms the rarest
+    // leads) and stops at the LIMIT, instead of decompressing every vector.
+    const countByIndex = () =>
+      this.dataSource.query(
+        `WITH q AS MATERIALIZED (SELECT ${tsQuery.sql} AS query)
+         SELECT count(*) AS matches FROM (
+           SELECT 1 FROM articles a, q WHERE a.search_vector @@ q.query AND ${where} LIMIT ${countCap + 1}) capped`,
+        filterParameters,
+      ) as Promise<{ matches: string }[]>;
+    let counting: Promise<{ matches: string }[]>;
+    if (single) {
+      // One plain term and no filter beyond audience and locale: its frequency is the count.
+      counting = Promise.resolve([{ matches: String(plan.required[0].articles) }]);
+    } else if (usePostings && plan.required[0].articles > countCap) {
+      // Even the rarest term is in more than `countCap` articles: the GIN bitmap would hold
+      // all of them. The rarest term's best postings usually prove "more than the cap" with
+      // cap + 1 matches among them (tried only when it has that many postings); otherwise
+      // the index is counted. A plain
+      // conjunction is checked on the other terms' postings (index probes); anything else
+      // on the article's vector and the filters.
+      const [rarest, ...others] = plan.required;
+      const headOnly = plan.terms.conjunction && !extraFilters;
+      // The filters' parameters only where the filters are used (PostgreSQL refuses unused ones).
+      const countParameters: unknown[] = headOnly ? [...tsQuery.parameters] : [...parameters];
+      const countParameter = (value: unknown) => {
+        countParameters.push(value);
+        return `$${countParameters.length}`;
+      };
+      const driver = this.driverPostings(
+        rarest.term,
+        audiences,
+        filter.locale,
+        4 * (countCap + 1),
+        countParameter,
+      );
+      const check = headOnly
+        ? `SELECT 1 WHERE (SELECT count(*) FROM article_terms x
+                              WHERE x.article_id = d.article_id
+                                AND x.term = ANY (${countParameter(others.map((term) => term.term))}::text[])) = ${others.length}`
+        : `SELECT 1 FROM articles a, q WHERE a.id = d.article_id AND a.search_vector @@ q.query AND ${where}`;
+      counting = (
+        this.dataSource.query(
+          `WITH q AS MATERIALIZED (SELECT ${tsQuery.sql} AS query), driver AS MATERIALIZED (${driver})
+           SELECT count(*) AS matches FROM (
+             SELECT 1 FROM driver d, LATERAL (${check}) checked
+              WHERE (SELECT count(*) FROM driver) > ${countCap}
+              LIMIT ${countCap + 1}) capped`,
+          countParameters,
+        ) as Promise<{ matches: string }[]>
+      ).then((rows) => (Number(rows[0].matches) > countCap ? rows : countByIndex()));
+    } else {
+      counting = countByIndex();
+    }
     const after = cursor
       ? `WHERE (ranked.score < ${parameter(cursor.score)}::numeric OR (ranked.score = ${parameter(cursor.score)}::numeric AND ranked.id > ${parameter(cursor.id)}::uuid))`
       : '';
@@ -153,33 +195,31 @@ export class SearchService {
     const limit = parameter(input.first + 1);
     let head: string;
     if (usePostings) {
-      // The best postings of each required term (title, summary and tags, in static-score
-      // order, per audience and locale) by btree range scans. A plain conjunction of one
-      // term needs no article row: its posting score is what ts_rank_cd computes. Otherwise
-      // each candidate is checked against the whole query and the filters, reading a few
-      // times more postings than it keeps so checks that fail do not starve the ranking.
-      const single = plan.terms.conjunction && plan.required.length === 1 && !extraFilters;
-      const terms = parameter(plan.required.map((term) => term.term));
-      const audienceList = parameter(audiences);
-      const localeFilter = filter.locale ? `AND f.locale = ${parameter(filter.locale)}` : '';
-      const scan = parameter(single ? this.config.rankCandidates : 4 * this.config.rankCandidates);
-      const postings = `SELECT p.article_id, p.term, p.score FROM term_frequencies f, LATERAL (
-                SELECT t.article_id, t.term, t.score FROM article_terms t
-                 WHERE t.term = f.term AND t.audience = f.audience AND t.locale = f.locale
-                 ORDER BY t.score DESC, t.article_id LIMIT ${scan}) p
-               WHERE f.term = ANY (${terms}::text[]) AND f.audience = ANY (${audienceList}::text[])
-                 AND f.articles > 0 ${localeFilter}`;
+      // The best postings of the rarest required term (title, summary and tags, in
+      // static-score order, per audience and locale) by btree range scans. A plain
+      // one-term query needs no article row: its posting score is what ts_rank_cd
+      // computes. Otherwise the postings are checked in score order against the whole
+      // query and the filters until `rankCandidates` pass, reading at most four times
+      // that many, so checks that fail do not starve the ranking nor run unbounded.
+      const postings = this.driverPostings(
+        plan.required[0].term,
+        audiences,
+        filter.locale,
+        single ? this.config.rankCandidates : 4 * this.config.rankCandidates,
+        parameter,
+      );
       head = single
         ? `head AS MATERIALIZED (
               SELECT article_id AS id, (score / (score + 1))::real AS rank FROM (${postings}) p
-               ORDER BY score DESC, article_id LIMIT ${candidates})`
-        : `head AS MATERIALIZED (
-              SELECT id, rank FROM (
-                SELECT a.id, ts_rank_cd(a.search_vector, q.query, 32) AS rank,
-                       row_number() OVER (PARTITION BY p.term ORDER BY p.score DESC, p.article_id) AS place
-                  FROM (${postings}) p JOIN articles a ON a.id = p.article_id, q
-                 WHERE a.search_vector @@ q.query AND ${where}) checked
-               WHERE place <= ${candidates})`;
+               LIMIT ${candidates})`
+        : // The lateral join is a nested loop over the postings in their order, so the
+          // LIMIT stops the checks (each reads an article's vector) once enough passed.
+          `driver AS MATERIALIZED (${postings}),
+            head AS MATERIALIZED (
+              SELECT checked.id, checked.rank FROM driver d, LATERAL (
+                SELECT a.id, ts_rank_cd(a.search_vector, q.query, 32) AS rank FROM articles a, q
+                 WHERE a.id = d.article_id AND a.search_vector @@ q.query AND ${where}) checked
+               LIMIT ${candidates})`;
     } else {
       head = `head AS MATERIALIZED (
               SELECT a.id, ts_rank_cd(a.search_vector, q.query, 32) AS rank
@@ -324,6 +364,28 @@ export class SearchService {
   }
 
   /**
+   * SQL for the best `scan` postings of one term among the given audiences (and
+   * locale), best first: a btree range scan per audience and locale that holds
+   * the term, merged. Parameters are added with `parameter`.
+   */
+  private driverPostings(
+    term: string,
+    audiences: readonly string[],
+    locale: string | null | undefined,
+    scan: number,
+    parameter: (value: unknown) => string,
+  ): string {
+    const limit = parameter(scan);
+    return `SELECT p.article_id, p.score FROM term_frequencies f, LATERAL (
+               SELECT t.article_id, t.score FROM article_terms t
+                WHERE t.term = f.term AND t.audience = f.audience AND t.locale = f.locale
+                ORDER BY t.score DESC, t.article_id LIMIT ${limit}) p
+              WHERE f.term = ${parameter(term)} AND f.audience = ANY (${parameter(audiences)}::text[])
+                AND f.articles > 0 ${locale ? `AND f.locale = ${parameter(locale)}` : ''}
+              ORDER BY p.score DESC, p.article_id LIMIT ${limit}`;
+  }
+
+  /**
    * The query's lexemes as PostgreSQL analysed them, and how many published
    * articles of the given audiences (and locale) hold each required one.
    */
@@ -352,9 +414,8 @@ export class SearchService {
     const terms = queryTerms(row.query);
     const required = terms.required
       .map((term) => ({ term, articles: Number(row.frequencies[term] ?? 0) }))
-      // The rarest first; three are enough to find the candidates.
-      .sort((a, b) => a.articles - b.articles)
-      .slice(0, 3);
+      // The rarest first: candidates come from its postings.
+      .sort((a, b) => a.articles - b.articles);
     return { terms, required };
   }
 

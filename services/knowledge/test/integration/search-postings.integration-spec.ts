@@ -170,7 +170,16 @@ describe('knowledge search postings on real PostgreSQL', () => {
       dataSource,
       Array.from({ length: 999 }, (_, index) => article(`Crate note ${index}`, 'Every crate gets a label.')),
     );
+    // Both terms in every title: the rarest term's postings prove "more than 1,000".
+    await insertPublishedArticles(
+      dataSource,
+      Array.from({ length: 1_001 }, (_, index) => article(`Forklift manual ${index}`, 'Read it.')),
+    );
     for (const [query, totalCount, totalCountCapped] of [
+      ['forklift manual', 1_000, true],
+      ['"forklift manual"', 1_000, true],
+      ['forklift -manual', 0, false],
+      ['manual forklift read', 1_000, true],
       ['pallet', 1_000, true],
       ['crate', 999, false],
       ['crate label', 999, false],
@@ -184,7 +193,7 @@ describe('knowledge search postings on real PostgreSQL', () => {
         totalCount,
         totalCountCapped,
       });
-      expect(page.hits).toHaveLength(5);
+      expect(page.hits).toHaveLength(totalCount === 0 ? 0 : 5);
     }
     // INTERNAL articles are not counted for customers.
     await insertPublishedArticles(
