@@ -246,20 +246,20 @@ async function main() {
  * The search as main ran it before the postings (commit 4984299), for an agent
  * with no filter: a capped count and a two-phase ranking (head_vector GIN
  * candidates, topped up from search_vector's) with snippets, on two
- * connections in parallel.
+ * connections in parallel, and a miss recorded when nothing matched.
  */
 async function previousSearch(
   dataSource: ReturnType<typeof createKnowledgeDataSource>,
   query: string,
-): Promise<unknown> {
+): Promise<void> {
   const parsed = parseSearchQuery(query);
   const sql = tsQuerySql(parsed, 1);
-  if (!sql) return [];
+  if (!sql) return;
   const where = `a.status = 'PUBLISHED'`;
   const headline = parsed.englishText
     ? `ts_headline('english', a.body, websearch_to_tsquery('english', $1), 'MaxWords=30, MinWords=12, MaxFragments=2')`
     : 'NULL';
-  return Promise.all([
+  const [count] = await Promise.all([
     dataSource.query(
       `WITH q AS MATERIALIZED (SELECT ${sql.sql} AS query)
        SELECT count(*) AS matches FROM (
@@ -284,6 +284,14 @@ async function previousSearch(
       sql.parameters,
     ),
   ]);
+  // A search that finds nothing is recorded, as the service does.
+  if (Number(count[0].matches) === 0) {
+    await dataSource.query(
+      `INSERT INTO knowledge.search_misses (query) VALUES ($1)
+       ON CONFLICT (query) DO UPDATE SET count = search_misses.count + 1, last_seen_at = now()`,
+      [parsed.normalized],
+    );
+  }
 }
 
 main().then(

@@ -400,7 +400,7 @@ export class SearchService {
     const [row]: { query: string; frequencies: Record<string, string> }[] = await this.dataSource.query(
       `WITH q AS MATERIALIZED (SELECT ${tsQuery.sql} AS query),
             lexemes AS (
-              SELECT DISTINCT replace(replace(m[1], '''''', ''''), '\\', '\') AS term
+              SELECT DISTINCT replace(replace(m[1], '''''', ''''), '\\\\', '\\') AS term
                 FROM q, regexp_matches(q.query::text, '''((?:[^'']|'''')*)''', 'g') m)
        SELECT q.query::text AS query,
               (SELECT coalesce(json_object_agg(l.term, (
