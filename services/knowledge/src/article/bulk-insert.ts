@@ -79,7 +79,9 @@ export async function loadPublishedArticles(
   let loaded = 0;
   await database.query('BEGIN');
   try {
+    // Index builds and the frequencies' aggregate (hundreds of thousands of terms) in memory.
     await database.query(`SET LOCAL maintenance_work_mem = '512MB'`);
+    await database.query(`SET LOCAL work_mem = '256MB'`);
     const indexes = (await database.query(
       `SELECT i.indexname, i.indexdef FROM pg_indexes i
         WHERE i.schemaname = 'knowledge' AND i.tablename IN ('articles', 'article_terms')
