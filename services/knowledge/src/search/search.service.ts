@@ -149,9 +149,8 @@ export class SearchService {
       // Even the rarest term is in more than `countCap` articles: the GIN bitmap would hold
       // all of them. The rarest term's best postings usually prove "more than the cap" with
       // cap + 1 matches among them (tried only when it has that many postings); otherwise
-      // the index is counted. A plain
-      // conjunction is checked on the other terms' postings (index probes); anything else
-      // on the article's vector and the filters.
+      // the index is counted. A plain conjunction is checked on the other terms' postings
+      // (index probes), anything else on the article's vector and the filters.
       const [rarest, ...others] = plan.required;
       const headOnly = plan.terms.conjunction && !extraFilters;
       // The filters' parameters only where the filters are used (PostgreSQL refuses unused ones).
