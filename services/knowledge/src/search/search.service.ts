@@ -125,9 +125,17 @@ export class SearchService {
       if (!input.after) await this.recordMiss(parsed.normalized);
       return { hits: [], hasNextPage: false, totalCount: 0, totalCountCapped: false };
     }
-    const usePostings = plan !== null && plan.required.length > 0;
     const extraFilters = Boolean(filter.tags?.length || filter.categoryId);
-    const single = usePostings && plan.terms.conjunction && plan.required.length === 1 && !extraFilters;
+    const rarest = plan?.required[0];
+    const oneTerm = plan !== null && plan.terms.conjunction && plan.required.length === 1 && !extraFilters;
+    // The GIN index reads all matches of the rarest term (cheap while they are few) and the
+    // postings read a bounded number: one plain term takes its candidates from the postings
+    // once it is in more articles than are ranked (no article row is read), a query that
+    // checks candidates against each article's vector once its rarest term is in twenty
+    // times that many.
+    const usePostings =
+      rarest !== undefined && rarest.articles > (oneTerm ? 1 : 20) * this.config.rankCandidates;
+    const single = usePostings && oneTerm;
     const countCap = SEARCH_LIMITS.totalCountCap;
     // Counted and ranked separately (two connections, in parallel); both start from the filters' parameters.
     const filterParameters = [...parameters];
@@ -142,16 +150,16 @@ export class SearchService {
         filterParameters,
       ) as Promise<{ matches: string }[]>;
     let counting: Promise<{ matches: string }[]>;
-    if (single) {
+    if (oneTerm && rarest) {
       // One plain term and no filter beyond audience and locale: its frequency is the count.
-      counting = Promise.resolve([{ matches: String(plan.required[0].articles) }]);
-    } else if (usePostings && plan.required[0].articles > countCap) {
-      // Even the rarest term is in more than `countCap` articles: the GIN bitmap would hold
+      counting = Promise.resolve([{ matches: String(rarest.articles) }]);
+    } else if (plan && rarest && rarest.articles > 10 * countCap) {
+      // Even the rarest term is in ten times `countCap` articles: the GIN bitmap would hold
       // all of them. The rarest term's best postings usually prove "more than the cap" with
       // cap + 1 matches among them (tried only when it has that many postings); otherwise
       // the index is counted. A plain conjunction is checked on the other terms' postings
       // (index probes), anything else on the article's vector and the filters.
-      const [rarest, ...others] = plan.required;
+      const others = plan.required.slice(1);
       const headOnly = plan.terms.conjunction && !extraFilters;
       // The filters' parameters only where the filters are used (PostgreSQL refuses unused ones).
       const countParameters: unknown[] = headOnly ? [...tsQuery.parameters] : [...parameters];
@@ -193,7 +201,7 @@ export class SearchService {
     const candidates = parameter(this.config.rankCandidates);
     const limit = parameter(input.first + 1);
     let head: string;
-    if (usePostings) {
+    if (usePostings && rarest) {
       // The best postings of the rarest required term (title, summary and tags, in
       // static-score order, per audience and locale) by btree range scans. A plain
       // one-term query needs no article row: its posting score is what ts_rank_cd
@@ -201,7 +209,7 @@ export class SearchService {
       // query and the filters until `rankCandidates` pass, reading at most four times
       // that many, so checks that fail do not starve the ranking nor run unbounded.
       const postings = this.driverPostings(
-        plan.required[0].term,
+        rarest.term,
         audiences,
         filter.locale,
         single ? this.config.rankCandidates : 4 * this.config.rankCandidates,
