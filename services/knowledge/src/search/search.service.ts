@@ -178,7 +178,8 @@ export class SearchService {
         ? `SELECT 1 WHERE (SELECT count(*) FROM article_terms x
                               WHERE x.article_id = d.article_id
                                 AND x.term = ANY (${countParameter(others.map((term) => term.term))}::text[])) = ${others.length}`
-        : `SELECT 1 FROM articles a, q WHERE a.id = d.article_id AND a.search_vector @@ q.query AND ${where}`;
+        : `SELECT 1 FROM articles a, q
+              WHERE a.id = d.article_id AND a.search_vector @@ q.query AND ${where} OFFSET 0`;
       counting = (
         this.dataSource.query(
           `WITH q AS MATERIALIZED (SELECT ${tsQuery.sql} AS query), driver AS MATERIALIZED (${driver})
@@ -219,13 +220,17 @@ export class SearchService {
         ? `head AS MATERIALIZED (
               SELECT article_id AS id, (score / (score + 1))::real AS rank FROM (${postings}) p
                LIMIT ${candidates})`
-        : // The lateral join is a nested loop over the postings in their order, so the
-          // LIMIT stops the checks (each reads an article's vector) once enough passed.
+        : // OFFSET 0 keeps each check a subquery run per posting, in the postings' order,
+          // so the LIMIT stops the checks once enough passed (flattened into a join, the
+          // planner may hash all matches from the GIN index instead). The vector is
+          // detoasted once (the || copy) for both the match and the rank.
           `driver AS MATERIALIZED (${postings}),
             head AS MATERIALIZED (
               SELECT checked.id, checked.rank FROM driver d, LATERAL (
-                SELECT a.id, ts_rank_cd(a.search_vector, q.query, 32) AS rank FROM articles a, q
-                 WHERE a.id = d.article_id AND a.search_vector @@ q.query AND ${where}) checked
+                SELECT v.id, ts_rank_cd(v.vector, q.query, 32) AS rank
+                  FROM (SELECT a.id, a.search_vector || ''::tsvector AS vector FROM articles a
+                         WHERE a.id = d.article_id AND ${where} OFFSET 0) v, q
+                 WHERE v.vector @@ q.query) checked
                LIMIT ${candidates})`;
     } else {
       head = `head AS MATERIALIZED (
