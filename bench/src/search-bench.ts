@@ -241,23 +241,29 @@ async function compareWithoutGateway(databaseUrl: string, queries: [QueryClass, 
       rankCandidates: 200,
     });
     const agent = BENCH_AGENT;
-    const time = async (run: () => Promise<unknown>) => {
-      const samples: number[] = [];
+    // Both runs of a query alternate request by request, so they see the same load.
+    const timeBoth = async (first: () => Promise<unknown>, second: () => Promise<unknown>) => {
+      const samples: [number[], number[]] = [[], []];
       for (let index = 0; index < warmup + iterations; index++) {
-        const started = performance.now();
-        await run();
-        if (index >= warmup) samples.push(performance.now() - started);
+        for (const [which, run] of [first, second].entries()) {
+          const started = performance.now();
+          await run();
+          if (index >= warmup) samples[which].push(performance.now() - started);
+        }
       }
-      const s = summarize(samples);
-      return { p50: Number(s.p50.toFixed(1)), p95: Number(s.p95.toFixed(1)) };
+      return samples.map((list) => {
+        const s = summarize(list);
+        return { p50: Number(s.p50.toFixed(1)), p95: Number(s.p95.toFixed(1)) };
+      });
     };
     process.stdout.write(
       `\nwithout the gateway, same data and moment, at ${loaded.toLocaleString('en')} (search service in this process; previous = main's count and two-phase GIN ranking, in parallel):\n`,
     );
     for (const [kind, query] of queries) {
-      // Alternated per query, so both see the same load.
-      legacy[query] = await time(() => previousSearch(dataSource, articleService, query));
-      bounded[query] = await time(() => service.search(agent, { query, first: 10 }));
+      [legacy[query], bounded[query]] = await timeBoth(
+        () => previousSearch(dataSource, articleService, query),
+        () => service.search(agent, { query, first: 10 }),
+      );
       process.stdout.write(
         `  ${kind.padEnd(10)} ${query.padEnd(24)} search now p50 ${bounded[query].p50} / p95 ${bounded[query].p95} ms;  previous p50 ${legacy[query].p50} / p95 ${legacy[query].p95} ms\n`,
       );
