@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { rebuildArticleTerms, type Queryable } from '../search/article-terms';
 import { articleSearchColumns } from '../search/text-analysis';
+import type { ArticleAudience } from './article.entity';
 
 export interface BulkArticle {
   id?: string;
@@ -9,12 +11,11 @@ export interface BulkArticle {
   tags: string[];
   locale: string;
   categoryId: string | null;
+  /** PUBLIC unless given. */
+  audience?: ArticleAudience;
 }
 
-/** Anything that runs SQL: a pg Client, a DataSource or a QueryRunner. */
-export interface Queryable {
-  query(sql: string, parameters: unknown[]): Promise<unknown>;
-}
+export type { Queryable };
 
 /**
  * Inserts published public articles in one statement, with the search
@@ -32,12 +33,12 @@ export async function insertPublishedArticles(
        (id, title, summary, body, tags, locale, category_id, audience, status, author_id, version,
         published_at, title_words, title_ngrams, summary_words, summary_ngrams, body_words, body_ngrams)
      SELECT v.id, v.title, v.summary, v.body, v.tags::text[], v.locale, v.category_id,
-            'PUBLIC', 'PUBLISHED', 'bulk-insert', 1, now(), v.title_words, v.title_ngrams, v.summary_words,
+            v.audience, 'PUBLISHED', 'bulk-insert', 1, now(), v.title_words, v.title_ngrams, v.summary_words,
             v.summary_ngrams, v.body_words, v.body_ngrams
        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                   $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+                   $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
             AS v(id, title, summary, body, tags, locale, category_id, title_words, title_ngrams,
-                 summary_words, summary_ngrams, body_words, body_ngrams)`,
+                 summary_words, summary_ngrams, body_words, body_ngrams, audience)`,
     [
       ids,
       articles.map((a) => a.title),
@@ -53,7 +54,55 @@ export async function insertPublishedArticles(
       columns.map((c) => c.summaryNgrams),
       columns.map((c) => c.bodyWords),
       columns.map((c) => c.bodyNgrams),
+      articles.map((a) => a.audience ?? 'PUBLIC'),
     ],
   );
   return ids;
+}
+
+const TERM_TRIGGERS = ['article_terms_inserted', 'article_terms_updated', 'article_terms_deleted'];
+
+/**
+ * Loads many published articles fast, in one transaction: the search indexes
+ * of `articles` and `article_terms` (not the keys) are dropped and the
+ * postings triggers disabled while the batches go in through
+ * insertPublishedArticles, then the postings are rebuilt from the articles
+ * and the indexes recreated from their own definitions. Row by row, a GIN
+ * and the postings cost most of an insert; built once they cost a sort.
+ * Blocks searches while it runs: for benchmarks, seeding and imports.
+ * `database` must be one connection (a pg Client or a QueryRunner).
+ */
+export async function loadPublishedArticles(
+  database: Queryable,
+  batches: Iterable<BulkArticle[]> | AsyncIterable<BulkArticle[]>,
+): Promise<number> {
+  let loaded = 0;
+  await database.query('BEGIN');
+  try {
+    // Index builds and the frequencies' aggregate (hundreds of thousands of terms) in memory.
+    await database.query(`SET LOCAL maintenance_work_mem = '512MB'`);
+    await database.query(`SET LOCAL work_mem = '256MB'`);
+    const indexes = (await database.query(
+      `SELECT i.indexname, i.indexdef FROM pg_indexes i
+        WHERE i.schemaname = 'knowledge' AND i.tablename IN ('articles', 'article_terms')
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)`,
+    )) as { indexname: string; indexdef: string }[] | { rows: { indexname: string; indexdef: string }[] };
+    const definitions = Array.isArray(indexes) ? indexes : indexes.rows;
+    for (const index of definitions) await database.query(`DROP INDEX knowledge."${index.indexname}"`);
+    for (const trigger of TERM_TRIGGERS)
+      await database.query(`ALTER TABLE knowledge.articles DISABLE TRIGGER ${trigger}`);
+    for await (const batch of batches) {
+      await insertPublishedArticles(database, batch);
+      loaded += batch.length;
+    }
+    await rebuildArticleTerms(database);
+    for (const index of definitions) await database.query(index.indexdef);
+    for (const trigger of TERM_TRIGGERS)
+      await database.query(`ALTER TABLE knowledge.articles ENABLE TRIGGER ${trigger}`);
+    await database.query('COMMIT');
+  } catch (error) {
+    await database.query('ROLLBACK');
+    throw error;
+  }
+  return loaded;
 }

@@ -83,3 +83,96 @@ export function decodeCursor(cursor: string): { score: string; id: string } | nu
     return null;
   }
 }
+
+/** What a tsquery (in PostgreSQL's text form) asks for, as far as choosing candidates goes. */
+export interface QueryTerms {
+  /** Every lexeme the query names (prefixes included). */
+  lexemes: string[];
+  /** Lexemes every matching article must hold; empty when no single lexeme is required (OR, NOT, prefixes only). */
+  required: string[];
+  /** Only plain lexemes joined by `&`: an article matches exactly when it holds all of them. */
+  conjunction: boolean;
+}
+
+/**
+ * Reads `tsquery::text` ('a' & ( 'b' | !'c' ), 'x' <-> 'y', 'p':*, 'w':AB).
+ * Precedence as PostgreSQL's: `!`, then `<->`/`<N>`, then `&`, then `|`.
+ */
+export function queryTerms(text: string): QueryTerms {
+  const tokens: ({ lexeme: string; prefix: boolean; weighted: boolean } | string)[] = [];
+  for (let index = 0; index < text.length;) {
+    const character = text[index];
+    if (/\s/.test(character)) {
+      index++;
+    } else if (character === "'") {
+      let lexeme = '';
+      for (index++; index < text.length; index++) {
+        if (text[index] === '\\') lexeme += text[++index];
+        else if (text[index] === "'" && text[index + 1] === "'") lexeme += text[index++];
+        else if (text[index] === "'") break;
+        else lexeme += text[index];
+      }
+      index++;
+      const flags = /^:[*A-D]+/.exec(text.slice(index))?.[0] ?? '';
+      index += flags.length;
+      tokens.push({ lexeme, prefix: flags.includes('*'), weighted: /[A-D]/.test(flags) });
+    } else if (character === '<') {
+      const end = text.indexOf('>', index);
+      tokens.push('<>');
+      index = end + 1;
+    } else {
+      tokens.push(character);
+      index++;
+    }
+  }
+  let position = 0;
+  let conjunction = true;
+  const lexemes = new Set<string>();
+  const or = (): Set<string> => {
+    let required = and();
+    while (tokens[position] === '|') {
+      position++;
+      conjunction = false;
+      const right = and();
+      required = new Set([...required].filter((lexeme) => right.has(lexeme)));
+    }
+    return required;
+  };
+  const and = (): Set<string> => {
+    const required = phrase();
+    while (tokens[position] === '&') {
+      position++;
+      for (const lexeme of phrase()) required.add(lexeme);
+    }
+    return required;
+  };
+  const phrase = (): Set<string> => {
+    const required = unary();
+    while (tokens[position] === '<>') {
+      position++;
+      conjunction = false;
+      for (const lexeme of unary()) required.add(lexeme);
+    }
+    return required;
+  };
+  const unary = (): Set<string> => {
+    const token = tokens[position++];
+    if (token === '!') {
+      conjunction = false;
+      unary();
+      return new Set();
+    }
+    if (token === '(') {
+      const required = or();
+      position++; // ')'
+      return required;
+    }
+    if (token === undefined || typeof token === 'string') return new Set();
+    lexemes.add(token.lexeme);
+    // A prefix also matches longer lexemes; a weight restricts which fields count.
+    if (token.prefix || token.weighted) conjunction = false;
+    return token.prefix ? new Set() : new Set([token.lexeme]);
+  };
+  const required = tokens.length > 0 ? or() : new Set<string>();
+  return { lexemes: [...lexemes], required: [...required], conjunction: conjunction && lexemes.size > 0 };
+}

@@ -7,7 +7,15 @@ import type { ArticleService } from '../article/article.service';
 import type { SearchConfig } from '../environment';
 import { invalidInput, KnowledgeError, KnowledgeErrorCode } from '../knowledge.errors';
 import { TicketFactEntity } from '../ticket-facts/ticket-fact.entity';
-import { decodeCursor, encodeCursor, parseSearchQuery, SEARCH_LIMITS, tsQuerySql } from './search-query';
+import {
+  decodeCursor,
+  encodeCursor,
+  parseSearchQuery,
+  queryTerms,
+  SEARCH_LIMITS,
+  tsQuerySql,
+  type QueryTerms,
+} from './search-query';
 import { buildSnippet, MARK_END, MARK_START } from './snippet';
 import { rankSuggestions, suggestionTerms } from './suggestion-ranking';
 
@@ -106,18 +114,85 @@ export class SearchService {
         SELECT id FROM tree)`);
     }
     const where = filters.join(' AND ');
-    // Counted and ranked separately (two connections, in parallel); both share the filters' parameters.
-    const shared = [...parameters];
+    const audiences = filter.audience ? [filter.audience] : staff ? ARTICLE_AUDIENCES : ['PUBLIC'];
+    // Postings hold published articles only; drafts and reviews (staff) are found through the GIN index.
+    const plan =
+      (filter.status ?? 'PUBLISHED') === 'PUBLISHED'
+        ? await this.planQuery(tsQuery, [...audiences], filter.locale ?? null)
+        : null;
+    if (plan && (plan.terms.lexemes.length === 0 || plan.required.some((term) => term.articles === 0))) {
+      // A required term no visible article holds: nothing can match.
+      if (!input.after) await this.recordMiss(parsed.normalized);
+      return { hits: [], hasNextPage: false, totalCount: 0, totalCountCapped: false };
+    }
+    const extraFilters = Boolean(filter.tags?.length || filter.categoryId);
+    const rarest = plan?.required[0];
+    const oneTerm = plan !== null && plan.terms.conjunction && plan.required.length === 1 && !extraFilters;
+    // The GIN index reads all matches of the rarest term (cheap while they are few) and the
+    // postings read a bounded number: one plain term takes its candidates from the postings
+    // once it is in more articles than are ranked (no article row is read), a query that
+    // checks candidates against each article's vector once its rarest term is in twenty
+    // times that many.
+    const usePostings =
+      rarest !== undefined && rarest.articles > (oneTerm ? 1 : 20) * this.config.rankCandidates;
+    const single = usePostings && oneTerm;
     const countCap = SEARCH_LIMITS.totalCountCap;
-    // The tsquery is materialized so the planner cannot see how common its terms are: it then
-    // reads matches through the GIN index (a bitmap, in physical order) and stops at the LIMIT,
-    // instead of scanning the table and decompressing every vector.
-    const counting: Promise<{ matches: string }[]> = this.dataSource.query(
-      `WITH q AS MATERIALIZED (SELECT ${tsQuery.sql} AS query)
-       SELECT count(*) AS matches FROM (
-         SELECT 1 FROM articles a, q WHERE a.search_vector @@ q.query AND ${where} LIMIT ${countCap + 1}) capped`,
-      shared,
-    );
+    // Counted and ranked separately (two connections, in parallel); both start from the filters' parameters.
+    const filterParameters = [...parameters];
+    // The tsquery is materialized so the planner cannot see how common its terms are: it
+    // then reads matches through the GIN index (a bitmap; with several terms the rarest
+    // leads) and stops at the LIMIT, instead of decompressing every vector.
+    const countByIndex = () =>
+      this.dataSource.query(
+        `WITH q AS MATERIALIZED (SELECT ${tsQuery.sql} AS query)
+         SELECT count(*) AS matches FROM (
+           SELECT 1 FROM articles a, q WHERE a.search_vector @@ q.query AND ${where} LIMIT ${countCap + 1}) capped`,
+        filterParameters,
+      ) as Promise<{ matches: string }[]>;
+    let counting: Promise<{ matches: string }[]>;
+    if (oneTerm && rarest) {
+      // One plain term and no filter beyond audience and locale: its frequency is the count.
+      counting = Promise.resolve([{ matches: String(rarest.articles) }]);
+    } else if (plan && rarest && rarest.articles > 10 * countCap) {
+      // Even the rarest term is in ten times `countCap` articles: the GIN bitmap would hold
+      // all of them. The rarest term's best postings usually prove "more than the cap" with
+      // cap + 1 matches among them (tried only when it has that many postings); otherwise
+      // the index is counted. A plain conjunction is checked on the other terms' postings
+      // (index probes), anything else on the article's vector and the filters.
+      const others = plan.required.slice(1);
+      const headOnly = plan.terms.conjunction && !extraFilters;
+      // The filters' parameters only where the filters are used (PostgreSQL refuses unused ones).
+      const countParameters: unknown[] = headOnly ? [...tsQuery.parameters] : [...parameters];
+      const countParameter = (value: unknown) => {
+        countParameters.push(value);
+        return `$${countParameters.length}`;
+      };
+      const driver = this.driverPostings(
+        rarest.term,
+        audiences,
+        filter.locale,
+        4 * (countCap + 1),
+        countParameter,
+      );
+      const check = headOnly
+        ? `SELECT 1 WHERE (SELECT count(*) FROM article_terms x
+                              WHERE x.article_id = d.article_id
+                                AND x.term = ANY (${countParameter(others.map((term) => term.term))}::text[])) = ${others.length}`
+        : `SELECT 1 FROM articles a, q
+              WHERE a.id = d.article_id AND a.search_vector @@ q.query AND ${where} OFFSET 0`;
+      counting = (
+        this.dataSource.query(
+          `WITH q AS MATERIALIZED (SELECT ${tsQuery.sql} AS query), driver AS MATERIALIZED (${driver})
+           SELECT count(*) AS matches FROM (
+             SELECT 1 FROM driver d, LATERAL (${check}) checked
+              WHERE (SELECT count(*) FROM driver) > ${countCap}
+              LIMIT ${countCap + 1}) capped`,
+          countParameters,
+        ) as Promise<{ matches: string }[]>
+      ).then((rows) => (Number(rows[0].matches) > countCap ? rows : countByIndex()));
+    } else {
+      counting = countByIndex();
+    }
     const after = cursor
       ? `WHERE (ranked.score < ${parameter(cursor.score)}::numeric OR (ranked.score = ${parameter(cursor.score)}::numeric AND ranked.id > ${parameter(cursor.id)}::uuid))`
       : '';
@@ -126,19 +201,52 @@ export class SearchService {
       : 'NULL';
     const candidates = parameter(this.config.rankCandidates);
     const limit = parameter(input.first + 1);
-    // Two phases, so the cost follows the page and not the number of matches:
-    // candidates come from the GIN indexes in physical order, title/summary
-    // matches first and the rest only to fill up, at most `rankCandidates` of
-    // each; only those are ranked with ts_rank_cd. Every plan node is bounded.
+    let head: string;
+    if (usePostings && rarest) {
+      // The best postings of the rarest required term (title, summary and tags, in
+      // static-score order, per audience and locale) by btree range scans. A plain
+      // one-term query needs no article row: its posting score is what ts_rank_cd
+      // computes. Otherwise the postings are checked in score order against the whole
+      // query and the filters until `rankCandidates` pass, reading at most four times
+      // that many, so checks that fail do not starve the ranking nor run unbounded.
+      const postings = this.driverPostings(
+        rarest.term,
+        audiences,
+        filter.locale,
+        single ? this.config.rankCandidates : 4 * this.config.rankCandidates,
+        parameter,
+      );
+      head = single
+        ? `head AS MATERIALIZED (
+              SELECT article_id AS id, (score / (score + 1))::real AS rank FROM (${postings}) p
+               LIMIT ${candidates})`
+        : // OFFSET 0 keeps each check a subquery run per posting, in the postings' order,
+          // so the LIMIT stops the checks once enough passed (flattened into a join, the
+          // planner may hash all matches from the GIN index instead). The vector is
+          // detoasted once (the || copy) for both the match and the rank.
+          `driver AS MATERIALIZED (${postings}),
+            head AS MATERIALIZED (
+              SELECT checked.id, checked.rank FROM driver d, LATERAL (
+                SELECT v.id, ts_rank_cd(v.vector, q.query, 32) AS rank
+                  FROM (SELECT a.id, a.search_vector || ''::tsvector AS vector FROM articles a
+                         WHERE a.id = d.article_id AND ${where} OFFSET 0) v, q
+                 WHERE v.vector @@ q.query) checked
+               LIMIT ${candidates})`;
+    } else {
+      head = `head AS MATERIALIZED (
+              SELECT a.id, ts_rank_cd(a.search_vector, q.query, 32) AS rank
+                FROM articles a, q WHERE a.head_vector @@ q.query AND ${where} LIMIT ${candidates})`;
+    }
+    // Two phases, so the cost follows the page and not the number of matches: a bounded
+    // set of candidates (above), topped up from the GIN index only when there are fewer
+    // than `rankCandidates` of them, at most that many; only those are ranked.
     const rows: { id: string; score: string; headline: string | null }[] = await this.dataSource.query(
       `WITH q AS MATERIALIZED (SELECT ${tsQuery.sql} AS query),
-            head AS MATERIALIZED (
-              SELECT a.id, ts_rank_cd(a.search_vector, q.query, 32) AS rank
-                FROM articles a, q WHERE a.head_vector @@ q.query AND ${where} LIMIT ${candidates}),
+            ${head},
             rest AS MATERIALIZED (
               SELECT a.id, ts_rank_cd(a.search_vector, q.query, 32) AS rank
                 FROM articles a, q WHERE a.search_vector @@ q.query AND ${where}
-               LIMIT CASE WHEN (SELECT count(*) FROM head) < ${candidates} THEN ${candidates} ELSE 0 END),
+               LIMIT CASE WHEN (SELECT count(DISTINCT id) FROM head) < ${candidates} THEN ${candidates} ELSE 0 END),
             ranked AS (
               SELECT id, round(max(rank)::numeric, 6) AS score
                 FROM (SELECT id, rank FROM head UNION ALL SELECT id, rank FROM rest) candidates
@@ -265,6 +373,62 @@ export class SearchService {
         },
       ];
     });
+  }
+
+  /**
+   * SQL for the best `scan` postings of one term among the given audiences (and
+   * locale), best first: a btree range scan per audience and locale that holds
+   * the term, merged. Parameters are added with `parameter`.
+   */
+  private driverPostings(
+    term: string,
+    audiences: readonly string[],
+    locale: string | null | undefined,
+    scan: number,
+    parameter: (value: unknown) => string,
+  ): string {
+    const limit = parameter(scan);
+    return `SELECT p.article_id, p.score FROM term_frequencies f, LATERAL (
+               SELECT t.article_id, t.score FROM article_terms t
+                WHERE t.term = f.term AND t.audience = f.audience AND t.locale = f.locale
+                ORDER BY t.score DESC, t.article_id LIMIT ${limit}) p
+              WHERE f.term = ${parameter(term)} AND f.audience = ANY (${parameter(audiences)}::text[])
+                AND f.articles > 0 ${locale ? `AND f.locale = ${parameter(locale)}` : ''}
+              ORDER BY p.score DESC, p.article_id LIMIT ${limit}`;
+  }
+
+  /**
+   * The query's lexemes as PostgreSQL analysed them, and how many published
+   * articles of the given audiences (and locale) hold each required one.
+   */
+  private async planQuery(
+    tsQuery: { sql: string; parameters: string[] },
+    audiences: string[],
+    locale: string | null,
+  ): Promise<{ terms: QueryTerms; required: { term: string; articles: number }[] }> {
+    const parameters: unknown[] = [...tsQuery.parameters, audiences];
+    const audienceList = `$${parameters.length}`;
+    if (locale) parameters.push(locale);
+    const [row]: { query: string; frequencies: Record<string, string> }[] = await this.dataSource.query(
+      `WITH q AS MATERIALIZED (SELECT ${tsQuery.sql} AS query),
+            lexemes AS (
+              SELECT DISTINCT replace(replace(m[1], '''''', ''''), '\\\\', '\\') AS term
+                FROM q, regexp_matches(q.query::text, '''((?:[^'']|'''')*)''', 'g') m)
+       SELECT q.query::text AS query,
+              (SELECT coalesce(json_object_agg(l.term, (
+                 SELECT coalesce(sum(f.articles), 0) FROM term_frequencies f
+                  WHERE f.term = l.term AND f.audience = ANY (${audienceList}::text[])
+                        ${locale ? `AND f.locale = $${parameters.length}` : ''})), '{}')
+                 FROM lexemes l) AS frequencies
+         FROM q`,
+      parameters,
+    );
+    const terms = queryTerms(row.query);
+    const required = terms.required
+      .map((term) => ({ term, articles: Number(row.frequencies[term] ?? 0) }))
+      // The rarest first: candidates come from its postings.
+      .sort((a, b) => a.articles - b.articles);
+    return { terms, required };
   }
 
   private async categoryExists(id: string): Promise<boolean> {

@@ -72,7 +72,9 @@ describe('knowledge: stored articles re-indexed for mixed-script search', () => 
         expect({ query, ids: page.hits.map((hit) => hit.article.id) }).toEqual({ query, ids: [id] });
       }
 
-      // Reversible: down restores the old vector, up re-indexes again.
+      // Reversible: down (the search postings first, then this migration) restores the old
+      // vector, up re-indexes again.
+      await dataSource.undoLastMigration({ transaction: 'each' });
       await dataSource.undoLastMigration({ transaction: 'each' });
       expect(
         await dataSource.query(

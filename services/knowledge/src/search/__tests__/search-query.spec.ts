@@ -1,4 +1,4 @@
-import { decodeCursor, encodeCursor, parseSearchQuery, tsQuerySql } from '../search-query';
+import { decodeCursor, encodeCursor, parseSearchQuery, tsQuerySql, queryTerms } from '../search-query';
 
 describe('search query parsing', () => {
   it('should require every bigram of a Chinese term when the term has three characters', () => {
@@ -45,5 +45,45 @@ describe('search query parsing', () => {
     expect(decodeCursor(encodeCursor('0.123456', id))).toEqual({ score: '0.123456', id });
     expect(decodeCursor('not-a-cursor')).toBeNull();
     expect(decodeCursor(Buffer.from(JSON.stringify(['1; DROP TABLE', id])).toString('base64url'))).toBeNull();
+  });
+});
+
+describe('queryTerms', () => {
+  it('should require every lexeme of a conjunction when terms are joined by &', () => {
+    expect(queryTerms(`'deliveri' & 'delay'`)).toEqual({
+      lexemes: ['deliveri', 'delay'],
+      required: ['deliveri', 'delay'],
+      conjunction: true,
+    });
+    expect(queryTerms(`'退款'`)).toEqual({ lexemes: ['退款'], required: ['退款'], conjunction: true });
+  });
+
+  it('should require only what every branch holds when the query has OR, NOT or a prefix', () => {
+    expect(queryTerms(`'deliveri' <-> 'delay' | 'refund' & !'coupon'`)).toEqual({
+      lexemes: ['deliveri', 'delay', 'refund', 'coupon'],
+      required: [],
+      conjunction: false,
+    });
+    expect(queryTerms(`'iphon' & '订单' & ( '退' | '退':* )`)).toEqual({
+      lexemes: ['iphon', '订单', '退'],
+      required: ['iphon', '订单'],
+      conjunction: false,
+    });
+    expect(queryTerms(`( 'a' & 'b' ) | ( 'a' & 'c' )`).required).toEqual(['a']);
+    expect(queryTerms(`'a' <-> 'b'`)).toEqual({
+      lexemes: ['a', 'b'],
+      required: ['a', 'b'],
+      conjunction: false,
+    });
+    expect(queryTerms(`'a':AB & 'b'`)).toEqual({
+      lexemes: ['a', 'b'],
+      required: ['a', 'b'],
+      conjunction: false,
+    });
+  });
+
+  it('should read quoted lexemes and report nothing when the query is empty', () => {
+    expect(queryTerms(`'it''s' & 'a\\\\b'`).required).toEqual([`it's`, 'a\\b']);
+    expect(queryTerms('')).toEqual({ lexemes: [], required: [], conjunction: false });
   });
 });
