@@ -33,6 +33,8 @@ export const authModel = z
     jwksUrl: env.JWT_JWKS_URL,
     issuer: env.JWT_ISSUER,
     audience: env.JWT_AUDIENCE,
+    /** The demo seed's clock (X-Deskgraph-Seed-Time) is honoured outside production only. */
+    seedClock: env.NODE_ENV !== 'production',
     allowedOrigins: env.ALLOWED_ORIGINS.split(',')
       .map((origin) => origin.trim())
       .filter(Boolean),

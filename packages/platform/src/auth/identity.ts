@@ -10,6 +10,11 @@ export const identitySchema = z.object({
   roles: z.array(z.enum(ROLES)),
   queueIds: z.array(z.string()),
   customerId: z.string().nullable(),
+  /**
+   * The seeding clock: the time a change is recorded at, set by the gateway
+   * only for the seed's token outside production (see `changeTime`).
+   */
+  seedTime: z.string().datetime({ offset: true }).optional(),
 });
 
 /** Who is calling, as verified by the gateway and forwarded to subgraphs. */
@@ -70,6 +75,15 @@ export function verifyIdentityHeaders(
   } catch {
     return null;
   }
+}
+
+/**
+ * When a change made by this caller happens: now, or for the demo seed the
+ * past moment it replays (the gateway's seeding clock, never in production),
+ * so history created through the graph keeps its real times.
+ */
+export function changeTime(identity: Identity | null | undefined): Date {
+  return identity?.seedTime ? new Date(identity.seedTime) : new Date();
 }
 
 export function hasRole(identity: Identity, ...roles: Role[]): boolean {

@@ -10,6 +10,26 @@ import { TrackedTicketEntity } from '../../clock/sla-clock.entity';
 
 const PENDING = new Set(['PENDING_CUSTOMER', 'PENDING_THIRD_PARTY']);
 
+/** An event this far behind the wall clock comes from a backlog or the demo seed's past. */
+export const LAGGING_EVENT_MS = 10_000;
+/** How long, after a lagging event, the ticket's later timers wait for its next events. */
+export const LAGGING_HOLD_MS = 30_000;
+
+/**
+ * Records how far the ticket's own history has got. Replayed history (a
+ * consumer catching up, the seed) arrives faster than it happened: a reply
+ * made before its due time may still be on its way when the wall clock has
+ * long passed that time, and firing the breach first would record one that
+ * never happened. While events lag, timers due after the latest event time
+ * wait (at most LAGGING_HOLD_MS after the last such event, then fire late);
+ * live events lift the hold at once.
+ */
+function noteEventTime(ticket: TrackedTicketEntity, at: Date): void {
+  const now = Date.now();
+  if (!ticket.lastEventAt || at.getTime() > ticket.lastEventAt.getTime()) ticket.lastEventAt = at;
+  ticket.holdTimersUntil = now - at.getTime() > LAGGING_EVENT_MS ? new Date(now + LAGGING_HOLD_MS) : null;
+}
+
 interface Anomaly {
   kind: string;
   eventType: string;
@@ -71,6 +91,7 @@ export async function applyTicketEvent(
       version: data.version,
       createdAt: new Date(data.createdAt),
     });
+    noteEventTime(ticket, ticket.createdAt);
     await manager.insert(TrackedTicketEntity, ticket);
     const createdAt = new Date(data.createdAt);
     await engine.start(manager, ticket, 'FIRST_RESPONSE', createdAt);
@@ -88,6 +109,7 @@ export async function applyTicketEvent(
   if (data.version < ticket.version) return countAnomaly(context, 'stale_event', event.type);
   ticket.version = data.version;
   const at = new Date(data.at);
+  noteEventTime(ticket, at);
   if (ticket.queueId !== data.queueId) {
     ticket.queueId = data.queueId;
     await engine.moveQueue(manager, ticket.ticketId, data.queueId);
