@@ -14,6 +14,12 @@ export const CloudEventEnvelopeSchema = Type.Object(
     correlationid: Type.Optional(
       Type.String({ description: 'CloudEvents extension: id of the request or event that caused this one.' }),
     ),
+    seedclock: Type.Optional(
+      Type.Literal(true, {
+        description:
+          "CloudEvents extension: recorded at a past time by the demo seed's seeding clock (never in production).",
+      }),
+    ),
     data: Type.Unknown(),
   },
   { additionalProperties: false },

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 
@@ -84,6 +85,21 @@ export function verifyIdentityHeaders(
  */
 export function changeTime(identity: Identity | null | undefined): Date {
   return identity?.seedTime ? new Date(identity.seedTime) : new Date();
+}
+
+const seedHistory = new AsyncLocalStorage<true>();
+
+/**
+ * Runs a request's work marked as seeded history when its identity carries
+ * the seeding clock: the events it writes say so (`seedclock`), so the SLA
+ * service waits for the rest of that history before firing its timers.
+ */
+export function withSeedHistory<T>(identity: Identity | null, work: () => T): T {
+  return identity?.seedTime ? seedHistory.run(true, work) : work();
+}
+
+export function recordingSeedHistory(): boolean {
+  return seedHistory.getStore() === true;
 }
 
 export function hasRole(identity: Identity, ...roles: Role[]): boolean {

@@ -1,5 +1,6 @@
 import { validateEvent, type DeskgraphEvent, findEventDefinition, namespaced } from '@deskgraph/events';
 import type { EntityManager } from 'typeorm';
+import { recordingSeedHistory } from '../auth/identity';
 import { currentCorrelationId } from '../logging/logger';
 
 /**
@@ -14,7 +15,11 @@ export class OutboxWriter {
   async enqueue(manager: EntityManager, events: DeskgraphEvent[]): Promise<void> {
     for (const original of events) {
       const correlationid = original.correlationid ?? currentCorrelationId();
-      const event = correlationid ? { ...original, correlationid } : original;
+      const event = {
+        ...original,
+        ...(correlationid ? { correlationid } : {}),
+        ...(recordingSeedHistory() ? { seedclock: true as const } : {}),
+      };
       validateEvent(event);
       const definition = findEventDefinition(event.type);
       if (!definition) throw new Error(`No topic for event type ${event.type}`);

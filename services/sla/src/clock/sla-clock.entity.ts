@@ -116,8 +116,8 @@ export class TrackedTicketEntity {
   lastEventAt: Date | null;
 
   /**
-   * Set while the ticket's events arrive well behind the wall clock: until
-   * then, timers due after `lastEventAt` wait for the events still coming.
+   * Set while the ticket's seeded history arrives (events marked `seedclock`):
+   * until then, timers due after `lastEventAt` wait for the events still coming.
    */
   @Column('timestamptz', { name: 'hold_timers_until', nullable: true })
   holdTimersUntil: Date | null;

@@ -10,10 +10,10 @@ export const LATE_AFTER_MS = 1_000;
 const MAX_SLEEP_MS = 1_000;
 const BATCH = 50;
 const BACK_OFF_MS = 20;
-/** Due timers all held for lagging tickets (see ticket-events.consumer.ts): look again this soon. */
+/** Due timers all held for seeded history (see ticket-events.consumer.ts): look again this soon. */
 const HELD_RETRY_MS = 250;
 
-/** A timer due after its ticket's latest event time while that ticket's events still lag. */
+/** A timer due after its ticket's latest event time while that ticket's seeded history still arrives. */
 const HELD = `EXISTS (SELECT 1 FROM clocks JOIN tracked_tickets AS tracked ON tracked.ticket_id = clocks.ticket_id
    WHERE clocks.id = timer.clock_id AND tracked.hold_timers_until > now() AND timer.fire_at > tracked.last_event_at)`;
 

@@ -10,24 +10,21 @@ import { TrackedTicketEntity } from '../../clock/sla-clock.entity';
 
 const PENDING = new Set(['PENDING_CUSTOMER', 'PENDING_THIRD_PARTY']);
 
-/** An event this far behind the wall clock comes from a backlog or the demo seed's past. */
-export const LAGGING_EVENT_MS = 10_000;
-/** How long, after a lagging event, the ticket's later timers wait for its next events. */
-export const LAGGING_HOLD_MS = 30_000;
+/** How long, after a seeded event, the ticket's later timers wait for the rest of its history. */
+export const SEEDED_HOLD_MS = 30_000;
 
 /**
- * Records how far the ticket's own history has got. Replayed history (a
- * consumer catching up, the seed) arrives faster than it happened: a reply
- * made before its due time may still be on its way when the wall clock has
- * long passed that time, and firing the breach first would record one that
- * never happened. While events lag, timers due after the latest event time
- * wait (at most LAGGING_HOLD_MS after the last such event, then fire late);
- * live events lift the hold at once.
+ * Records how far the ticket's own history has got. The demo seed replays
+ * weeks of history in seconds (events marked `seedclock`): a reply made
+ * before its due time is still on its way when the wall clock has long
+ * passed that time, and firing the breach first would record one that never
+ * happened. While seeded events arrive, timers due after the latest event
+ * time wait (at most SEEDED_HOLD_MS after the last one, then fire late);
+ * any other event lifts the wait at once.
  */
-function noteEventTime(ticket: TrackedTicketEntity, at: Date): void {
-  const now = Date.now();
+function noteEventTime(ticket: TrackedTicketEntity, event: DeskgraphEvent, at: Date): void {
   if (!ticket.lastEventAt || at.getTime() > ticket.lastEventAt.getTime()) ticket.lastEventAt = at;
-  ticket.holdTimersUntil = now - at.getTime() > LAGGING_EVENT_MS ? new Date(now + LAGGING_HOLD_MS) : null;
+  ticket.holdTimersUntil = event.seedclock ? new Date(Date.now() + SEEDED_HOLD_MS) : null;
 }
 
 interface Anomaly {
@@ -91,7 +88,7 @@ export async function applyTicketEvent(
       version: data.version,
       createdAt: new Date(data.createdAt),
     });
-    noteEventTime(ticket, ticket.createdAt);
+    noteEventTime(ticket, event, ticket.createdAt);
     await manager.insert(TrackedTicketEntity, ticket);
     const createdAt = new Date(data.createdAt);
     await engine.start(manager, ticket, 'FIRST_RESPONSE', createdAt);
@@ -109,7 +106,7 @@ export async function applyTicketEvent(
   if (data.version < ticket.version) return countAnomaly(context, 'stale_event', event.type);
   ticket.version = data.version;
   const at = new Date(data.at);
-  noteEventTime(ticket, at);
+  noteEventTime(ticket, event, at);
   if (ticket.queueId !== data.queueId) {
     ticket.queueId = data.queueId;
     await engine.moveQueue(manager, ticket.ticketId, data.queueId);

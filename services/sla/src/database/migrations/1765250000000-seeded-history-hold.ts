@@ -2,10 +2,10 @@ import type { MigrationInterface, QueryRunner } from '@deskgraph/platform';
 
 /**
  * Where a ticket's event stream has got to, so the scheduler does not fire a
- * timer ahead of events still on their way (a backlog, the demo seed's past).
+ * timer ahead of seeded history still on its way (the demo seed's past).
  */
-export class LaggingTicketHold1765250000000 implements MigrationInterface {
-  name = 'LaggingTicketHold1765250000000';
+export class SeededHistoryHold1765250000000 implements MigrationInterface {
+  name = 'SeededHistoryHold1765250000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
