@@ -102,6 +102,11 @@ export const ideModel = z
     graphiql: env.GRAPHIQL === undefined ? env.NODE_ENV !== 'production' : env.GRAPHIQL === 'true',
   }));
 
+/** Where `npm run seed` finds the gateway when `--url` is not given. */
+export const seedModel = z
+  .object({ GATEWAY_PORT: z.coerce.number().int().min(1).max(65_535).default(4000) })
+  .transform((env) => ({ url: `http://localhost:${env.GATEWAY_PORT}/graphql` }));
+
 export type AuthConfig = z.output<typeof authModel>;
 export type GatewayConfig = z.output<typeof gatewayModel>;
 
