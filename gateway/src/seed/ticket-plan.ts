@@ -285,7 +285,9 @@ export function planTickets(options: { seed: number; tickets: number; now: Date 
     const nowDesk = new Date(options.now.getTime() + SHANGHAI_OFFSET_MINUTES * 60_000);
     const midnightDesk = Date.UTC(nowDesk.getUTCFullYear(), nowDesk.getUTCMonth(), nowDesk.getUTCDate());
     const createdDesk = midnightDesk - daysAgo * 86_400_000 + (hour * 60 + minute) * 60_000;
-    const createdMinutesAgo = Math.round((nowDesk.getTime() - createdDesk) / 60_000);
+    const minutesAgo = Math.round((nowDesk.getTime() - createdDesk) / 60_000);
+    // Today's hours not reached yet happened yesterday instead.
+    const createdMinutesAgo = minutesAgo < 5 ? minutesAgo + 24 * 60 : minutesAgo;
     const scenario = pick(SCENARIOS);
     const customer = pick(CUSTOMERS);
     const text = texts[customer.language];
