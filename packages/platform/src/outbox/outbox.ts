@@ -2,6 +2,7 @@ import { validateEvent, type DeskgraphEvent, findEventDefinition, namespaced } f
 import type { EntityManager } from 'typeorm';
 import { recordingSeedHistory } from '../auth/identity';
 import { currentCorrelationId } from '../logging/logger';
+import { currentTraceCarrier } from '../telemetry/event-tracing';
 
 /**
  * Writes events into the outbox inside the caller's transaction, so the
@@ -15,9 +16,12 @@ export class OutboxWriter {
   async enqueue(manager: EntityManager, events: DeskgraphEvent[]): Promise<void> {
     for (const original of events) {
       const correlationid = original.correlationid ?? currentCorrelationId();
+      // The request or event span this change runs in; the relay's publish span becomes its child.
+      const trace = original.traceparent ? {} : currentTraceCarrier();
       const event = {
         ...original,
         ...(correlationid ? { correlationid } : {}),
+        ...trace,
         ...(recordingSeedHistory() ? { seedclock: true as const } : {}),
       };
       validateEvent(event);
