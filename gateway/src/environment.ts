@@ -33,6 +33,8 @@ export const authModel = z
     jwksUrl: env.JWT_JWKS_URL,
     issuer: env.JWT_ISSUER,
     audience: env.JWT_AUDIENCE,
+    /** The demo seed's clock (X-Deskgraph-Seed-Time) is honoured outside production only. */
+    seedClock: env.NODE_ENV !== 'production',
     allowedOrigins: env.ALLOWED_ORIGINS.split(',')
       .map((origin) => origin.trim())
       .filter(Boolean),
@@ -107,6 +109,11 @@ export const ideModel = z
   .transform((env) => ({
     graphiql: env.GRAPHIQL === undefined ? env.NODE_ENV !== 'production' : env.GRAPHIQL === 'true',
   }));
+
+/** Where `npm run seed` finds the gateway when `--url` is not given. */
+export const seedModel = z
+  .object({ GATEWAY_PORT: z.coerce.number().int().min(1).max(65_535).default(4000) })
+  .transform((env) => ({ url: `http://localhost:${env.GATEWAY_PORT}/graphql` }));
 
 export type AuthConfig = z.output<typeof authModel>;
 export type GatewayConfig = z.output<typeof gatewayModel>;

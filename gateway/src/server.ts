@@ -31,6 +31,7 @@ import {
   type Logger,
 } from '@deskgraph/platform';
 import { AuthenticationError, bearerToken, TokenVerifier } from './auth/jwt';
+import { SEED_TIME_HEADER, withSeedClock } from './auth/seed-clock';
 import { SUPERGRAPH_PATH } from './compose/compose';
 import type { loadEnvironment } from './environment';
 import {
@@ -307,7 +308,8 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         try {
-          const { identity } = await verifier.verify(bearerToken(req.header('authorization')));
+          const verified = await verifier.verify(bearerToken(req.header('authorization')));
+          const identity = withSeedClock(verified, req.header(SEED_TIME_HEADER), auth.seedClock);
           const refusal = await rateLimited(
             identity.roles.length > 0 ? `user:${identity.userId}` : `ip:${req.socket.remoteAddress}`,
           );

@@ -16,6 +16,8 @@ export interface VerifiedToken {
   identity: Identity;
   /** Expiry in epoch ms, used to close sockets when the token runs out. */
   expiresAt: number | null;
+  /** The token carries `seedClock: true`: the demo seed's, which may set the seeding clock. */
+  seedClock?: boolean;
 }
 
 /** Claims deskgraph reads from a token. */
@@ -23,6 +25,7 @@ interface DeskgraphClaims extends JWTPayload {
   roles?: unknown;
   queues?: unknown;
   customerId?: unknown;
+  seedClock?: unknown;
 }
 
 export interface VerifiedTokenCacheOptions {
@@ -126,7 +129,11 @@ export class TokenVerifier {
       roles: Object.freeze(parsed.data.roles) as Role[],
       queueIds: Object.freeze(parsed.data.queueIds) as string[],
     });
-    return { identity, expiresAt: payload.exp ? payload.exp * 1000 : null };
+    return {
+      identity,
+      expiresAt: payload.exp ? payload.exp * 1000 : null,
+      ...(payload.seedClock === true ? { seedClock: true } : {}),
+    };
   }
 }
 
@@ -145,6 +152,8 @@ export interface DevelopmentTokenOptions {
   queueIds: string[];
   customerId?: string | null;
   expiresIn: string | number;
+  /** The demo seed's token: may record changes at past times (`X-Deskgraph-Seed-Time`, never in production). */
+  seedClock?: boolean;
 }
 
 /** Mints an HS256 token; for development and tests only. */
@@ -153,6 +162,7 @@ export async function signDevelopmentToken(options: DevelopmentTokenOptions): Pr
     roles: options.roles,
     queues: options.queueIds,
     ...(options.customerId ? { customerId: options.customerId } : {}),
+    ...(options.seedClock ? { seedClock: true } : {}),
   })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(options.userId)

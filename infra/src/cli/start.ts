@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { loadLauncherConfig } from '../environment';
+import { parseArgs } from 'node:util';
+import { loadLauncherConfig, repositoryRoot } from '../environment';
 import { startInfrastructure } from '../stack/infrastructure';
 import { runMigrations, startStack, SUBGRAPH_NAMES } from '../stack/deskgraph-stack';
 import { assertPortFree } from '../stack/process-utils';
@@ -7,6 +9,23 @@ import { ensureAllTopics } from '../stack/topics';
 import { runCli } from './run-cli';
 
 // `npm start`: the whole graph on one machine, with embedded defaults.
+// `npm start -- --demo`: and the demo desk seeded into it (a no-op once seeded).
+const { values: flags } = parseArgs({ options: { demo: { type: 'boolean', default: false } } });
+
+/** Runs `npm run seed` against the desk just started; its output goes to this terminal. */
+function seedDemoDesk(gatewayPort: number): Promise<void> {
+  const cli = join(repositoryRoot, 'gateway', 'dist', 'src', 'seed', 'seed-cli.js');
+  const child = spawn(process.execPath, [cli, '--url', `http://localhost:${gatewayPort}/graphql`], {
+    stdio: 'inherit',
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`the demo seed failed (exit code ${code}); see above`)),
+    );
+  });
+}
+
 runCli(async () => {
   const { launcher: config, runtime } = loadLauncherConfig();
   const log = (message: string) => process.stdout.write(`deskgraph: ${message}\n`);
@@ -60,6 +79,15 @@ runCli(async () => {
     );
     log(`logs:  ${join(config.home, 'logs')}`);
     log('token: npm run token -- --role supervisor --queues general');
+    if (flags.demo) {
+      log('seeding the demo desk (npm run seed; nothing changes when it is already there)');
+      // A failed seed leaves the desk running: `npm run seed` tries again and skips what is there.
+      await seedDemoDesk(config.gatewayPort).catch((error: Error) =>
+        log(`${error.message}; the desk keeps running, retry with npm run seed`),
+      );
+    } else {
+      log('demo data: npm run seed (or start with npm start -- --demo)');
+    }
     log('Ctrl-C stops everything started here.');
   } catch (error) {
     await stopStack?.();

@@ -26,6 +26,12 @@ export const CloudEventEnvelopeSchema = Type.Object(
         description: 'CloudEvents distributed-tracing extension: W3C tracestate, with traceparent.',
       }),
     ),
+    seedclock: Type.Optional(
+      Type.Literal(true, {
+        description:
+          "CloudEvents extension: recorded at a past time by the demo seed's seeding clock (never in production).",
+      }),
+    ),
     data: Type.Unknown(),
   },
   { additionalProperties: false },

@@ -57,6 +57,7 @@ describe('TokenVerifier with a JWKS URL', () => {
       issuer: ISSUER,
       audience: AUDIENCE,
       allowedOrigins: ['*'],
+      seedClock: false,
     });
 
   it.each(['RS256', 'ES256'])('should accept a %s token whose key the JWKS publishes', async (alg) => {
@@ -114,6 +115,7 @@ describe('TokenVerifier cache of verified tokens', () => {
     issuer: 'deskgraph',
     audience: 'deskgraph',
     allowedOrigins: ['*'],
+    seedClock: false,
   };
   const token = (userId: string, expiresIn: string | number = '10m') =>
     signDevelopmentToken({

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 
@@ -10,6 +11,11 @@ export const identitySchema = z.object({
   roles: z.array(z.enum(ROLES)),
   queueIds: z.array(z.string()),
   customerId: z.string().nullable(),
+  /**
+   * The seeding clock: the time a change is recorded at, set by the gateway
+   * only for the seed's token outside production (see `changeTime`).
+   */
+  seedTime: z.string().datetime({ offset: true }).optional(),
 });
 
 /** Who is calling, as verified by the gateway and forwarded to subgraphs. */
@@ -70,6 +76,30 @@ export function verifyIdentityHeaders(
   } catch {
     return null;
   }
+}
+
+/**
+ * When a change made by this caller happens: now, or for the demo seed the
+ * past moment it replays (the gateway's seeding clock, never in production),
+ * so history created through the graph keeps its real times.
+ */
+export function changeTime(identity: Identity | null | undefined): Date {
+  return identity?.seedTime ? new Date(identity.seedTime) : new Date();
+}
+
+const seedHistory = new AsyncLocalStorage<true>();
+
+/**
+ * Runs a request's work marked as seeded history when its identity carries
+ * the seeding clock: the events it writes say so (`seedclock`), so the SLA
+ * service waits for the rest of that history before firing its timers.
+ */
+export function withSeedHistory<T>(identity: Identity | null, work: () => T): T {
+  return identity?.seedTime ? seedHistory.run(true, work) : work();
+}
+
+export function recordingSeedHistory(): boolean {
+  return seedHistory.getStore() === true;
 }
 
 export function hasRole(identity: Identity, ...roles: Role[]): boolean {

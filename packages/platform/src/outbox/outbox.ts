@@ -1,5 +1,6 @@
 import { validateEvent, type DeskgraphEvent, findEventDefinition, namespaced } from '@deskgraph/events';
 import type { EntityManager } from 'typeorm';
+import { recordingSeedHistory } from '../auth/identity';
 import { currentCorrelationId } from '../logging/logger';
 import { currentTraceCarrier } from '../telemetry/event-tracing';
 
@@ -17,7 +18,12 @@ export class OutboxWriter {
       const correlationid = original.correlationid ?? currentCorrelationId();
       // The request or event span this change runs in; the relay's publish span becomes its child.
       const trace = original.traceparent ? {} : currentTraceCarrier();
-      const event = correlationid || trace.traceparent ? { ...original, correlationid, ...trace } : original;
+      const event = {
+        ...original,
+        ...(correlationid ? { correlationid } : {}),
+        ...trace,
+        ...(recordingSeedHistory() ? { seedclock: true as const } : {}),
+      };
       validateEvent(event);
       const definition = findEventDefinition(event.type);
       if (!definition) throw new Error(`No topic for event type ${event.type}`);

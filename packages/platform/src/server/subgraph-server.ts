@@ -7,7 +7,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import express from 'express';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { verifyIdentityHeaders, type Identity } from '../auth/identity';
+import { verifyIdentityHeaders, withSeedHistory, type Identity } from '../auth/identity';
 import type { GatewayTrustConfig, HttpConfig } from '../config/models';
 import { DomainError } from '../errors/domain-error';
 import { isDatabaseUnavailable, serviceUnavailable } from '../errors/service-unavailable';
@@ -139,6 +139,9 @@ export async function startSubgraphServer<TContext extends BaseContext>(
     '/graphql',
     // Log lines and outgoing events of this request carry the gateway's correlation id.
     (request, _response, next) => withCorrelationId(request.header('x-correlation-id'), next),
+    // Events written for a request under the seeding clock are marked as seeded history.
+    (request, _response, next) =>
+      withSeedHistory(verifyIdentityHeaders(request.headers, options.trust.sharedSecret), next),
     express.json({ limit: options.maxRequestBytes ?? '1mb' }),
     expressMiddleware(server, {
       context: async ({ req }) => {

@@ -181,6 +181,10 @@ export class ClockEngine {
     const calendar = await this.calendarOf(manager, clock);
     if (clock.state === 'PAUSED')
       clock.pauses = clock.pauses.map((pause) => (pause.to ? pause : { ...pause, to: at.toISOString() }));
+    // Met after its due time is a breach even when the breach timer has not fired yet (the
+    // event arrived late, or within the scheduler's second): record it at the due time.
+    const due = dueAt(this.clockInput(clock, calendar));
+    if (!clock.breachedAt && due && at.getTime() > due.getTime()) clock.breachedAt = due;
     clock.state = 'FULFILLED';
     clock.fulfilledAt = at;
     await this.clearTimers(manager, clock);

@@ -110,6 +110,17 @@ export class TrackedTicketEntity {
 
   @Column('timestamptz', { name: 'created_at' })
   createdAt: Date;
+
+  /** Latest event time seen for the ticket (its own clock, not when it arrived). */
+  @Column('timestamptz', { name: 'last_event_at', nullable: true })
+  lastEventAt: Date | null;
+
+  /**
+   * Set while the ticket's seeded history arrives (events marked `seedclock`):
+   * until then, timers due after `lastEventAt` wait for the events still coming.
+   */
+  @Column('timestamptz', { name: 'hold_timers_until', nullable: true })
+  holdTimersUntil: Date | null;
 }
 
 @Entity({ name: 'timers' })

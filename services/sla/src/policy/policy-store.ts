@@ -1,4 +1,4 @@
-import { hasRole, isStaff, type Identity } from '@deskgraph/platform';
+import { changeTime, hasRole, isStaff, type Identity } from '@deskgraph/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   calendarFromInput,
@@ -107,7 +107,7 @@ export class PolicyStore {
       // The calendar must be in force when the policy is, or clocks started under it could not be computed.
       const [calendar] = await manager.query(
         `SELECT 1 FROM calendars WHERE id = $1 AND effective_from <= $2 LIMIT 1`,
-        [definition.calendarId, effectiveFrom ?? new Date()],
+        [definition.calendarId, effectiveFrom ?? changeTime(identity)],
       );
       if (!calendar) {
         throw new SlaError(
@@ -152,7 +152,8 @@ export class PolicyStore {
     effectiveFrom: Date | null,
     identity: Identity,
   ): Promise<Versioned<T>> {
-    const now = new Date();
+    // The demo seed configures its desk at the start of its history (the seeding clock).
+    const now = changeTime(identity);
     if (effectiveFrom && effectiveFrom.getTime() < now.getTime() - 60_000) {
       throw new SlaError(
         table === 'policies' ? SlaErrorCode.InvalidPolicy : SlaErrorCode.InvalidCalendar,

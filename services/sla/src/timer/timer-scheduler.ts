@@ -10,6 +10,12 @@ export const LATE_AFTER_MS = 1_000;
 const MAX_SLEEP_MS = 1_000;
 const BATCH = 50;
 const BACK_OFF_MS = 20;
+/** Due timers all held for seeded history (see ticket-events.consumer.ts): look again this soon. */
+const HELD_RETRY_MS = 250;
+
+/** A timer due after its ticket's latest event time while that ticket's seeded history still arrives. */
+const HELD = `EXISTS (SELECT 1 FROM clocks JOIN tracked_tickets AS tracked ON tracked.ticket_id = clocks.ticket_id
+   WHERE clocks.id = timer.clock_id AND tracked.hold_timers_until > now() AND timer.fire_at > tracked.last_event_at)`;
 
 interface DueTimer {
   id: string;
@@ -47,6 +53,8 @@ export function createTimerScheduler(
   let wake: (() => void) | null = null;
   let loop: Promise<void> | null = null;
   let backOff = false;
+  // The last pass claimed nothing: timers already due are held, not missed.
+  let idle = false;
 
   type Fired = { kind: 'WARNING' | 'BREACH'; lateMs: number };
 
@@ -58,8 +66,9 @@ export function createTimerScheduler(
   async function fireBatch(): Promise<{ claimed: number; skipped: number; fired: Fired[] }> {
     return dataSource.transaction(async (manager) => {
       const timers: DueTimer[] = await manager.query(
-        `SELECT id, clock_id, cycle, kind, fire_at FROM timers
-          WHERE fired_at IS NULL AND fire_at <= now() ORDER BY fire_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
+        `SELECT id, clock_id, cycle, kind, fire_at FROM timers AS timer
+          WHERE fired_at IS NULL AND fire_at <= now() AND NOT ${HELD}
+          ORDER BY fire_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
       );
       if (timers.length === 0) return { claimed: 0, skipped: 0, fired: [] };
       // A clock locked by a ticket event in flight is left for the next round: waiting for it
@@ -166,6 +175,7 @@ export function createTimerScheduler(
       for (const firing of fired) onFired(firing.kind, firing.lateMs);
       total += fired.length;
       backOff = skipped > 0;
+      idle = claimed === 0;
       // Skipped timers are retried at once while the pass still makes progress.
       if (skipped === claimed || (claimed < BATCH && skipped === 0)) return total;
     }
@@ -176,10 +186,10 @@ export function createTimerScheduler(
       `SELECT min(fire_at) AS next FROM timers WHERE fired_at IS NULL`,
     );
     // Skipped timers are due already: retry soon, but without spinning on the lock.
+    // Due timers the last pass did not claim are held: look again soon, without spinning.
     const floor = backOff ? BACK_OFF_MS : 0;
-    const delay = next
-      ? Math.min(MAX_SLEEP_MS, Math.max(floor, new Date(next).getTime() - Date.now()))
-      : MAX_SLEEP_MS;
+    const untilNext = next ? new Date(next).getTime() - Date.now() : MAX_SLEEP_MS;
+    const delay = untilNext <= 0 && idle ? HELD_RETRY_MS : Math.min(MAX_SLEEP_MS, Math.max(floor, untilNext));
     await new Promise<void>((resolve) => {
       wake = resolve;
       sleeper = setTimeout(resolve, delay);

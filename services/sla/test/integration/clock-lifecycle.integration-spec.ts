@@ -330,4 +330,67 @@ describe('sla clock lifecycle driven by ticket events', () => {
       });
     });
   });
+
+  describe('seeded history (events marked seedclock)', () => {
+    const seeded = <T extends object>(event: T): T => ({ ...event, seedclock: true });
+    const fireDue = () => createTimerScheduler(db.dataSource, db.engine, db.outbox, logger).fireDue();
+
+    it('should not breach ahead of a seeded reply that met the due time when the history replays in seconds', async () => {
+      const ticket = ticketEvents();
+      const createdAt = Date.now() - 3 * 60 * MINUTE;
+      await db.apply(seeded(ticket.created(new Date(createdAt).toISOString(), 'P1')));
+      // The first response was due two hours ago by the wall clock, but the ticket's own history is not there yet.
+      await fireDue();
+      expect((await db.clock(ticket.ticketId, 'FIRST_RESPONSE')).state).toBe('RUNNING');
+
+      await db.apply(seeded(ticket.reply(2, new Date(createdAt + 30 * MINUTE).toISOString(), 'AGENT')));
+      await fireDue();
+      expect(await db.clock(ticket.ticketId, 'FIRST_RESPONSE')).toMatchObject({
+        state: 'FULFILLED',
+        breachedAt: null,
+      });
+      const fulfilled = (await db.events(ticket.ticketId)).find(
+        (event) => event.type === 'fulfilled' && event.data.target === 'FIRST_RESPONSE',
+      );
+      expect(fulfilled?.data).toMatchObject({ breached: false, elapsedMs: 30 * MINUTE });
+    });
+
+    it('should count a reply after the due time as a breach when its breach timer has not fired yet', async () => {
+      const ticket = ticketEvents();
+      const createdAt = Date.now() - 3 * 60 * MINUTE;
+      await db.apply(seeded(ticket.created(new Date(createdAt).toISOString(), 'P1')));
+      await db.apply(seeded(ticket.reply(2, new Date(createdAt + 90 * MINUTE).toISOString(), 'AGENT')));
+
+      expect(await db.clock(ticket.ticketId, 'FIRST_RESPONSE')).toMatchObject({
+        state: 'FULFILLED',
+        breachedAt: new Date(createdAt + 60 * MINUTE),
+      });
+      const fulfilled = (await db.events(ticket.ticketId)).find(
+        (event) => event.type === 'fulfilled' && event.data.target === 'FIRST_RESPONSE',
+      );
+      expect(fulfilled?.data).toMatchObject({ breached: true });
+    });
+
+    it('should fire the held timers late when the seeded history stops or a live event arrives', async () => {
+      const held = ticketEvents();
+      const lifted = ticketEvents();
+      const createdAt = Date.now() - 3 * 60 * MINUTE;
+      await db.apply(seeded(held.created(new Date(createdAt).toISOString(), 'P1')));
+      await db.apply(seeded(lifted.created(new Date(createdAt).toISOString(), 'P1')));
+      await db.apply(lifted.status(2, new Date().toISOString(), 'NEW', 'IN_PROGRESS'));
+      await fireDue();
+      expect((await db.clock(held.ticketId, 'FIRST_RESPONSE')).state).toBe('RUNNING');
+      expect((await db.clock(lifted.ticketId, 'FIRST_RESPONSE')).state).toBe('BREACHED');
+
+      // The wait ends SEEDED_HOLD_MS after the last seeded event; moved to now instead of sleeping.
+      await db.dataSource.query(
+        `UPDATE tracked_tickets SET hold_timers_until = now() - interval '1 second' WHERE ticket_id = $1`,
+        [held.ticketId],
+      );
+      await fireDue();
+      expect((await db.clock(held.ticketId, 'FIRST_RESPONSE')).state).toBe('BREACHED');
+      const breach = (await db.events(held.ticketId)).find((event) => event.type === 'breached');
+      expect(breach?.data).toMatchObject({ late: true });
+    });
+  });
 });

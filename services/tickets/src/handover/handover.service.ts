@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { buildEvent, HandoverAcknowledgedV1, HandoverCreatedV1 } from '@deskgraph/events';
-import { canSeeQueue, hasRole, type Identity, type OutboxWriter } from '@deskgraph/platform';
+import { canSeeQueue, changeTime, hasRole, type Identity, type OutboxWriter } from '@deskgraph/platform';
 import { In, IsNull, type DataSource } from 'typeorm';
 import { z } from 'zod';
 import type { QueueService } from '../queue/queue.service';
@@ -99,7 +99,7 @@ export class HandoverService {
           { ticketIds: unknown },
         );
       }
-      const now = new Date();
+      const now = changeTime(identity);
       const handover = manager.create(HandoverEntity, {
         id: randomUUID(),
         queueId: input.queueId,
@@ -190,7 +190,7 @@ export class HandoverService {
           `This handover was already acknowledged by ${handover.acknowledgedBy} at ${handover.acknowledgedAt.toISOString()}.`,
         );
       }
-      const now = new Date();
+      const now = changeTime(identity);
       handover.acknowledgedAt = now;
       handover.acknowledgedBy = identity.userId;
       await manager.save(handover);

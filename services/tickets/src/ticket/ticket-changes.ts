@@ -1,5 +1,5 @@
 import type { Actor, DeskgraphEvent } from '@deskgraph/events';
-import { hasRole, type Identity, type OutboxWriter } from '@deskgraph/platform';
+import { changeTime, hasRole, type Identity, type OutboxWriter } from '@deskgraph/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import { TimelineEntryEntity } from '../timeline/timeline.entity';
 import { assertAuthenticated, canReadTicket } from './ticket-access';
@@ -125,7 +125,7 @@ export class TicketChanger {
       );
     }
     const actor = identity ? actorOf(identity) : SYSTEM_ACTOR;
-    const now = new Date();
+    const now = changeTime(identity);
     const statusBefore = ticket.status;
     const outcome = await apply({ manager, ticket, actor, now });
     const closing = statusBefore !== 'CLOSED' && ticket.status === 'CLOSED' && !ticket.mergedIntoId;
@@ -162,7 +162,7 @@ export class TicketChanger {
     // A share lock: concurrent changes wait, so the version we report is the one that stands.
     const ticket = await this.lockVisible(manager, identity, ticketId, 'pessimistic_read');
     const actor = identity ? actorOf(identity) : SYSTEM_ACTOR;
-    const now = new Date();
+    const now = changeTime(identity);
     const outcome = await apply({ manager, ticket, actor, now });
     await appendTimeline(manager, ticket.id, actor, now, outcome.timeline);
     await this.outbox.enqueue(manager, outcome.events(ticket));

@@ -9,7 +9,7 @@ import {
   TicketTransferredV1,
   type DeskgraphEvent,
 } from '@deskgraph/events';
-import { hasRole, type Identity } from '@deskgraph/platform';
+import { changeTime, hasRole, type Identity } from '@deskgraph/platform';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { PRIORITIES, TICKET_TYPES } from '../classification/classification-rules';
@@ -440,7 +440,7 @@ export class TicketWorkflowService {
         },
         manager,
       );
-      await appendTimeline(manager, primary.id, actorOf(identity), new Date(), [
+      await appendTimeline(manager, primary.id, actorOf(identity), changeTime(identity), [
         { action: 'DUPLICATE_MERGED_IN', after: { duplicate: duplicate.number }, result: 'merged' },
       ]);
       // The duplicate's customer now waits on the primary: someone present must hold it.

@@ -5,7 +5,7 @@ import {
   TicketDutyManagerNotifiedV1,
   type DeskgraphEvent,
 } from '@deskgraph/events';
-import type { Identity, OutboxWriter } from '@deskgraph/platform';
+import { changeTime, type Identity, type OutboxWriter } from '@deskgraph/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import { classifyText } from '../classification/classify';
 import type { ClassificationRuleService } from '../classification/classification-rule.service';
@@ -71,7 +71,7 @@ export class TicketService {
       );
       const known = await this.knownCustomerProfile(manager, customerId);
       // The number is taken after every read, so numbers follow the order creations reach this point.
-      const now = new Date();
+      const now = changeTime(identity);
       const ticket = manager.create(TicketEntity, {
         id: randomUUID(),
         number: await this.numbers.allocate(manager, now),
@@ -149,7 +149,7 @@ export class TicketService {
     return this.idempotency.run(
       { identity, operation: 'createTicket', key: idempotencyKey, input: rawInput },
       {
-        before: () => this.numbers.prepare(new Date()),
+        before: () => this.numbers.prepare(changeTime(identity)),
         execute: create,
         remember: (ticket) => ({ ticketId: ticket.id }),
         replay: ({ ticketId }, manager) => manager.findOneByOrFail(TicketEntity, { id: ticketId as string }),

@@ -10,6 +10,23 @@ import { TrackedTicketEntity } from '../../clock/sla-clock.entity';
 
 const PENDING = new Set(['PENDING_CUSTOMER', 'PENDING_THIRD_PARTY']);
 
+/** How long, after a seeded event, the ticket's later timers wait for the rest of its history. */
+export const SEEDED_HOLD_MS = 30_000;
+
+/**
+ * Records how far the ticket's own history has got. The demo seed replays
+ * weeks of history in seconds (events marked `seedclock`): a reply made
+ * before its due time is still on its way when the wall clock has long
+ * passed that time, and firing the breach first would record one that never
+ * happened. While seeded events arrive, timers due after the latest event
+ * time wait (at most SEEDED_HOLD_MS after the last one, then fire late);
+ * any other event lifts the wait at once.
+ */
+function noteEventTime(ticket: TrackedTicketEntity, event: DeskgraphEvent, at: Date): void {
+  if (!ticket.lastEventAt || at.getTime() > ticket.lastEventAt.getTime()) ticket.lastEventAt = at;
+  ticket.holdTimersUntil = event.seedclock ? new Date(Date.now() + SEEDED_HOLD_MS) : null;
+}
+
 interface Anomaly {
   kind: string;
   eventType: string;
@@ -71,6 +88,7 @@ export async function applyTicketEvent(
       version: data.version,
       createdAt: new Date(data.createdAt),
     });
+    noteEventTime(ticket, event, ticket.createdAt);
     await manager.insert(TrackedTicketEntity, ticket);
     const createdAt = new Date(data.createdAt);
     await engine.start(manager, ticket, 'FIRST_RESPONSE', createdAt);
@@ -88,6 +106,7 @@ export async function applyTicketEvent(
   if (data.version < ticket.version) return countAnomaly(context, 'stale_event', event.type);
   ticket.version = data.version;
   const at = new Date(data.at);
+  noteEventTime(ticket, event, at);
   if (ticket.queueId !== data.queueId) {
     ticket.queueId = data.queueId;
     await engine.moveQueue(manager, ticket.ticketId, data.queueId);
