@@ -11,6 +11,7 @@ export * from './database/platform-tables';
 export * from './kafka/kafka';
 export * from './outbox/outbox';
 export * from './outbox/outbox-relay';
+export * from './outbox/outbox-commits';
 export * from './consumer/event-consumer';
 export * from './consumer/processed-facts';
 export * from './consumer/consumer-supervisor';

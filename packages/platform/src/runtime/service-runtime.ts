@@ -136,7 +136,6 @@ export async function startService<TServices extends object>(
   const relay = new OutboxRelay({
     dataSource,
     producer,
-    databaseUrl: config.database.url,
     schema: definition.name,
     logger: logger.child({ component: 'outbox-relay' }),
     metrics,

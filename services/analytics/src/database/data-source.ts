@@ -5,6 +5,7 @@ import { ServicePractices1764100000000 } from './migrations/1764100000000-servic
 import { DailyAggregates1765100000000 } from './migrations/1765100000000-daily-aggregates';
 import { ProcessedEventsRetention1765100000001 } from './migrations/1765100000001-processed-events-retention';
 import { RemaskStoredText1765150000000 } from './migrations/1765150000000-remask-stored-text';
+import { OutboxWakeInProcess1765300000000 } from './migrations/1765300000000-outbox-wake-in-process';
 
 export const ANALYTICS_SCHEMA = 'analytics';
 
@@ -22,6 +23,7 @@ export function createAnalyticsDataSource(database: DatabaseConfig) {
       DailyAggregates1765100000000,
       ProcessedEventsRetention1765100000001,
       RemaskStoredText1765150000000,
+      OutboxWakeInProcess1765300000000,
     ],
   });
 }

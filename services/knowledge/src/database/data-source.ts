@@ -10,6 +10,7 @@ import { KnowledgeDomain1764000000000 } from './migrations/1764000000000-knowled
 import { ProcessedEventsRetention1765100000001 } from './migrations/1765100000001-processed-events-retention';
 import { MixedScriptSearch1765200000000 } from './migrations/1765200000000-mixed-script-search';
 import { RemaskStoredText1765150000000 } from './migrations/1765150000000-remask-stored-text';
+import { OutboxWakeInProcess1765300000000 } from './migrations/1765300000000-outbox-wake-in-process';
 
 export const KNOWLEDGE_SCHEMA = 'knowledge';
 
@@ -34,6 +35,7 @@ export function createKnowledgeDataSource(database: DatabaseConfig) {
       ProcessedEventsRetention1765100000001,
       RemaskStoredText1765150000000,
       MixedScriptSearch1765200000000,
+      OutboxWakeInProcess1765300000000,
     ],
   });
 }

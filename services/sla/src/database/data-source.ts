@@ -6,6 +6,7 @@ import { ComplaintAnswerPolicy1764000000000 } from './migrations/1764000000000-c
 import { ProcessedEventsRetention1765100000001 } from './migrations/1765100000001-processed-events-retention';
 import { FiredTimersRetention1765100000002 } from './migrations/1765100000002-fired-timers-retention';
 import { RemaskStoredText1765150000000 } from './migrations/1765150000000-remask-stored-text';
+import { OutboxWakeInProcess1765300000000 } from './migrations/1765300000000-outbox-wake-in-process';
 
 export const SLA_SCHEMA = 'sla';
 
@@ -22,6 +23,7 @@ export function createSlaDataSource(database: DatabaseConfig) {
       ProcessedEventsRetention1765100000001,
       FiredTimersRetention1765100000002,
       RemaskStoredText1765150000000,
+      OutboxWakeInProcess1765300000000,
     ],
   });
 }
