@@ -8,6 +8,7 @@ export * from './errors/service-unavailable';
 export * from './auth/identity';
 export * from './database/data-source';
 export * from './database/platform-tables';
+export * from './database/query-counter';
 export * from './kafka/kafka';
 export * from './outbox/outbox';
 export * from './outbox/outbox-relay';
