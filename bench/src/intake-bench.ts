@@ -450,8 +450,23 @@ interface PhaseResult {
   drainSeconds: number | null;
   cpuPercent: Record<string, number>;
   machineCpuPercent: number;
-  /** SQL statements each service sent during the phase (and its drain), per accepted ticket. */
+  /**
+   * SQL statements each service sent during the phase and its drain, less what it sends idle
+   * (relay poll, timers) over the same time, per accepted ticket.
+   */
   statementsPerTicket: Record<string, number>;
+}
+
+/** Statements per second each service sends with no traffic; measured once before the steps. */
+let idleStatementsPerSecond: Record<string, number> = {};
+
+async function measureIdleStatements(subgraphs: Record<string, string>, seconds: number): Promise<void> {
+  const before = await readStatements(subgraphs);
+  await sleep(seconds * 1000);
+  const after = await readStatements(subgraphs);
+  idleStatementsPerSecond = Object.fromEntries(
+    Object.keys(after).map((name) => [name, (after[name] - before[name]) / seconds]),
+  );
 }
 
 /** Reads every subgraph's statement counter; the difference of two reads is what happened between them. */
@@ -505,11 +520,11 @@ async function phase(
     cpuPercent: perProcess,
     machineCpuPercent: machinePercent,
     statementsPerTicket: Object.fromEntries(
-      Object.keys(statementsAfter).map((name) => [
-        name,
-        Math.round(((statementsAfter[name] - statementsBefore[name]) / Math.max(1, accepted.length)) * 10) /
-          10,
-      ]),
+      Object.keys(statementsAfter).map((name) => {
+        const idle = (idleStatementsPerSecond[name] ?? 0) * ((Date.now() - from) / 1000);
+        const net = statementsAfter[name] - statementsBefore[name] - idle;
+        return [name, Math.round((net / Math.max(1, accepted.length)) * 10) / 10];
+      }),
     ),
   };
 }
@@ -542,7 +557,7 @@ function printPhase(result: PhaseResult) {
   const statements = Object.entries(result.statementsPerTicket)
     .map(([service, count]) => `${service} ${count}`)
     .join(', ');
-  out(`           SQL statements per ticket: ${statements || 'not measured (no --subgraphs)'}`);
+  out(`           SQL statements per ticket (net of idle): ${statements || 'not measured (no --subgraphs)'}`);
 }
 
 // ---- exact counts ---------------------------------------------------------------
@@ -684,6 +699,12 @@ async function main() {
     // Warm up connections, caches and the month's number sequence.
     await Promise.all(Array.from({ length: 20 }, () => send()));
     await sampler.drain(drainTimeoutMs);
+    await measureIdleStatements(where.subgraphs, 10);
+    out(
+      `idle SQL statements per second: ${Object.entries(idleStatementsPerSecond)
+        .map(([name, rate]) => `${name} ${rate.toFixed(1)}`)
+        .join(', ')}`,
+    );
     sampler.start();
     locks.start();
     const results: PhaseResult[] = [];
@@ -778,6 +799,7 @@ async function main() {
         duplicates,
         countsAgree: agree,
         uncommittedGroups: sampler.uncommitted(),
+        idleStatementsPerSecond,
         loadAverage: loadavg(),
         cores: cpus().length,
       }),
