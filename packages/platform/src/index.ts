@@ -15,6 +15,7 @@ export * from './outbox/outbox-relay';
 export * from './outbox/outbox-commits';
 export * from './consumer/event-consumer';
 export * from './consumer/processed-facts';
+export * from './consumer/deferred-writes';
 export * from './consumer/consumer-supervisor';
 export * from './server/metrics';
 export * from './server/sdl';
