@@ -14,7 +14,8 @@ const IGNORED: ApplyResult = { applied: false, queueIds: [] };
 
 type Query = (sql: string, parameters: unknown[]) => Promise<unknown>;
 
-function handles(type: string): boolean {
+/** Whether the projections fold events of this type (the rest are ignored). */
+export function projects(type: string): boolean {
   return (
     type.startsWith('deskgraph.ticket.') ||
     type.startsWith('deskgraph.sla.') ||
@@ -73,11 +74,25 @@ export async function applyEvents(
 ): Promise<ApplyResult[]> {
   const q: Query = (sql, parameters) => manager.query(sql.replaceAll('§', `"${schema}"`), parameters);
   const touched = [
-    ...new Set(events.filter((event) => handles(event.type)).flatMap((event) => ticketOf(event) ?? [])),
+    ...new Set(events.filter((event) => projects(event.type)).flatMap((event) => ticketOf(event) ?? [])),
   ];
   const before = await contributionsOf(q, touched, timeZone);
+  // Each event at most once per generation: one statement marks the whole batch, repeats come back missing.
+  const handled = events.filter((event) => projects(event.type));
+  const fresh = new Set(
+    handled.length === 0
+      ? []
+      : (
+          (await q(
+            `INSERT INTO §.applied_events (event_id) SELECT * FROM unnest($1::text[])
+           ON CONFLICT DO NOTHING RETURNING event_id`,
+            [handled.map((event) => event.id)],
+          )) as { event_id: string }[]
+        ).map((row) => row.event_id),
+  );
   const results: ApplyResult[] = [];
-  for (const event of events) results.push(await applyOne(event, q));
+  // delete: a second copy of one event in the batch is not fresh.
+  for (const event of events) results.push(fresh.delete(event.id) ? await applyOne(event, q) : IGNORED);
   await writeAggregateDeltas(q, before, touched, timeZone);
   return results;
 }
@@ -103,12 +118,6 @@ export async function applyEvent(
  */
 async function applyOne(event: DeskgraphEvent, q: Query): Promise<ApplyResult> {
   const type: string = event.type;
-  if (!handles(type)) return IGNORED;
-  const fresh = (await q(
-    `INSERT INTO §.applied_events (event_id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING event_id`,
-    [event.id],
-  )) as unknown[];
-  if (fresh.length === 0) return IGNORED;
   const key = factKey(event);
   if (key !== null) {
     const newFact = (await q(
@@ -159,11 +168,12 @@ async function applyOne(event: DeskgraphEvent, q: Query): Promise<ApplyResult> {
           data.customerRegion ?? null,
         ],
       );
-      for (const keyword of extractKeywords(data.title)) {
-        await q(`INSERT INTO §.ticket_keywords (ticket_id, keyword) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
-          data.ticketId,
-          keyword,
-        ]);
+      const keywords = extractKeywords(data.title);
+      if (keywords.length) {
+        await q(
+          `INSERT INTO §.ticket_keywords (ticket_id, keyword) SELECT $1::uuid, * FROM unnest($2::text[]) ON CONFLICT DO NOTHING`,
+          [data.ticketId, keywords],
+        );
       }
       return { applied: true, queueIds: [data.queueId] };
     }

@@ -6,7 +6,7 @@ import type {
   HandlerOutcome,
 } from '@deskgraph/platform';
 import type { EntityManager } from 'typeorm';
-import { applyEvent } from '../../projection/projection.applier';
+import { applyEvents, projects } from '../../projection/projection.applier';
 import { generationSchema } from '../../projection/projection-tables';
 
 /** The topics every figure is rebuilt from. */
@@ -61,19 +61,34 @@ const dirtyQueues: BatchAccumulator<string[]> = {
 };
 
 /**
- * Folds an event into the active projection generation (and its daily
- * aggregates, by desk days of timeZone) and marks its queues dirty.
+ * Folds events into the active projection generation (and its daily
+ * aggregates, by desk days of timeZone) and marks their queues dirty: the
+ * whole consumer batch through one applyEvents at its end, so the touched
+ * tickets' aggregates are read and written once per batch, not per event.
  */
 export function projectionHandler(timeZone: string) {
+  const projected: BatchAccumulator<{ event: DeskgraphEvent; schema: string }> = {
+    async flush(manager, items) {
+      // One batch, one generation (read once per batch below).
+      const results = await applyEvents(
+        items.map(({ event }) => event),
+        manager,
+        items[0].schema,
+        timeZone,
+      );
+      const touched = results.filter((result) => result.applied).map((result) => result.queueIds);
+      if (touched.length) await dirtyQueues.flush(manager, touched);
+    },
+  };
   return async function applyToProjections(
     event: DeskgraphEvent,
     { manager, batch }: EventHandlerContext,
   ): Promise<HandlerOutcome> {
+    if (!projects(event.type)) return 'ignored';
     // Read (and share-locked) once per batch: a rebuild's switch-over waits for the whole batch.
     const generation = await batch.once('analytics.generation', () => activeGeneration(manager, true));
-    const result = await applyEvent(event, manager, generationSchema(generation), timeZone);
-    if (!result.applied) return 'ignored';
-    batch.add(dirtyQueues, result.queueIds);
+    // Counted as applied; a repeat of a fact already applied changes nothing when the batch is applied.
+    batch.add(projected, { event, schema: generationSchema(generation) });
     return 'applied';
   };
 }
