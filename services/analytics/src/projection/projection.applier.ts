@@ -63,8 +63,8 @@ export function factKey(event: DeskgraphEvent): string | null {
  * schema and keeps the daily aggregates in step, in the caller's
  * transaction: the contributions of the touched tickets are read before
  * and after the batch and the difference is written once (see
- * ticket-contribution.ts). A batch of one is the live path; the bench and a
- * bulk replay pass thousands.
+ * ticket-contribution.ts). The live consumer and a rebuild pass each Kafka
+ * batch; the bench passes thousands.
  */
 export async function applyEvents(
   events: DeskgraphEvent[],
@@ -95,17 +95,6 @@ export async function applyEvents(
   for (const event of events) results.push(fresh.delete(event.id) ? await applyOne(event, q) : IGNORED);
   await writeAggregateDeltas(q, before, touched, timeZone);
   return results;
-}
-
-/** One event: applyEvents with a batch of one. */
-export async function applyEvent(
-  event: DeskgraphEvent,
-  manager: EntityManager,
-  schema: string,
-  timeZone: string,
-): Promise<ApplyResult> {
-  const [result] = await applyEvents([event], manager, schema, timeZone);
-  return result;
 }
 
 /**

@@ -1,8 +1,9 @@
-import { deadLetterTopic, namespaced } from '@deskgraph/events';
+import { deadLetterTopic, namespaced, type DeskgraphEvent } from '@deskgraph/events';
 import {
   createEventConsumer,
   ensureTopics,
   OutboxWriter,
+  type BatchAccumulator,
   type Kafka,
   type Logger,
   type Metrics,
@@ -14,7 +15,7 @@ import {
   PROJECTED_TOPICS,
   PROJECTION_GROUP,
 } from '../events/consumers/projection.consumer';
-import { applyEvent } from '../projection/projection.applier';
+import { applyEvents, projects } from '../projection/projection.applier';
 import { createProjectionTables, generationSchema } from '../projection/projection-tables';
 
 export interface RebuildOptions {
@@ -118,6 +119,12 @@ export async function rebuildProjections(options: RebuildOptions): Promise<Rebui
   });
 
   let eventsApplied = 0;
+  const replayed: BatchAccumulator<DeskgraphEvent> = {
+    async flush(manager, events) {
+      const results = await applyEvents(events, manager, schema, options.timeZone);
+      eventsApplied += results.filter((result) => result.applied).length;
+    },
+  };
   const consumer = createEventConsumer({
     kafka,
     producer: options.producer,
@@ -129,10 +136,11 @@ export async function rebuildProjections(options: RebuildOptions): Promise<Rebui
     logger,
     metrics: options.metrics,
     fromBeginning: true,
-    handle: async (event, { manager }) => {
-      const result = await applyEvent(event, manager, schema, options.timeZone);
-      if (result.applied) eventsApplied++;
-      return result.applied ? 'applied' : 'ignored';
+    // The whole Kafka batch through one applyEvents, as the live consumer does: a replay is all batches.
+    handle: async (event, { batch }) => {
+      if (!projects(event.type)) return 'ignored';
+      batch.add(replayed, event);
+      return 'applied';
     },
   });
 
