@@ -18,8 +18,10 @@ import { formatMs, summarize } from './stats';
 // last line is one JSON object. `npm run bench:intake -- --steps 25,50
 // --step-seconds 10 --burst 500` starts its own stack on the test
 // infrastructure; `--gateway URL --database-url URL --kafka-brokers LIST
-// [--namespace NS] [--jwt-secret S] [--pids name=pid,…]` uses a running one
-// (its gateway must allow the rate: RATE_LIMIT_PER_SECOND).
+// [--namespace NS] [--jwt-secret S] [--pids name=pid,…] [--subgraphs name=url,…]`
+// uses a running one (its gateway must allow the rate: RATE_LIMIT_PER_SECOND).
+// SQL statements per ticket per service come from each subgraph's /metrics
+// (deskgraph_database_statements_total): a figure the machine's load does not move.
 const { values } = parseArgs({
   options: {
     steps: { type: 'string', default: '25,50,100,250,500,1000,2000' },
@@ -33,6 +35,7 @@ const { values } = parseArgs({
     namespace: { type: 'string', default: '' },
     'jwt-secret': { type: 'string', default: 'deskgraph-development-jwt-secret' },
     pids: { type: 'string', default: '' },
+    subgraphs: { type: 'string', default: '' },
   },
 });
 const steps = values.steps
@@ -56,7 +59,19 @@ interface Target {
   namespace: string;
   jwtSecret: string;
   pids: Record<string, number>;
+  /** Subgraph GraphQL URLs by name; their /metrics count SQL statements. */
+  subgraphs: Record<string, string>;
   stack: TestStack | null;
+}
+
+function namedList(list: string): [string, string][] {
+  return list
+    .split(',')
+    .filter(Boolean)
+    .map((pair) => {
+      const at = pair.indexOf('=');
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    });
 }
 
 async function target(): Promise<Target> {
@@ -64,15 +79,7 @@ async function target(): Promise<Target> {
     if (!values['database-url'] || !values['kafka-brokers']) {
       throw new Error('--gateway needs --database-url and --kafka-brokers of the same stack');
     }
-    const pids = Object.fromEntries(
-      values.pids
-        .split(',')
-        .filter(Boolean)
-        .map((pair) => {
-          const [name, pid] = pair.split('=');
-          return [name, Number(pid)];
-        }),
-    );
+    const pids = Object.fromEntries(namedList(values.pids).map(([name, pid]) => [name, Number(pid)]));
     return {
       gatewayUrl: values.gateway,
       databaseUrl: values['database-url'],
@@ -80,6 +87,7 @@ async function target(): Promise<Target> {
       namespace: values.namespace,
       jwtSecret: values['jwt-secret'],
       pids,
+      subgraphs: Object.fromEntries(namedList(values.subgraphs)),
       stack: null,
     };
   }
@@ -97,6 +105,7 @@ async function target(): Promise<Target> {
     namespace: stack.namespace,
     jwtSecret: TEST_JWT_SECRET,
     pids,
+    subgraphs: stack.subgraphUrls,
     stack,
   };
 }
@@ -441,6 +450,35 @@ interface PhaseResult {
   drainSeconds: number | null;
   cpuPercent: Record<string, number>;
   machineCpuPercent: number;
+  /**
+   * SQL statements each service sent during the phase and its drain, less what it sends idle
+   * (relay poll, timers) over the same time, per accepted ticket.
+   */
+  statementsPerTicket: Record<string, number>;
+}
+
+/** Statements per second each service sends with no traffic; measured once before the steps. */
+let idleStatementsPerSecond: Record<string, number> = {};
+
+async function measureIdleStatements(subgraphs: Record<string, string>, seconds: number): Promise<void> {
+  const before = await readStatements(subgraphs);
+  await sleep(seconds * 1000);
+  const after = await readStatements(subgraphs);
+  idleStatementsPerSecond = Object.fromEntries(
+    Object.keys(after).map((name) => [name, (after[name] - before[name]) / seconds]),
+  );
+}
+
+/** Reads every subgraph's statement counter; the difference of two reads is what happened between them. */
+async function readStatements(subgraphs: Record<string, string>): Promise<Record<string, number>> {
+  const entries = await Promise.all(
+    Object.entries(subgraphs).map(async ([name, url]) => {
+      const response = await fetch(new URL('/metrics', url));
+      const match = /^deskgraph_database_statements_total(?:\{[^}]*\})? (\d+)/m.exec(await response.text());
+      return [name, match ? Number(match[1]) : NaN] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
 }
 
 async function phase(
@@ -449,13 +487,16 @@ async function phase(
   sampler: LagSampler,
   locks: LockWaitSampler,
   pids: Record<string, number>,
+  subgraphs: Record<string, string>,
   run: () => Promise<{ answered: Sent[]; sendSeconds: number; lastAnswerSeconds: number }>,
 ): Promise<PhaseResult> {
   const from = Date.now();
   const cpu = cpuMeter(pids);
+  const statementsBefore = await readStatements(subgraphs);
   const { answered, lastAnswerSeconds } = await run();
   const drainMs = await sampler.drain(drainTimeoutMs);
   const { perProcess, machinePercent } = cpu();
+  const statementsAfter = await readStatements(subgraphs);
   const accepted = answered.filter((result) => result.ok);
   const errors: Record<string, number> = {};
   for (const result of answered) if (!result.ok) errors[result.error!] = (errors[result.error!] ?? 0) + 1;
@@ -478,6 +519,13 @@ async function phase(
     drainSeconds: drainMs === null ? null : Math.round(drainMs / 100) / 10,
     cpuPercent: perProcess,
     machineCpuPercent: machinePercent,
+    statementsPerTicket: Object.fromEntries(
+      Object.keys(statementsAfter).map((name) => {
+        const idle = (idleStatementsPerSecond[name] ?? 0) * ((Date.now() - from) / 1000);
+        const net = statementsAfter[name] - statementsBefore[name] - idle;
+        return [name, Math.round((net / Math.max(1, accepted.length)) * 10) / 10];
+      }),
+    ),
   };
 }
 
@@ -506,6 +554,10 @@ function printPhase(result: PhaseResult) {
   out(
     `           CPU (% of one core): ${cpu}; machine ${result.machineCpuPercent}% of ${cpus().length} cores`,
   );
+  const statements = Object.entries(result.statementsPerTicket)
+    .map(([service, count]) => `${service} ${count}`)
+    .join(', ');
+  out(`           SQL statements per ticket (net of idle): ${statements || 'not measured (no --subgraphs)'}`);
 }
 
 // ---- exact counts ---------------------------------------------------------------
@@ -647,11 +699,17 @@ async function main() {
     // Warm up connections, caches and the month's number sequence.
     await Promise.all(Array.from({ length: 20 }, () => send()));
     await sampler.drain(drainTimeoutMs);
+    await measureIdleStatements(where.subgraphs, 10);
+    out(
+      `idle SQL statements per second: ${Object.entries(idleStatementsPerSecond)
+        .map(([name, rate]) => `${name} ${rate.toFixed(1)}`)
+        .join(', ')}`,
+    );
     sampler.start();
     locks.start();
     const results: PhaseResult[] = [];
     for (const rate of steps) {
-      const result = await phase(`${rate}/s`, rate, sampler, locks, where.pids, () =>
+      const result = await phase(`${rate}/s`, rate, sampler, locks, where.pids, where.subgraphs, () =>
         openLoop(send, rate, stepSeconds),
       );
       printPhase(result);
@@ -659,7 +717,7 @@ async function main() {
     }
     const burstResult =
       burstSize > 0
-        ? await phase('burst', null, sampler, locks, where.pids, () =>
+        ? await phase('burst', null, sampler, locks, where.pids, where.subgraphs, () =>
             burst(send, burstSize, burstConcurrency),
           )
         : null;
@@ -741,6 +799,7 @@ async function main() {
         duplicates,
         countsAgree: agree,
         uncommittedGroups: sampler.uncommitted(),
+        idleStatementsPerSecond,
         loadAverage: loadavg(),
         cores: cpus().length,
       }),

@@ -56,7 +56,7 @@ export function ticketsService(desk: DeskConfig): ServiceDefinition<TicketsServi
       // Closing a ticket schedules its visits in the same transaction.
       changer.onClose((context) => visits.onTicketClosed(context));
       return {
-        tickets: new TicketService(dataSource, outbox, desk, queues, classificationRules, idempotency),
+        tickets: new TicketService(dataSource, outbox, desk, idempotency),
         queries: new TicketQueryService(dataSource),
         workflow: new TicketWorkflowService(dataSource, changer, queues),
         conversation: new ConversationService(dataSource, changer, serviceLanguage, idempotency),

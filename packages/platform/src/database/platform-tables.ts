@@ -22,16 +22,8 @@ export async function createPlatformTables(queryRunner: QueryRunner, schema: str
   await queryRunner.query(
     `CREATE INDEX "outbox_unpublished_idx" ON "${schema}"."outbox" ("sequence") WHERE "published_at" IS NULL`,
   );
-  // NOTIFY is delivered on commit, so the relay wakes exactly when rows become visible.
-  await queryRunner.query(`
-    CREATE FUNCTION "${schema}"."outbox_notify"() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      PERFORM pg_notify('${schema}_outbox', '');
-      RETURN NULL;
-    END $$`);
-  await queryRunner.query(`
-    CREATE TRIGGER "outbox_notify_trigger" AFTER INSERT ON "${schema}"."outbox"
-    FOR EACH STATEMENT EXECUTE FUNCTION "${schema}"."outbox_notify"()`);
+  // As the landed first migrations did; a later migration of each service drops it again.
+  await createOutboxNotifyTrigger(queryRunner, schema);
   await queryRunner.query(`
     CREATE TABLE "${schema}"."processed_events" (
       "consumer_group" TEXT NOT NULL,
@@ -49,8 +41,27 @@ export async function dropPlatformTables(queryRunner: QueryRunner, schema: strin
   await queryRunner.query(`DROP TABLE "${schema}"."outbox"`);
 }
 
-export function outboxChannel(schema: string): string {
-  return `${schema}_outbox`;
+/**
+ * The trigger the first migrations created: a NOTIFY in every transaction
+ * that wrote the outbox. Each service's migration 1765300000000 drops it,
+ * because PostgreSQL serialises the commits of all notifying transactions
+ * cluster-wide; the relay is woken in-process after the commit instead.
+ */
+export async function createOutboxNotifyTrigger(queryRunner: QueryRunner, schema: string): Promise<void> {
+  await queryRunner.query(`
+    CREATE FUNCTION "${schema}"."outbox_notify"() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      PERFORM pg_notify('${schema}_outbox', '');
+      RETURN NULL;
+    END $$`);
+  await queryRunner.query(`
+    CREATE TRIGGER "outbox_notify_trigger" AFTER INSERT ON "${schema}"."outbox"
+    FOR EACH STATEMENT EXECUTE FUNCTION "${schema}"."outbox_notify"()`);
+}
+
+export async function dropOutboxNotifyTrigger(queryRunner: QueryRunner, schema: string): Promise<void> {
+  await queryRunner.query(`DROP TRIGGER "outbox_notify_trigger" ON "${schema}"."outbox"`);
+  await queryRunner.query(`DROP FUNCTION "${schema}"."outbox_notify"()`);
 }
 
 export type { MigrationInterface, QueryRunner };

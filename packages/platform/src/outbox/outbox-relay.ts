@@ -1,20 +1,19 @@
-import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { Producer } from 'kafkajs';
 import type { Logger } from '../logging/logger';
-import { outboxChannel } from '../database/platform-tables';
 import type { Metrics } from '../server/metrics';
 import { endSpan, startPublishSpan, type TraceCarrier } from '../telemetry/event-tracing';
+import { onOutboxCommitted } from './outbox-commits';
 
 export interface OutboxRelayOptions {
   dataSource: DataSource;
   producer: Producer;
-  databaseUrl: string;
   schema: string;
   logger: Logger;
   metrics: Metrics;
-  /** Poll even without a NOTIFY, in case a notification was missed. */
+  /** Poll this often besides the wake-ups, for rows whose writer died between its commit and waking the relay. */
   pollIntervalMs?: number;
+  /** Most rows per producer request. */
   batchSize?: number;
   /** Published rows older than this are deleted. */
   retentionMs?: number;
@@ -48,9 +47,19 @@ interface OutboxRow {
  * UPDATE SKIP LOCKED additionally guarantees no row is claimed twice. A crash
  * between the Kafka ack and the commit republishes the batch: delivery is
  * at-least-once and consumers deduplicate on the event id.
+ *
+ * Wake-ups come from this process's own commits that wrote the outbox (see
+ * onOutboxCommitted), with no SQL. Other replicas need no signal: a woken
+ * relay waits for the lock instead of skipping when another replica holds
+ * it, then reads every row committed before it woke, so each commit's rows
+ * leave right after the batch ahead of them, by their writer's relay or an
+ * earlier one. A NOTIFY to other replicas could not be faster than that and
+ * would cost a commit under PostgreSQL's cluster-wide notification lock; a
+ * poll would add its interval. The poll that remains only covers a writer
+ * that died between its commit and its wake-up.
  */
 export class OutboxRelay {
-  private listener: Client | null = null;
+  private unsubscribe: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private draining: Promise<void> | null = null;
@@ -61,11 +70,7 @@ export class OutboxRelay {
 
   async start(): Promise<void> {
     this.running = true;
-    this.listener = new Client({ connectionString: this.options.databaseUrl });
-    this.listener.on('notification', () => this.wake());
-    this.listener.on('error', (error) => this.options.logger.warn({ err: error }, 'outbox listener error'));
-    await this.listener.connect();
-    await this.listener.query(`LISTEN "${outboxChannel(this.options.schema)}"`);
+    this.unsubscribe = onOutboxCommitted(this.options.dataSource, () => this.wake());
     this.timer = setInterval(() => this.wake(), this.options.pollIntervalMs ?? 1_000);
     this.wake();
   }
@@ -73,9 +78,9 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.running = false;
     if (this.timer) clearInterval(this.timer);
+    this.unsubscribe?.();
+    this.unsubscribe = null;
     await this.draining;
-    await this.listener?.end().catch(() => undefined);
-    this.listener = null;
   }
 
   /** Coalesces wake-ups: one drain loop at a time, rerun if woken meanwhile. */
@@ -95,8 +100,10 @@ export class OutboxRelay {
   }
 
   private async drain(): Promise<void> {
+    const { batchSize = 200 } = this.options;
     try {
-      while (this.running && (await this.publishBatch()) > 0) {
+      // A batch that was not full took everything committed before it; later commits wake us again.
+      while (this.running && (await this.publishBatch()) >= batchSize) {
         // keep going while there is a backlog
       }
       await this.cleanup();
@@ -111,10 +118,8 @@ export class OutboxRelay {
   async publishBatch(): Promise<number> {
     const { dataSource, producer, schema, batchSize = 200 } = this.options;
     return dataSource.transaction(async (manager) => {
-      const [{ locked }] = await manager.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [
-        `${schema}.outbox`,
-      ]);
-      if (!locked) return 0;
+      // Wait rather than skip: the holder may have read the outbox before our rows committed.
+      await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`${schema}.outbox`]);
       const rows: OutboxRow[] = await manager.query(
         `SELECT sequence, topic, message_key, event_type, payload FROM outbox
           WHERE published_at IS NULL ORDER BY sequence LIMIT $1 FOR UPDATE SKIP LOCKED`,

@@ -9,6 +9,7 @@ import type {
   KafkaConfig,
   RuntimeConfig,
 } from '../config/models';
+import { countStatements } from '../database/query-counter';
 import { createEventConsumer, type EventConsumer, type EventHandler } from '../consumer/event-consumer';
 import type { DomainError } from '../errors/domain-error';
 import { createKafka, createProducer, ensureTopics, type Kafka, type Producer } from '../kafka/kafka';
@@ -103,6 +104,7 @@ export async function startService<TServices extends object>(
   const logger = createLogger(definition.name, config.runtime.logLevel);
   const metrics = createMetrics(definition.name);
   const dataSource = definition.createDataSource(config.database);
+  countStatements(dataSource, () => metrics.databaseStatements.inc());
   await dataSource.initialize();
 
   const kafka = createKafka(config.kafka, `deskgraph-${definition.name}`, logger);
@@ -137,7 +139,6 @@ export async function startService<TServices extends object>(
   const relay = new OutboxRelay({
     dataSource,
     producer,
-    databaseUrl: config.database.url,
     schema: definition.name,
     logger: logger.child({ component: 'outbox-relay' }),
     metrics,

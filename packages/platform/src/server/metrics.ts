@@ -11,6 +11,7 @@ export interface Metrics {
   consumerRestarts: Counter<'group'>;
   consumerBatchSize: Histogram<'group'>;
   graphqlDuration: Histogram<'operation'>;
+  databaseStatements: Counter;
 }
 
 export function createMetrics(service: string): Metrics {
@@ -65,6 +66,11 @@ export function createMetrics(service: string): Metrics {
       help: 'GraphQL request duration',
       labelNames: ['operation'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    databaseStatements: new Counter({
+      name: 'deskgraph_database_statements_total',
+      help: 'SQL statements sent to PostgreSQL, each a round trip (BEGIN and COMMIT included)',
       registers: [registry],
     }),
   };

@@ -41,6 +41,7 @@ describe('batch consumer killed in the middle of a batch', () => {
     harness = await createHarness([
       `CREATE TABLE "$schema"."applied_log" ("event_id" UUID NOT NULL, "ticket_id" UUID NOT NULL)`,
       `CREATE TABLE "$schema"."batch_counts" ("id" INT PRIMARY KEY, "events" INT NOT NULL)`,
+      `CREATE TABLE "$schema"."deferred_log" ("ticket_id" UUID NOT NULL)`,
     ]);
     producer = harness.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
@@ -90,6 +91,9 @@ describe('batch consumer killed in the middle of a batch', () => {
     const [{ processed }] = await harness.dataSource.query(
       `SELECT count(*)::int AS processed FROM processed_events`,
     );
+    const deferred: { ticket_id: string; times: number }[] = await harness.dataSource.query(
+      `SELECT ticket_id, count(*)::int AS times FROM deferred_log GROUP BY ticket_id`,
+    );
     expect(openBatch).toBeGreaterThan(0);
     expect(afterKill).toBeLessThan(events.length);
     expect(perEvent).toHaveLength(events.length);
@@ -97,5 +101,9 @@ describe('batch consumer killed in the middle of a batch', () => {
     expect(new Set(perEvent.map((row) => row.event_id))).toEqual(new Set(events.map((event) => event.id)));
     expect(counted).toBe(events.length);
     expect(processed).toBe(events.length);
+    expect(deferred.filter((row) => row.times !== 1)).toEqual([]);
+    expect(new Set(deferred.map((row) => row.ticket_id))).toEqual(
+      new Set(events.map((event) => event.data.ticketId)),
+    );
   }, 120_000);
 });

@@ -2,7 +2,8 @@
 // batch. Every application of an event appends a row to applied_log (no
 // unique key), so an event applied twice would show as two rows; a row is
 // also counted per batch in batch_counts, the way a hot row is updated once
-// per batch. Run by batch-consumer-crash.integration-spec.ts from dist/.
+// per batch, and written with the batch's other tickets into deferred_log by
+// one multi-row INSERT (deferredWrites), the way new tickets are. Run by batch-consumer-crash.integration-spec.ts from dist/.
 import { TOPICS } from '@deskgraph/events';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import {
@@ -11,6 +12,7 @@ import {
   createMetrics,
   createServiceDataSource,
   databaseModel,
+  deferredWrites,
   kafkaModel,
   OutboxWriter,
   parseEnvironment,
@@ -57,8 +59,15 @@ async function main() {
     namespace,
     logger: createLogger('batch-consumer', 'silent'),
     metrics: createMetrics('batch-consumer'),
-    handle: async (event, { manager, batch }) => {
+    handle: async (event, context) => {
+      const { manager, batch } = context;
       if (event.type !== 'deskgraph.ticket.created.v1') return 'ignored';
+      const tickets = await deferredWrites<string>(context, 'tickets', async (writer, ticketIds) => {
+        await writer.query(`INSERT INTO deferred_log (ticket_id) SELECT * FROM unnest($1::uuid[])`, [
+          ticketIds,
+        ]);
+      });
+      tickets.add(event.data.ticketId, event.data.ticketId);
       // Slow enough that a batch of a few hundred events stays open for seconds.
       await manager.query(`SELECT pg_sleep(0.005)`);
       await manager.query(`INSERT INTO applied_log (event_id, ticket_id) VALUES ($1, $2)`, [

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { buildEvent, namespaced, TicketCreatedV1, TOPICS } from '@deskgraph/events';
 import type { Producer } from 'kafkajs';
+import { Client } from 'pg';
 import { createLogger, createMetrics, createProducer, OutboxRelay, OutboxWriter } from '../../src';
 import { createHarness, type PlatformHarness } from './harness';
 
@@ -39,11 +40,12 @@ describe('transactional outbox relay against real Kafka and PostgreSQL', () => {
         new OutboxRelay({
           dataSource: harness.dataSource,
           producer,
-          databaseUrl: harness.databaseUrl,
           schema: harness.schema,
           logger: createLogger('relay-test', 'silent'),
           metrics: createMetrics('relay-test'),
           batchSize: 7,
+          // Longer than any test: every row here goes out on a commit's wake-up, not on a poll.
+          pollIntervalMs: 3_600_000,
         }),
       );
     }
@@ -103,6 +105,57 @@ describe('transactional outbox relay against real Kafka and PostgreSQL', () => {
         .filter((message) => message.key?.toString() === key)
         .map((message) => JSON.parse(message.value!.toString()).id);
       expect(received).toEqual(events.filter((event) => event.subject === key).map((event) => event.id));
+    }
+  });
+
+  it('should publish a commit made while another replica holds the relay lock once that replica finishes', async () => {
+    const outbox = new OutboxWriter(harness.namespace);
+    const [inTransaction, autocommit] = [ticketCreated('behind the lock'), ticketCreated('autocommit')];
+    // Stands in for a replica that has read the outbox (finding nothing) and not yet committed.
+    const otherReplica = new Client({ connectionString: harness.databaseUrl });
+    await otherReplica.connect();
+    try {
+      await otherReplica.query('BEGIN');
+      await otherReplica.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`${harness.schema}.outbox`]);
+      await harness.dataSource.transaction((manager) => outbox.enqueue(manager, [inTransaction]));
+      await outbox.enqueue(harness.dataSource.manager, [autocommit]);
+      // Both commits woke the relays; they must queue for the lock, not give up on it.
+      for (let attempt = 0; ; attempt++) {
+        if (attempt === 500) throw new Error('no relay waited for the lock held by the other replica');
+        const [{ waiting }] = await harness.dataSource.query(
+          `SELECT count(*)::int AS waiting FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'`,
+        );
+        if (waiting > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await otherReplica.query('COMMIT');
+    } finally {
+      await otherReplica.end();
+    }
+
+    const messages = await harness.readTopic(namespaced(harness.namespace, TOPICS.tickets), 40 + 60 + 2);
+    const ids = messages.map((message) => JSON.parse(message.value!.toString()).id);
+    expect(ids.filter((id) => id === inTransaction.id || id === autocommit.id)).toHaveLength(2);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('should send no NOTIFY when it writes the outbox, so its commits take no cluster-wide notification lock', async () => {
+    const outbox = new OutboxWriter(harness.namespace);
+    const listener = new Client({ connectionString: harness.databaseUrl });
+    const notifications: string[] = [];
+    listener.on('notification', (message) => notifications.push(message.channel));
+    await listener.connect();
+    try {
+      await listener.query(`LISTEN "${harness.schema}_outbox"`);
+      const event = ticketCreated('no notify');
+      await harness.dataSource.transaction((manager) => outbox.enqueue(manager, [event]));
+      await harness.readTopic(namespaced(harness.namespace, TOPICS.tickets), 40 + 60 + 2 + 1);
+      // A round trip on the listening connection delivers anything queued for it before the answer.
+      await listener.query('SELECT 1');
+      expect(notifications).toEqual([]);
+    } finally {
+      await listener.end();
     }
   });
 

@@ -6,6 +6,7 @@ import { DailyAggregates1765100000000 } from './migrations/1765100000000-daily-a
 import { ProcessedEventsRetention1765100000001 } from './migrations/1765100000001-processed-events-retention';
 import { RemaskStoredText1765150000000 } from './migrations/1765150000000-remask-stored-text';
 import { AggregateBackfill1765200000000 } from './migrations/1765200000000-aggregate-backfill';
+import { OutboxWakeInProcess1765300000000 } from './migrations/1765300000000-outbox-wake-in-process';
 
 export const ANALYTICS_SCHEMA = 'analytics';
 
@@ -24,6 +25,7 @@ export function createAnalyticsDataSource(database: DatabaseConfig) {
       ProcessedEventsRetention1765100000001,
       RemaskStoredText1765150000000,
       AggregateBackfill1765200000000,
+      OutboxWakeInProcess1765300000000,
     ],
   });
 }

@@ -11,6 +11,7 @@ import { ProcessedEventsRetention1765100000001 } from './migrations/176510000000
 import { MixedScriptSearch1765200000000 } from './migrations/1765200000000-mixed-script-search';
 import { RemaskStoredText1765150000000 } from './migrations/1765150000000-remask-stored-text';
 import { ArticleTerms1765300000000 } from './migrations/1765300000000-article-terms';
+import { OutboxWakeInProcess1765310000000 } from './migrations/1765310000000-outbox-wake-in-process';
 
 export const KNOWLEDGE_SCHEMA = 'knowledge';
 
@@ -36,6 +37,7 @@ export function createKnowledgeDataSource(database: DatabaseConfig) {
       RemaskStoredText1765150000000,
       MixedScriptSearch1765200000000,
       ArticleTerms1765300000000,
+      OutboxWakeInProcess1765310000000,
     ],
   });
 }

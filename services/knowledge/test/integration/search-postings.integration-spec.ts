@@ -23,6 +23,7 @@ import { RemaskStoredText1765150000000 } from '../../src/database/migrations/176
 import { MixedScriptSearch1765200000000 } from '../../src/database/migrations/1765200000000-mixed-script-search';
 import { rebuildArticleTerms } from '../../src/search/article-terms';
 import { SearchService } from '../../src/search/search.service';
+import { undoMigrationsThrough } from './undo-migrations';
 
 // The search postings on real PostgreSQL, through the real article and
 // search services: kept in step by the triggers on every publish, edit,
@@ -331,7 +332,7 @@ describe('knowledge search postings on real PostgreSQL', () => {
         ).toEqual([published, internal].sort());
 
         // Reversible: down drops the tables and triggers, up fills them again.
-        await upgraded.undoLastMigration({ transaction: 'each' });
+        await undoMigrationsThrough(upgraded, 'ArticleTerms1765300000000');
         expect(await upgraded.query(`SELECT to_regclass('knowledge.article_terms') AS t`)).toEqual([
           { t: null },
         ]);

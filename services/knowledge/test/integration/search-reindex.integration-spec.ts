@@ -13,6 +13,7 @@ import { createKnowledgeDataSource, KNOWLEDGE_SCHEMA } from '../../src/database/
 import { InitialKnowledge1763856000000 } from '../../src/database/migrations/1763856000000-initial-knowledge';
 import { KnowledgeDomain1764000000000 } from '../../src/database/migrations/1764000000000-knowledge-domain';
 import { SearchService } from '../../src/search/search.service';
+import { undoMigrationsThrough } from './undo-migrations';
 
 // Articles stored before mixed-script analysis are re-indexed by its
 // migration: found afterwards by the real search code, on real PostgreSQL.
@@ -72,10 +73,9 @@ describe('knowledge: stored articles re-indexed for mixed-script search', () => 
         expect({ query, ids: page.hits.map((hit) => hit.article.id) }).toEqual({ query, ids: [id] });
       }
 
-      // Reversible: down (the search postings first, then this migration) restores the old
+      // Reversible: down (the later migrations first, then this one) restores the old
       // vector, up re-indexes again.
-      await dataSource.undoLastMigration({ transaction: 'each' });
-      await dataSource.undoLastMigration({ transaction: 'each' });
+      await undoMigrationsThrough(dataSource, 'MixedScriptSearch1765200000000');
       expect(
         await dataSource.query(
           `SELECT 1 FROM articles WHERE search_vector @@ websearch_to_tsquery('english', 'iphone')`,

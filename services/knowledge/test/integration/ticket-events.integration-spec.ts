@@ -11,6 +11,7 @@ import {
 import { dropDatabase, ensureDatabase, splitDatabaseUrl } from '@deskgraph/infra';
 import {
   applyEventsInBatch,
+  countStatements,
   createLogger,
   databaseModel,
   migrateDataSource,
@@ -100,12 +101,21 @@ function ticketEvents(options: { type?: TicketTypeName; category?: string | null
 describe('knowledge: ticket events kept and captured', () => {
   let dataSource: DataSource;
   let stop: () => Promise<void>;
+  let statements = 0;
   const outbox = new OutboxWriter('');
   const apply = (event: Parameters<typeof applyTicketEvent>[0]) =>
     dataSource.transaction(
       async (manager) =>
         (await applyEventsInBatch(manager, [event], applyTicketEvent, { outbox, logger })).outcomes[0],
     );
+  /** Applies events as one consumer batch; returns the SQL statements it sent. */
+  const applyBatch = async (events: Parameters<typeof applyTicketEvent>[0][]) => {
+    const from = statements;
+    await dataSource.transaction((manager) =>
+      applyEventsInBatch(manager, events, applyTicketEvent, { outbox, logger }),
+    );
+    return statements - from;
+  };
   const drafts = (ticketId: string) =>
     dataSource.getRepository(ArticleEntity).find({ where: { sourceTicketId: ticketId } });
   const outboxTypes = async (articleId: string) =>
@@ -122,6 +132,7 @@ describe('knowledge: ticket events kept and captured', () => {
     const url = await ensureDatabase(serverUrl, name);
     await migrateDataSource(createKnowledgeDataSource({ url, poolSize: 2 }), KNOWLEDGE_SCHEMA);
     dataSource = createKnowledgeDataSource({ url, poolSize: 4 });
+    countStatements(dataSource, () => statements++);
     await dataSource.initialize();
     stop = async () => {
       await dataSource.destroy();
@@ -215,12 +226,37 @@ describe('knowledge: ticket events kept and captured', () => {
 
     const ticket = ticketEvents();
     await apply(ticket.created());
-    expect(await apply(ticket.created())).toBe('ignored');
     await apply(ticket.classified(5, 'technical'));
+    // Creations are written when their batch ends; a repeated one must not reset what came after it.
+    await apply(ticket.created());
     expect(await apply(ticket.classified(4, 'delivery'))).toBe('ignored');
     const facts = await dataSource
       .getRepository(TicketFactEntity)
       .findOneByOrFail({ ticketId: ticket.ticketId });
     expect(facts).toMatchObject({ category: 'technical', priority: 'P2', version: 5 });
+  });
+  it("should keep a batch's new tickets in as many statements as two, and apply a later event of one in the same batch", async () => {
+    const two = Array.from({ length: 2 }, () => ticketEvents().created());
+    const forty = Array.from({ length: 40 }, () => ticketEvents().created());
+    const classifiedInBatch = ticketEvents();
+
+    const small = await applyBatch(two);
+    const large = await applyBatch(forty);
+    await applyBatch([
+      classifiedInBatch.created(),
+      ...two.slice(0, 1),
+      classifiedInBatch.classified(2, 'technical'),
+    ]);
+
+    expect(large).toBe(small);
+    const facts = await dataSource
+      .getRepository(TicketFactEntity)
+      .findBy(forty.map((event) => ({ ticketId: event.subject })));
+    expect(facts).toHaveLength(40);
+    expect(
+      await dataSource
+        .getRepository(TicketFactEntity)
+        .findOneByOrFail({ ticketId: classifiedInBatch.ticketId }),
+    ).toMatchObject({ category: 'technical', version: 2 });
   });
 });

@@ -29,6 +29,12 @@ import {
 } from './sla-clock.entity';
 
 export const EVENT_SOURCE = '/deskgraph/sla';
+
+interface PlannedStart {
+  clock: SlaClockEntity;
+  timers: Partial<SlaTimerEntity>[];
+  event: DeskgraphEvent;
+}
 const OPEN_STATES = ['RUNNING', 'PAUSED', 'BREACHED'] as const;
 
 /**
@@ -66,6 +72,11 @@ export class ClockEngine {
     };
   }
 
+  /** Lets the engine read policies and calendars from memory for the rest of `manager`'s transaction. */
+  refreshDefinitions(manager: EntityManager): Promise<void> {
+    return this.policies.refresh(manager);
+  }
+
   /** Starts a target's clock, or restarts it as a new cycle (NEXT_RESPONSE, reopened RESOLUTION). */
   async start(
     manager: EntityManager,
@@ -73,11 +84,54 @@ export class ClockEngine {
     target: SlaTarget,
     at: Date,
   ): Promise<SlaClockEntity | null> {
-    const policy = await this.policies.effective<SlaPolicyDefinition>(manager, 'policies', 'default', at);
     const existing = await manager.findOne(SlaClockEntity, {
       where: { ticketId: ticket.ticketId, target },
       lock: { mode: 'pessimistic_write' },
     });
+    const planned = await this.planStart(manager, ticket, target, at, existing);
+    if (!planned) return null;
+    await manager.save(planned.clock);
+    await this.clearTimers(manager, planned.clock);
+    if (planned.timers.length) await manager.insert(SlaTimerEntity, planned.timers);
+    await this.emit(manager, [planned.event]);
+    return planned.clock;
+  }
+
+  /**
+   * Starts the first-response and resolution clocks of tickets new to the
+   * service (so without clocks yet): three statements for all of them, which
+   * is what a consumer batch of creations costs.
+   */
+  async startNewTickets(manager: EntityManager, tickets: TrackedTicketEntity[]): Promise<void> {
+    const planned: PlannedStart[] = [];
+    for (const ticket of tickets) {
+      for (const target of ['FIRST_RESPONSE', 'RESOLUTION'] as const) {
+        const start = await this.planStart(manager, ticket, target, ticket.createdAt, null);
+        if (start) planned.push(start);
+      }
+    }
+    if (planned.length === 0) return;
+    await manager.insert(
+      SlaClockEntity,
+      planned.map(({ clock }) => clock),
+    );
+    const timers = planned.flatMap(({ timers }) => timers);
+    if (timers.length) await manager.insert(SlaTimerEntity, timers);
+    await this.emit(
+      manager,
+      planned.map(({ event }) => event),
+    );
+  }
+
+  /** The clock a start gives, with its timers and its event, computed in memory. */
+  private async planStart(
+    manager: EntityManager,
+    ticket: TrackedTicketEntity,
+    target: SlaTarget,
+    at: Date,
+    existing: SlaClockEntity | null,
+  ): Promise<PlannedStart | null> {
+    const policy = await this.policies.effective<SlaPolicyDefinition>(manager, 'policies', 'default', at);
     const chosen = await this.resolveRule(manager, policy.definition, target, ticket, at);
     if (!chosen) return null;
     const clock =
@@ -101,27 +155,25 @@ export class ClockEngine {
       fulfilledAt: null,
       stoppedAt: null,
     });
-    await this.reschedule(manager, clock, chosen.calendar);
-    await this.emit(manager, [
-      buildEvent(SlaClockStartedV1, {
-        source: EVENT_SOURCE,
-        subject: clock.ticketId,
-        data: {
-          clockId: clock.id,
-          ticketId: clock.ticketId,
-          queueId: clock.queueId,
-          target: clock.target,
-          priority: clock.priority,
-          startedAt: at.toISOString(),
-          dueAt: clock.dueAt!.toISOString(),
-          businessTime: clock.businessTime,
-          cycle: clock.cycle,
-          warningAt: clock.warningAt!.toISOString(),
-          policyVersion: clock.policyVersion,
-        },
-      }),
-    ]);
-    return clock;
+    const timers = this.schedule(clock, chosen.calendar);
+    const event = buildEvent(SlaClockStartedV1, {
+      source: EVENT_SOURCE,
+      subject: clock.ticketId,
+      data: {
+        clockId: clock.id,
+        ticketId: clock.ticketId,
+        queueId: clock.queueId,
+        target: clock.target,
+        priority: clock.priority,
+        startedAt: at.toISOString(),
+        dueAt: clock.dueAt!.toISOString(),
+        businessTime: clock.businessTime,
+        cycle: clock.cycle,
+        warningAt: clock.warningAt!.toISOString(),
+        policyVersion: clock.policyVersion,
+      },
+    });
+    return { clock, timers, event };
   }
 
   async pauseAll(
@@ -278,21 +330,22 @@ export class ClockEngine {
     clock: SlaClockEntity,
     calendar: BusinessCalendar | null,
   ): Promise<void> {
+    const timers = this.schedule(clock, calendar);
+    await manager.save(clock);
+    await this.clearTimers(manager, clock);
+    if (timers.length) await manager.insert(SlaTimerEntity, timers);
+  }
+
+  /** Sets the clock's due and warning times; returns the timers a running clock needs. */
+  private schedule(clock: SlaClockEntity, calendar: BusinessCalendar | null): Partial<SlaTimerEntity>[] {
     const input = this.clockInput(clock, calendar);
     clock.dueAt = dueAt(input);
     clock.warningAt = warningAt(input, clock.warningShare);
-    await manager.save(clock);
-    await this.clearTimers(manager, clock);
-    if (clock.state !== 'RUNNING') return;
+    if (clock.state !== 'RUNNING') return [];
     const timers: Partial<SlaTimerEntity>[] = [];
     if (!clock.warnedAt && clock.warningAt) timers.push({ kind: 'WARNING', fireAt: clock.warningAt });
     if (!clock.breachedAt && clock.dueAt) timers.push({ kind: 'BREACH', fireAt: clock.dueAt });
-    if (timers.length) {
-      await manager.insert(
-        SlaTimerEntity,
-        timers.map((timer) => ({ ...timer, clockId: clock.id, cycle: clock.cycle, firedAt: null })),
-      );
-    }
+    return timers.map((timer) => ({ ...timer, clockId: clock.id, cycle: clock.cycle, firedAt: null }));
   }
 
   private async clearTimers(manager: EntityManager, clock: SlaClockEntity): Promise<void> {

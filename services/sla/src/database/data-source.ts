@@ -7,6 +7,7 @@ import { ProcessedEventsRetention1765100000001 } from './migrations/176510000000
 import { FiredTimersRetention1765100000002 } from './migrations/1765100000002-fired-timers-retention';
 import { RemaskStoredText1765150000000 } from './migrations/1765150000000-remask-stored-text';
 import { SeededHistoryHold1765250000000 } from './migrations/1765250000000-seeded-history-hold';
+import { OutboxWakeInProcess1765300000000 } from './migrations/1765300000000-outbox-wake-in-process';
 
 export const SLA_SCHEMA = 'sla';
 
@@ -24,6 +25,7 @@ export function createSlaDataSource(database: DatabaseConfig) {
       FiredTimersRetention1765100000002,
       RemaskStoredText1765150000000,
       SeededHistoryHold1765250000000,
+      OutboxWakeInProcess1765300000000,
     ],
   });
 }

@@ -13,6 +13,7 @@ import {
 import { dropDatabase, ensureDatabase, splitDatabaseUrl } from '@deskgraph/infra';
 import {
   applyEventsInBatch,
+  countStatements,
   createLogger,
   databaseModel,
   migrateDataSource,
@@ -43,6 +44,8 @@ export interface SlaDatabase {
   outbox: OutboxWriter;
   /** Applies one ticket event in its own transaction, as the consumer does. */
   apply(event: DeskgraphEvent): Promise<HandlerOutcome>;
+  /** Applies events as one consumer batch (one transaction); counts the SQL statements it sent. */
+  applyBatch(events: DeskgraphEvent[]): Promise<{ outcomes: HandlerOutcome[]; statements: number }>;
   clock(ticketId: string, target: SlaTarget): Promise<SlaClockEntity>;
   /** The SLA events written to the outbox for a ticket, oldest first. */
   events(ticketId: string): Promise<{ type: string; data: Record<string, unknown> }[]>;
@@ -64,6 +67,8 @@ export async function startSlaDatabase(): Promise<SlaDatabase> {
   };
   await migrateDataSource(createSlaDataSource({ url, poolSize: 2 }), SLA_SCHEMA);
   const dataSource = await openDataSource();
+  let statements = 0;
+  countStatements(dataSource, () => statements++);
   const others: DataSource[] = [];
   const policies = new PolicyStore(dataSource);
   const outbox = new OutboxWriter('');
@@ -79,6 +84,14 @@ export async function startSlaDatabase(): Promise<SlaDatabase> {
         const handle: EventHandler = (one, context) => applyTicketEvent(engine, one, context);
         return (await applyEventsInBatch(manager, [event], handle, { outbox, logger })).outcomes[0];
       }),
+    applyBatch: async (events) => {
+      const from = statements;
+      const outcomes = await dataSource.transaction(async (manager) => {
+        const handle: EventHandler = (one, context) => applyTicketEvent(engine, one, context);
+        return (await applyEventsInBatch(manager, events, handle, { outbox, logger })).outcomes;
+      });
+      return { outcomes, statements: statements - from };
+    },
     clock: async (ticketId, target) =>
       dataSource.getRepository(SlaClockEntity).findOneByOrFail({ ticketId, target }),
     events: async (ticketId) =>

@@ -43,7 +43,10 @@ const rulesSchema = z
   )
   .max(CLASSIFICATION_LIMITS.rules, `at most ${CLASSIFICATION_LIMITS.rules} rules`);
 
-function toRule(entity: ClassificationRuleEntity): ClassificationRule {
+/** A stored rule as classification uses it. */
+export function toClassificationRule(
+  entity: Pick<ClassificationRuleEntity, 'id' | 'keywords' | 'type' | 'category' | 'priority' | 'weight'>,
+): ClassificationRule {
   return {
     id: entity.id,
     keywords: entity.keywords,
@@ -66,7 +69,7 @@ export class ClassificationRuleService {
   /** The rules new tickets are classified with, read in the creating transaction. */
   async activeRules(manager: EntityManager): Promise<ClassificationRule[]> {
     const rows = await manager.find(ClassificationRuleEntity, { order: { position: 'ASC' } });
-    return rows.map(toRule);
+    return rows.map(toClassificationRule);
   }
 
   /** Replaces the whole rule set at once, so a half-edited set is never in force. */

@@ -17,6 +17,7 @@ import { ProcessedEventsRetention1765100000001 } from './migrations/176510000000
 import { TicketNumberSequences1765130000000 } from './migrations/1765130000000-ticket-number-sequences';
 import { IdempotencyKeys1765130000001 } from './migrations/1765130000001-idempotency-keys';
 import { RemaskStoredText1765150000000 } from './migrations/1765150000000-remask-stored-text';
+import { OutboxWakeInProcess1765300000000 } from './migrations/1765300000000-outbox-wake-in-process';
 
 export const TICKETS_SCHEMA = 'tickets';
 
@@ -49,6 +50,7 @@ export function createTicketsDataSource(database: DatabaseConfig) {
       TicketNumberSequences1765130000000,
       IdempotencyKeys1765130000001,
       RemaskStoredText1765150000000,
+      OutboxWakeInProcess1765300000000,
     ],
   });
 }

@@ -11,6 +11,16 @@ export interface RoutingRuleInput {
   queueId: string;
 }
 
+export type RoutingRule = Pick<RoutingRuleEntity, 'type' | 'category' | 'queueId'>;
+
+/** The queue of the first rule (in position order) whose type and category fit; null when none does. */
+export function matchRoutingRule(rules: RoutingRule[], type: string, category: string | null): string | null {
+  const match = rules.find(
+    (rule) => (!rule.type || rule.type === type) && (!rule.category || rule.category === category),
+  );
+  return match?.queueId ?? null;
+}
+
 function assertAdmin(identity: Identity): void {
   if (!hasRole(identity, 'admin')) {
     throw new TicketError(TicketErrorCode.NotAllowed, 'Only admins manage queues, agents and routing.');
@@ -140,11 +150,11 @@ export class QueueService {
 
   /** The queue of the first rule matching the ticket, or null. */
   async routeQueue(manager: EntityManager, type: string, category: string | null): Promise<string | null> {
-    const rules = await manager.find(RoutingRuleEntity, { order: { position: 'ASC' } });
-    const match = rules.find(
-      (rule) => (!rule.type || rule.type === type) && (!rule.category || rule.category === category),
+    return matchRoutingRule(
+      await manager.find(RoutingRuleEntity, { order: { position: 'ASC' } }),
+      type,
+      category,
     );
-    return match?.queueId ?? null;
   }
 
   /** Least open tickets among the queue's available agents; ties go to the lowest id. */

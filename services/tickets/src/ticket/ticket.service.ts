@@ -8,16 +8,17 @@ import {
 import { changeTime, type Identity, type OutboxWriter } from '@deskgraph/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import { classifyText } from '../classification/classify';
-import type { ClassificationRuleService } from '../classification/classification-rule.service';
 import type { DeskConfig } from '../environment';
 import type { IdempotencyKeys } from '../idempotency/idempotency-keys';
-import type { QueueService } from '../queue/queue.service';
+import { matchRoutingRule } from '../queue/queue.service';
 import { findLikelyDuplicate } from './duplicate-detection';
+import { readIntakeContext } from './intake-context';
 import { assertAuthenticated, assertCanCreate, canReadTicket, isCustomerOnly } from './ticket-access';
 import { actorOf, appendTimeline, EVENT_SOURCE } from './ticket-changes';
 import { assertUuid, createTicketInputSchema, parseInput } from './ticket-input';
 import { TicketNumberAllocator } from './ticket-number-allocator';
 import { TicketEntity } from './ticket.entity';
+import { TicketError, TicketErrorCode } from './ticket.errors';
 
 export class TicketService {
   private readonly numbers: TicketNumberAllocator;
@@ -26,8 +27,6 @@ export class TicketService {
     private readonly dataSource: DataSource,
     private readonly outbox: OutboxWriter,
     private readonly desk: DeskConfig,
-    private readonly queues: QueueService,
-    private readonly classificationRules: ClassificationRuleService,
     private readonly idempotency: IdempotencyKeys,
   ) {
     this.numbers = new TicketNumberAllocator(dataSource, desk.timeZone);
@@ -50,26 +49,22 @@ export class TicketService {
       : (input.customer.id ?? `C-${randomUUID().slice(0, 8)}`);
 
     const create = async (manager: EntityManager): Promise<TicketEntity> => {
-      const rules = await this.classificationRules.activeRules(manager);
-      const suggestion = classifyText(`${title}\n${description}`, rules);
+      const context = await readIntakeContext(manager, customerId);
+      const suggestion = classifyText(`${title}\n${description}`, context.classificationRules);
       const type = (!isCustomer && input.type) || suggestion.type || 'OTHER';
       const category = (!isCustomer && input.category) || suggestion.category;
       const priority = (!isCustomer && input.priority) || suggestion.priority || 'P3';
       const requestedQueue = !isCustomer ? input.queueId : null;
-      if (requestedQueue) await this.queues.assertQueuesExist(manager, [requestedQueue]);
+      if (requestedQueue && !context.queues.has(requestedQueue)) {
+        throw new TicketError(TicketErrorCode.QueueNotFound, `Unknown queue(s): ${requestedQueue}.`, {
+          queueIds: [requestedQueue],
+        });
+      }
       const queueId =
-        requestedQueue ?? (await this.queues.routeQueue(manager, type, category)) ?? this.desk.defaultQueueId;
+        requestedQueue ?? matchRoutingRule(context.routingRules, type, category) ?? this.desk.defaultQueueId;
       assertCanCreate(identity, queueId);
-      const openOfCustomer = await manager.query(
-        `SELECT id, number, title FROM tickets WHERE customer_id = $1 AND status NOT IN ('RESOLVED', 'CLOSED', 'ARCHIVED')
-          ORDER BY created_at DESC LIMIT 50`,
-        [customerId],
-      );
-      const duplicate = findLikelyDuplicate(
-        title,
-        openOfCustomer as { id: string; number: string; title: string }[],
-      );
-      const known = await this.knownCustomerProfile(manager, customerId);
+      const duplicate = findLikelyDuplicate(title, context.openOfCustomer);
+      const known = context.known;
       // The number is taken after every read, so numbers follow the order creations reach this point.
       const now = changeTime(identity);
       const ticket = manager.create(TicketEntity, {
@@ -105,7 +100,9 @@ export class TicketService {
         createdAt: now,
         updatedAt: now,
       });
-      const saved = await manager.save(ticket);
+      // insert, not save: save would first look the new id up.
+      await manager.insert(TicketEntity, ticket);
+      const saved = ticket;
       const actor = actorOf(identity);
       await appendTimeline(manager, saved.id, actor, now, [
         {
@@ -141,7 +138,17 @@ export class TicketService {
             possibleDuplicateOf: saved.possibleDuplicateOf,
           },
         }),
-        ...(await this.dutyManagerNotice(manager, saved, actor, now)),
+        // P0/P1 tickets notify the queue's duty manager (an event a notifier service delivers).
+        ...(saved.priority === 'P0' || saved.priority === 'P1'
+          ? [
+              buildDutyManagerNotice(
+                saved,
+                actor,
+                now,
+                context.queues.get(saved.queueId)?.dutyManagerId ?? null,
+              ),
+            ]
+          : []),
       ];
       await this.outbox.enqueue(manager, events);
       return saved;
@@ -157,18 +164,6 @@ export class TicketService {
     );
   }
 
-  /** P0/P1 tickets notify the queue's duty manager (an event a notifier service delivers). */
-  async dutyManagerNotice(
-    manager: EntityManager,
-    ticket: TicketEntity,
-    actor: ReturnType<typeof actorOf>,
-    now: Date,
-  ): Promise<DeskgraphEvent[]> {
-    if (ticket.priority !== 'P0' && ticket.priority !== 'P1') return [];
-    const queue = await this.queues.findQueue(manager, ticket.queueId);
-    return [buildDutyManagerNotice(ticket, actor, now, queue?.dutyManagerId ?? null)];
-  }
-
   /** Returns null for tickets the caller may not see, so ids cannot be probed. */
   async findVisible(
     identity: Identity,
@@ -178,22 +173,6 @@ export class TicketService {
     if ('id' in where) assertUuid(where.id, 'ticket');
     const ticket = await this.dataSource.getRepository(TicketEntity).findOneBy(where);
     return ticket && canReadTicket(identity, ticket) ? ticket : null;
-  }
-
-  /** The tier and region last recorded for this customer, so a portal ticket keeps them. */
-  private async knownCustomerProfile(
-    manager: EntityManager,
-    customerId: string,
-  ): Promise<{ tier: string | null; region: string | null }> {
-    const [row] = await manager.query(
-      `SELECT
-         (SELECT customer_tier FROM tickets WHERE customer_id = $1 AND customer_tier IS NOT NULL
-           ORDER BY created_at DESC LIMIT 1) AS tier,
-         (SELECT customer_region FROM tickets WHERE customer_id = $1 AND customer_region IS NOT NULL
-           ORDER BY created_at DESC LIMIT 1) AS region`,
-      [customerId],
-    );
-    return { tier: row?.tier ?? null, region: row?.region ?? null };
   }
 }
 

@@ -1,5 +1,6 @@
 import { TOPICS, type DeskgraphEvent } from '@deskgraph/events';
 import {
+  deferredWrites,
   maskSensitive,
   type ConsumerDefinition,
   type EventHandlerContext,
@@ -70,10 +71,17 @@ export async function applyTicketEvent(
   context: EventHandlerContext,
 ): Promise<HandlerOutcome> {
   const { manager } = context;
+  // A batch's new tickets go in one INSERT; one already known (a creation sent again) is skipped by it.
+  const creations = await deferredWrites<Partial<TicketFactEntity>>(
+    context,
+    'knowledge:facts',
+    async (writer, facts) => {
+      await writer.createQueryBuilder().insert().into(TicketFactEntity).values(facts).orIgnore().execute();
+    },
+  );
   if (event.type === 'deskgraph.ticket.created.v1') {
     const { data } = event;
-    if (await manager.findOneBy(TicketFactEntity, { ticketId: data.ticketId })) return 'ignored';
-    await manager.insert(TicketFactEntity, {
+    const fresh = creations.add(data.ticketId, {
       ticketId: data.ticketId,
       number: data.number,
       // Free text from a public topic: mask it again rather than trust every producer did.
@@ -92,10 +100,11 @@ export async function applyTicketEvent(
       createdAt: new Date(data.createdAt),
       updatedAt: new Date(),
     });
-    return 'applied';
+    return fresh ? 'applied' : 'ignored';
   }
   if (!event.type.startsWith('deskgraph.ticket.')) return 'ignored';
   const data = event.data as { ticketId: string; version: number; queueId: string; at: string };
+  await creations.writeBefore(data.ticketId);
   const ticket = await manager.findOne(TicketFactEntity, {
     where: { ticketId: data.ticketId },
     lock: { mode: 'pessimistic_write' },
