@@ -148,7 +148,6 @@ describe('tracing across the event pipeline', () => {
     );
 
     const spans = inTrace();
-    console.log(spans.map((s) => s.service + ' ' + s.kind + ' ' + s.name).join('\n'));
     const byId = new Map(spans.map((span) => [span.spanId, span]));
     const parentOf = (span: CollectedSpan) => byId.get(span.parentSpanId);
     /** The chain of spans from `span` up to the caller's span. */

@@ -6,8 +6,9 @@ import { generationSchema } from '../../projection/projection-tables';
  * aggregates are emptied (they hold nothing, or only the deltas written
  * since 1765100000000 added the tables) and marked for the backfill the
  * service runs at start from the projection rows (src/projection/
- * aggregate-backfill.ts), so no manual rebuild is needed. On a fresh
- * database the generation has no tickets and the backfill ends at once.
+ * aggregate-backfill.ts), so no manual rebuild is needed. A fresh
+ * database (no tickets yet) is not marked: its aggregates are whole from
+ * the first event.
  */
 export class AggregateBackfill1765200000000 implements MigrationInterface {
   name = 'AggregateBackfill1765200000000';
@@ -21,6 +22,10 @@ export class AggregateBackfill1765200000000 implements MigrationInterface {
     await queryRunner.query(
       `TRUNCATE "${schema}"."agg_counters", "${schema}"."agg_histograms", "${schema}"."agg_backlog"`,
     );
+    const [{ upgrade }] = await queryRunner.query(
+      `SELECT EXISTS (SELECT 1 FROM "${schema}"."tickets") AS upgrade`,
+    );
+    if (!upgrade) return;
     await queryRunner.query(
       `INSERT INTO "analytics"."aggregate_backfill" (generation, after_ticket) VALUES ($1, NULL)
        ON CONFLICT (generation) DO UPDATE SET after_ticket = NULL`,
