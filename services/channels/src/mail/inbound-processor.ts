@@ -100,7 +100,7 @@ export class InboundMailProcessor {
           row.id,
           giveUp ? 'FAILED' : row.state,
           String((error as Error).message).slice(0, 1000),
-          backoffDelayMs(row.attempts, 1000, 300_000),
+          backoffDelayMs(row.attempts, 1000, 30_000),
         ],
       );
     }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { DataSource } from 'typeorm';
-import type { BackgroundWorker, Logger } from '@deskgraph/platform';
+import { maskSensitive, type BackgroundWorker, type Logger } from '@deskgraph/platform';
 import type { MailConfig } from '../environment';
 import { automaticMailReason, MalformedMailError, normalizeMessageId, toInboundMail } from './mail-content';
 
@@ -45,28 +45,40 @@ export function createSmtpListener(options: SmtpListenerOptions): SmtpListener {
     const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : null;
     const fallbackId = `${createHash('sha256').update(raw).digest('hex')}@content.${config.domain}`;
     const automatic = automaticMailReason(parsed.headers, envelopeFrom);
-    if (automatic === 'DELIVERY_REPORT') {
-      // A bounce of a mail we sent names its Message-ID somewhere in the report.
-      const ours = [...raw.toString('latin1').matchAll(/<([^<>\s]+@[^<>\s]+)>/g)]
-        .map((match) => normalizeMessageId(match[1]))
-        .filter((id) => id.endsWith(`@${config.domain.toLowerCase()}`));
+    // A bounce of a mail we sent names its Message-ID somewhere in the report.
+    const ours =
+      automatic === 'DELIVERY_REPORT'
+        ? [
+            ...new Set(
+              [...raw.toString('latin1').matchAll(/<([^<>\s]+@[^<>\s]+)>/g)]
+                .map((match) => normalizeMessageId(match[1]))
+                .filter((id) => id.endsWith(`@${config.domain.toLowerCase()}`)),
+            ),
+          ]
+        : [];
+    if (ours.length > 0) {
       const id = randomUUID();
-      const inserted = await options.dataSource.query(
+      const inserted: unknown[] = await options.dataSource.query(
         `INSERT INTO inbound_mail (id, message_id, from_address, subject, body, "references", state, ignored_reason)
          VALUES ($1, $2, $3, '', '', $4, 'BOUNCE', $5) ON CONFLICT (message_id) DO NOTHING RETURNING id`,
         [
           id,
           normalizeMessageId(parsed.messageId ?? fallbackId),
           envelopeFrom ?? '',
-          [...new Set(ours)],
-          (parsed.text ?? '').slice(0, 500),
+          ours,
+          maskSensitive(parsed.text ?? '').slice(0, 500),
         ],
       );
       log.info(
         { mailId: id, duplicate: inserted.length === 0, mentions: ours.length },
-        'delivery report stored',
+        'bounce of our mail stored',
       );
       options.onStored();
+      return 'delivery report accepted';
+    }
+    if (automatic === 'DELIVERY_REPORT' && !parsed.from?.value?.[0]?.address) {
+      // A report that names none of our mail and has no sender: nothing to keep.
+      log.info({ remote: session.remoteAddress }, 'delivery report ignored');
       return 'delivery report accepted';
     }
     const mail = toInboundMail(parsed, fallbackId);
