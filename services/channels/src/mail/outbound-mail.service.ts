@@ -145,14 +145,21 @@ export class OutboundMailService {
     return rows.length + notified;
   }
 
-  /** Where this ticket's mail goes: its thread, or a customer who prefers EMAIL (asked once through the graph). */
+  /**
+   * Where this ticket's mail goes: its thread, or a customer who prefers
+   * EMAIL (asked once through the graph). The ticket itself is read only
+   * when needed (a letter checks it is still RESOLVED), so replies on known
+   * threads go out while tickets is down.
+   */
   private async thread(
     ticketId: string,
+    needTicket: boolean,
   ): Promise<{ thread: ThreadRow | null; ticket: TicketForMail | null }> {
     const [known]: ThreadRow[] = await this.dataSource.query(
       `SELECT * FROM mail_threads WHERE ticket_id = $1`,
       [ticketId],
     );
+    if (known && !needTicket) return { thread: known, ticket: null };
     const { ticket } = await this.tickets.request<{ ticket: TicketForMail | null }>(
       CHANNELS_SERVICE_IDENTITY,
       TICKET_FOR_MAIL,
@@ -184,14 +191,15 @@ export class OutboundMailService {
   private async send(row: OutboundRow): Promise<void> {
     try {
       if (!this.config.relayUrl) return await this.skip(row, 'no SMTP_RELAY_URL configured');
-      const { thread, ticket } = await this.thread(row.ticket_id);
-      if (!thread || !ticket) return await this.skip(row, 'the customer does not take mail');
+      const { thread, ticket } = await this.thread(row.ticket_id, row.kind === 'CONFIRMATION');
+      if (!thread) return await this.skip(row, 'the customer does not take mail');
       let text = row.body;
       let subject = `Re: ${thread.subject} [${thread.ticket_number}]`;
       const extraHeaders: Record<string, string> = {};
       if (row.kind === 'CONFIRMATION') {
-        if (ticket.status !== 'RESOLVED' || !this.letters)
-          return await this.skip(row, `ticket is ${ticket.status}`);
+        if (!ticket || ticket.status !== 'RESOLVED' || !this.letters) {
+          return await this.skip(row, `ticket is ${ticket?.status ?? 'gone'}`);
+        }
         text = await this.letters.letterText(row.id, thread, ticket);
         subject = `《客户满意度确认函》 [${thread.ticket_number}] ${thread.subject}`;
         // RFC 3834: generated mail, so well-behaved auto-responders stay quiet.
