@@ -37,8 +37,12 @@ interface Thread {
   customer_id: string;
 }
 
-/** How long a claimed mail is left to its worker before another replica may take it. */
-const LEASE_SECONDS = 120;
+/**
+ * How long a claimed mail is left to its worker before another replica (or
+ * this one after a restart) may take it: twice the tickets call timeout, so
+ * a mail whose worker died waits at most this long.
+ */
+const LEASE_SECONDS = 30;
 const MAX_ATTEMPTS = 20;
 
 /** Idempotency keys are 1-255 printable ASCII characters; a Message-ID may be neither. */

@@ -273,6 +273,12 @@ export class WebhookService {
             : ROBOT_DEFAULT_EVENT_TYPES;
       if (types && !types.includes(event.type)) continue;
       if (endpoint.queue_ids.length > 0 && (!queueId || !endpoint.queue_ids.includes(queueId))) continue;
+      // An endpoint is never told about its own failed deliveries: that would feed a failing endpoint more of them.
+      if (
+        event.type === 'deskgraph.channels.webhook_delivery_failed.v1' &&
+        event.data.endpointId === endpoint.id
+      )
+        continue;
       const body =
         endpoint.format === 'GENERIC'
           ? JSON.stringify(event)

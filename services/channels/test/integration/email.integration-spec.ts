@@ -279,9 +279,9 @@ describe('email in', () => {
     }
     await eventually(async () => (await ticketsOf('patient@example.com')).length === 1, {
       what: 'ticket after tickets came back',
-      timeoutMs: 90_000,
+      timeoutMs: 150_000,
     });
-  });
+  }, 300_000);
 });
 
 describe('email out', () => {
