@@ -1,3 +1,4 @@
+import './tracing';
 import { createLogger, stopOnSignals } from '@deskgraph/platform';
 import { loadEnvironment } from './environment';
 import { startGateway } from './server';

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { composeServices } from '@apollo/composition';
-import { parse } from 'graphql';
+import { parse, type GraphQLSchema } from 'graphql';
 import { findPackageRoot, readSchemaFiles } from '@deskgraph/platform';
 
 const gatewayRoot = findPackageRoot(__dirname);
@@ -21,6 +21,8 @@ export const SUPERGRAPH_PATH = join(gatewayRoot, 'supergraph.graphql');
 export interface CompositionResult {
   supergraphSdl: string;
   hints: string[];
+  /** The schema clients see: the supergraph without federation's machinery. */
+  apiSchema: GraphQLSchema;
 }
 
 /** Composes the subgraphs' SDL files into the supergraph the gateway loads. */
@@ -40,6 +42,7 @@ export function composeSupergraph(): CompositionResult {
   return {
     supergraphSdl: `${result.supergraphSdl.trimEnd()}\n`,
     hints: result.hints.map((hint) => `${hint.definition.code}: ${hint.message}`),
+    apiSchema: result.schema.toAPISchema().toGraphQLJSSchema(),
   };
 }
 

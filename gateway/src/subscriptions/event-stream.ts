@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { namespaced, TOPICS, validateEvent } from '@deskgraph/events';
 import {
   superviseConsumer,
+  withEventSpan,
   type Kafka,
   type Logger,
   type RestartPolicy,
@@ -43,23 +44,28 @@ export function createEventStream(options: EventStreamOptions): EventStream {
   const groupId = namespaced(options.namespace, `deskgraph-gateway-${randomUUID()}`);
   let supervised: SupervisedConsumer | null = null;
 
-  function publish(message: KafkaMessage) {
+  function publish(topic: string, message: KafkaMessage) {
     try {
       const event = validateEvent(JSON.parse(message.value?.toString('utf8') ?? ''));
-      if (event.type === 'deskgraph.analytics.metrics_changed.v1') {
-        options.metricsHub.publish({
-          eventId: event.id,
-          queueIds: event.data.queueIds,
-          at: event.data.at,
-        });
-        return;
-      }
-      const update = toTicketUpdate(event);
-      if (update) options.hub.publish(update);
+      // The push to subscribers joins the trace of the mutation that caused the event.
+      withEventSpan('deliver', event, topic, () => deliver(event));
     } catch (error) {
       // The services' own consumers dead-letter bad events; here they are only skipped.
       options.logger.warn({ err: error, offset: message.offset }, 'skipping invalid event');
     }
+  }
+
+  function deliver(event: ReturnType<typeof validateEvent>) {
+    if (event.type === 'deskgraph.analytics.metrics_changed.v1') {
+      options.metricsHub.publish({
+        eventId: event.id,
+        queueIds: event.data.queueIds,
+        at: event.data.at,
+      });
+      return;
+    }
+    const update = toTicketUpdate(event);
+    if (update) options.hub.publish(update);
   }
 
   return {
@@ -83,7 +89,7 @@ export function createEventStream(options: EventStreamOptions): EventStream {
           await consumer.run({
             autoCommit: false,
             eachBatch: async ({ batch }) => {
-              for (const message of batch.messages) publish(message);
+              for (const message of batch.messages) publish(batch.topic, message);
             },
           });
         },

@@ -14,6 +14,18 @@ export const CloudEventEnvelopeSchema = Type.Object(
     correlationid: Type.Optional(
       Type.String({ description: 'CloudEvents extension: id of the request or event that caused this one.' }),
     ),
+    traceparent: Type.Optional(
+      Type.String({
+        pattern: '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$',
+        description:
+          'CloudEvents distributed-tracing extension: W3C trace context of the span that published the event. Set only when the producer traces (OTEL_EXPORTER_OTLP_ENDPOINT).',
+      }),
+    ),
+    tracestate: Type.Optional(
+      Type.String({
+        description: 'CloudEvents distributed-tracing extension: W3C tracestate, with traceparent.',
+      }),
+    ),
     data: Type.Unknown(),
   },
   { additionalProperties: false },

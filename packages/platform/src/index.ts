@@ -23,3 +23,5 @@ export * from './retention/retention-worker';
 export * from './server/scalars';
 export * from './kafka/kafka-startup';
 export * from './privacy';
+export * from './telemetry/tracing';
+export * from './telemetry/event-tracing';

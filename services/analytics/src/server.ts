@@ -4,6 +4,7 @@ import { mapAnalyticsError } from './analytics.errors';
 import { createAnalyticsDataSource } from './database/data-source';
 import type { AnalyticsConfig } from './environment';
 import { projectionConsumer } from './events/consumers/projection.consumer';
+import { createAggregateBackfillWorker } from './projection/aggregate-backfill';
 import { createMetricsSignalWorker } from './live/metrics-signal.worker';
 import { metricsResolvers } from './metrics/metrics.resolvers';
 import { today } from './metrics/period';
@@ -35,6 +36,11 @@ export function analyticsService(config: AnalyticsConfig): ServiceDefinition<Ana
     mapDomainError: mapAnalyticsError,
     consumers: () => [projectionConsumer(config.timeZone)],
     workers: (dependencies, services) => [
+      createAggregateBackfillWorker(
+        dependencies.dataSource,
+        config.timeZone,
+        dependencies.logger.child({ component: 'aggregate-backfill' }),
+      ),
       createMetricsSignalWorker(
         dependencies.dataSource,
         dependencies.outbox,

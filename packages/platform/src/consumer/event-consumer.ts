@@ -4,6 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { withCorrelationId, type Logger } from '../logging/logger';
 import type { OutboxWriter } from '../outbox/outbox';
 import type { Metrics } from '../server/metrics';
+import { withEventSpan } from '../telemetry/event-tracing';
 import { superviseConsumer, type RestartPolicy, type SupervisedConsumer } from './consumer-supervisor';
 
 /**
@@ -201,6 +202,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
 
   /** Applies the events in one transaction; throws HandlerFailure when a handler throws. */
   async function applyInTransaction(
+    topic: string,
     events: DeskgraphEvent[],
     heartbeat: () => Promise<void>,
   ): Promise<Outcome[]> {
@@ -224,7 +226,13 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
         try {
           results.push(
             await withCorrelationId(event.correlationid ?? event.id, () =>
-              options.handle(event, { manager, outbox: options.outbox, logger, batch }),
+              withEventSpan(
+                'process',
+                event,
+                topic,
+                () => options.handle(event, { manager, outbox: options.outbox, logger, batch }),
+                { 'messaging.consumer.group.name': groupId },
+              ),
             ),
           );
         } catch (error) {
@@ -268,7 +276,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
   async function applySingle(from: PartitionBatch, { message, event }: Received): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        counted([{ message, event }], await applyInTransaction([event], from.heartbeat));
+        counted([{ message, event }], await applyInTransaction(from.topic, [event], from.heartbeat));
         return;
       } catch (failure) {
         // kafkajs rejoins the group and redelivers; the transaction rolled back.
@@ -306,6 +314,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
       counted(
         run,
         await applyInTransaction(
+          from.topic,
           run.map((item) => item.event),
           from.heartbeat,
         ),

@@ -4,6 +4,7 @@ import type { Producer } from 'kafkajs';
 import type { Logger } from '../logging/logger';
 import { outboxChannel } from '../database/platform-tables';
 import type { Metrics } from '../server/metrics';
+import { endSpan, startPublishSpan, type TraceCarrier } from '../telemetry/event-tracing';
 
 export interface OutboxRelayOptions {
   dataSource: DataSource;
@@ -28,6 +29,8 @@ class OutboxPublishError extends Error {
     this.name = 'OutboxPublishError';
   }
 }
+
+type PublishedEvent = { id: string; type: string } & TraceCarrier;
 
 interface OutboxRow {
   sequence: string;
@@ -120,19 +123,31 @@ export class OutboxRelay {
       if (rows.length === 0) return 0;
       const byTopic = new Map<string, OutboxRow[]>();
       for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
+      const spans = rows.map((row) => startPublishSpan(row.payload as PublishedEvent, row.topic));
+      const traced = new Map(rows.map((row, index) => [row, spans[index]?.carrier ?? {}]));
       try {
         await producer.sendBatch({
           acks: -1,
           topicMessages: [...byTopic].map(([topic, topicRows]) => ({
             topic,
-            messages: topicRows.map((row) => ({
-              key: row.message_key,
-              value: JSON.stringify(row.payload),
-              headers: { ce_type: row.event_type, 'content-type': 'application/cloudevents+json' },
-            })),
+            messages: topicRows.map((row) => {
+              // The publish span replaces the creating context: consumers continue from it.
+              const trace = traced.get(row) ?? {};
+              return {
+                key: row.message_key,
+                value: JSON.stringify({ ...(row.payload as object), ...trace }),
+                headers: {
+                  ce_type: row.event_type,
+                  'content-type': 'application/cloudevents+json',
+                  ...(trace.traceparent ? { traceparent: trace.traceparent } : {}),
+                },
+              };
+            }),
           })),
         });
+        for (const traced of spans) endSpan(traced?.span);
       } catch (error) {
+        for (const traced of spans) endSpan(traced?.span, error);
         throw new OutboxPublishError(
           rows.map((row) => row.sequence),
           error,

@@ -1,6 +1,7 @@
 import { validateEvent, type DeskgraphEvent, findEventDefinition, namespaced } from '@deskgraph/events';
 import type { EntityManager } from 'typeorm';
 import { currentCorrelationId } from '../logging/logger';
+import { currentTraceCarrier } from '../telemetry/event-tracing';
 
 /**
  * Writes events into the outbox inside the caller's transaction, so the
@@ -14,7 +15,9 @@ export class OutboxWriter {
   async enqueue(manager: EntityManager, events: DeskgraphEvent[]): Promise<void> {
     for (const original of events) {
       const correlationid = original.correlationid ?? currentCorrelationId();
-      const event = correlationid ? { ...original, correlationid } : original;
+      // The request or event span this change runs in; the relay's publish span becomes its child.
+      const trace = original.traceparent ? {} : currentTraceCarrier();
+      const event = correlationid || trace.traceparent ? { ...original, correlationid, ...trace } : original;
       validateEvent(event);
       const definition = findEventDefinition(event.type);
       if (!definition) throw new Error(`No topic for event type ${event.type}`);

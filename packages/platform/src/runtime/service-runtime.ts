@@ -27,6 +27,7 @@ import {
 import { maskResolverArguments, type TextMaskingOptions } from '../privacy/mask-input';
 import { createMetrics, type Metrics } from '../server/metrics';
 import { startSubgraphServer, type BaseContext, type RunningServer } from '../server/subgraph-server';
+import { stopTracing } from '../telemetry/tracing';
 
 /** Everything a service's resolvers, consumers and workers are built from. */
 export interface ServiceDependencies {
@@ -238,13 +239,16 @@ export function stopOnSignals(stop: () => Promise<void>, logger: Logger): void {
     if (signalled) process.exit(1);
     signalled = true;
     logger.info({ signal }, 'shutting down');
-    stop().then(
-      () => process.exit(0),
-      (error) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    stop()
+      // Spans still buffered would be lost with the process.
+      .then(() => stopTracing())
+      .then(
+        () => process.exit(0),
+        (error) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);

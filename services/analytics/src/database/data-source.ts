@@ -5,6 +5,7 @@ import { ServicePractices1764100000000 } from './migrations/1764100000000-servic
 import { DailyAggregates1765100000000 } from './migrations/1765100000000-daily-aggregates';
 import { ProcessedEventsRetention1765100000001 } from './migrations/1765100000001-processed-events-retention';
 import { RemaskStoredText1765150000000 } from './migrations/1765150000000-remask-stored-text';
+import { AggregateBackfill1765200000000 } from './migrations/1765200000000-aggregate-backfill';
 
 export const ANALYTICS_SCHEMA = 'analytics';
 
@@ -22,6 +23,7 @@ export function createAnalyticsDataSource(database: DatabaseConfig) {
       DailyAggregates1765100000000,
       ProcessedEventsRetention1765100000001,
       RemaskStoredText1765150000000,
+      AggregateBackfill1765200000000,
     ],
   });
 }

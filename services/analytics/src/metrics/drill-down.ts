@@ -61,16 +61,56 @@ export interface TicketPage {
   hasNextPage: boolean;
 }
 
+/**
+ * A figure whose tickets PostgreSQL pages itself (keyset on the ticket id),
+ * so a page never loads the period's rows: `count` is the figure's own count
+ * (exact, from the aggregates) and `ids` returns up to `limit` ticket ids
+ * after the cursor in ticket-id order.
+ */
+export const KEYSET = Symbol('keyset');
+
+export interface KeysetDrill {
+  count: number;
+  ids(after: string | null, limit: number): Promise<string[]>;
+}
+
+/** Makes `figure`'s `tickets` connection a keyset page (its deprecated id array stays on DRILL). */
+export function attachKeyset(figure: object, drill: KeysetDrill): void {
+  Object.defineProperty(figure, KEYSET, { value: drill, enumerable: false, configurable: true });
+}
+
+/** The page size asked for: 1–MAX_PAGE, default 100. */
+function pageSize(first: number | null | undefined): number {
+  if (first != null && (!Number.isInteger(first) || first < 1 || first > MAX_PAGE)) {
+    throw new AnalyticsError(AnalyticsErrorCode.InvalidFilter, `first must be between 1 and ${MAX_PAGE}.`);
+  }
+  return first ?? 100;
+}
+
+/** One keyset page: one more id than asked tells whether another page follows. */
+export async function keysetPage(
+  drill: KeysetDrill,
+  first: number | null | undefined,
+  after: string | null | undefined,
+): Promise<TicketPage> {
+  const size = pageSize(first);
+  const ids = await drill.ids(after ?? null, size + 1);
+  const slice = ids.slice(0, size);
+  return {
+    ticketIds: slice,
+    totalCount: drill.count,
+    endCursor: slice.at(-1) ?? null,
+    hasNextPage: ids.length > size,
+  };
+}
+
 /** One page of sorted ticket ids after the cursor (the last id of the previous page). */
 export function page(
   ids: string[],
   first: number | null | undefined,
   after: string | null | undefined,
 ): TicketPage {
-  if (first != null && (!Number.isInteger(first) || first < 1 || first > MAX_PAGE)) {
-    throw new AnalyticsError(AnalyticsErrorCode.InvalidFilter, `first must be between 1 and ${MAX_PAGE}.`);
-  }
-  const size = first ?? 100;
+  const size = pageSize(first);
   const sorted = [...ids].sort();
   const start = after ? sorted.findIndex((id) => id > after) : 0;
   const from = start === -1 ? sorted.length : start;

@@ -3,7 +3,7 @@ import type { AnalyticsContext } from '../server';
 import type { MetricsFilter } from './metrics-filter';
 import type { LiveMetrics } from './metrics.service';
 import type { PeriodInput } from './period';
-import { drillIds, page } from './drill-down';
+import { drillIds, KEYSET, keysetPage, page, type KeysetDrill } from './drill-down';
 
 interface PageArgs {
   first?: number | null;
@@ -22,7 +22,11 @@ function pages(connections: Record<string, string>) {
   return Object.fromEntries(
     Object.entries(connections).map(([connection, field]) => [
       connection,
-      async (parent: Figure, args: PageArgs) => page(await drillIds(parent, field), args.first, args.after),
+      async (parent: Figure, args: PageArgs) => {
+        const keyset = field === 'ticketIds' ? (parent[KEYSET] as KeysetDrill | undefined) : undefined;
+        if (keyset) return keysetPage(keyset, args.first, args.after);
+        return page(await drillIds(parent, field), args.first, args.after);
+      },
     ]),
   );
 }
@@ -55,8 +59,11 @@ export const metricsResolvers = {
         byChannel: volume.byChannel,
         byQueue: volume.byQueue,
         ticketIds: () => drillIds(volume as unknown as Figure, 'ticketIds'),
-        tickets: async (args: PageArgs) =>
-          page(await drillIds(volume as unknown as Figure, 'ticketIds'), args.first, args.after),
+        tickets: async (args: PageArgs) => {
+          const keyset = (volume as unknown as Figure)[KEYSET] as KeysetDrill | undefined;
+          if (keyset) return keysetPage(keyset, args.first, args.after);
+          return page(await drillIds(volume as unknown as Figure, 'ticketIds'), args.first, args.after);
+        },
       };
     },
     ticketMetrics: (_: unknown, args: PeriodArgs, context: AnalyticsContext) =>

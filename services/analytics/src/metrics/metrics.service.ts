@@ -21,10 +21,12 @@ import {
   computeQueueMetrics,
   computeTicketMetrics,
   RESOLVED_STATUSES,
+  ticketFieldsOf,
   type ClockFact,
   type Cohort,
   type TicketFact,
   type TicketMetrics,
+  type TicketRow,
 } from './ticket-metrics';
 import { buildWeeklyReview, type WeeklyReview } from './weekly-review';
 import {
@@ -45,7 +47,7 @@ import {
   type DayRange,
   type Run,
 } from './aggregate-queries';
-import { attachDrills, memo } from './drill-down';
+import { attachDrills, attachKeyset, memo, type KeysetDrill } from './drill-down';
 import type { KpiTargetService } from '../targets/kpi-target.service';
 
 export interface LiveMetrics {
@@ -67,31 +69,6 @@ export interface LiveMetrics {
 
 export type TicketMetricsWithTargets = TicketMetrics & { targets: KpiTargetStatus[] };
 
-interface TicketRow {
-  ticket_id: string;
-  created_at: Date;
-  type: string;
-  category: string | null;
-  channel: string;
-  priority: string;
-  queue_id: string;
-  customer_type: string | null;
-  customer_tier: string | null;
-  customer_region: string | null;
-  status: string;
-  first_response_at: Date | null;
-  first_resolved_at: Date | null;
-  last_resolved_at: Date | null;
-  resolution_count: number;
-  reopen_count: number;
-  transfer_count: number;
-  escalation_count: number;
-  public_agent_replies: number;
-  first_response_business_ms: string | null;
-  first_resolution_business_ms: string | null;
-  final_resolution_business_ms: string | null;
-}
-
 const WEEK_MS = 7 * 86_400_000;
 const ALL_TICKETS: EffectiveFilter = {
   queueIds: null,
@@ -109,32 +86,9 @@ export function targetScope(filter: EffectiveFilter): string | null {
 }
 const MAX_LIVE_QUEUES = 100;
 
+/** Cohort rows: tickets whose created event arrived (filterConditions), so their classification is known. */
 function toFact(row: TicketRow): TicketFact {
-  const ms = (value: string | null) => (value === null ? null : Number(value));
-  return {
-    ticketId: row.ticket_id,
-    createdAt: row.created_at,
-    type: row.type,
-    category: row.category,
-    channel: row.channel,
-    priority: row.priority,
-    queueId: row.queue_id,
-    customerType: row.customer_type,
-    customerTier: row.customer_tier,
-    customerRegion: row.customer_region,
-    status: row.status,
-    firstResponseAt: row.first_response_at,
-    firstResolvedAt: row.first_resolved_at,
-    lastResolvedAt: row.last_resolved_at,
-    resolutionCount: row.resolution_count,
-    reopenCount: row.reopen_count,
-    transferCount: row.transfer_count,
-    escalationCount: row.escalation_count,
-    publicAgentReplies: row.public_agent_replies,
-    firstResponseBusinessMs: ms(row.first_response_business_ms),
-    firstResolutionBusinessMs: ms(row.first_resolution_business_ms),
-    finalResolutionBusinessMs: ms(row.final_resolution_business_ms),
-  };
+  return ticketFieldsOf(row) as TicketFact;
 }
 
 /**
@@ -320,6 +274,60 @@ export class MetricsService {
     });
   }
 
+  /**
+   * Volume drill-downs paged by PostgreSQL: the period's tickets (and a
+   * bucket's key) ordered by ticket id after the cursor, LIMIT the page, so
+   * a page never brings the period's rows into the process.
+   */
+  private attachVolumeKeysets(
+    schema: string,
+    period: ResolvedPeriod,
+    filter: EffectiveFilter,
+    volume: TicketMetrics['volume'],
+  ): void {
+    const drill = (count: number, key?: (placeholder: string) => string, value?: string): KeysetDrill => ({
+      count,
+      ids: async (after, limit) => {
+        const parameters: unknown[] = [period.from, period.to];
+        const conditions = [filterConditions(filter, parameters), 't.created_at >= $1', 't.created_at < $2'];
+        if (key) {
+          parameters.push(value);
+          conditions.push(key(`$${parameters.length}::text`));
+        }
+        if (after !== null) {
+          parameters.push(after);
+          conditions.push(`t.ticket_id::text > $${parameters.length}::text`);
+        }
+        parameters.push(limit);
+        const rows = await this.query<{ ticket_id: string }>(
+          schema,
+          `SELECT t.ticket_id FROM §.tickets t WHERE ${conditions.join(' AND ')}
+            ORDER BY t.ticket_id LIMIT $${parameters.length}`,
+          parameters,
+        );
+        return rows.map((row) => row.ticket_id);
+      },
+    });
+    attachKeyset(volume, drill(volume.total));
+    const keyed: [MetricBucket[], (placeholder: string) => string][] = [
+      [volume.byType, (p) => `t.type = ${p}`],
+      [volume.byCategory, (p) => `COALESCE(t.category, '(none)') = ${p}`],
+      [volume.byChannel, (p) => `t.channel = ${p}`],
+      [volume.byPriority, (p) => `t.priority = ${p}`],
+      [volume.byQueue, (p) => `t.queue_id = ${p}`],
+      [volume.byCustomerType, (p) => `COALESCE(t.customer_type, '(unknown)') = ${p}`],
+      // Led by agent_id: ticket_agents_agent_idx.
+      [
+        volume.byAgent,
+        (p) =>
+          `EXISTS (SELECT 1 FROM §.ticket_agents a WHERE a.agent_id = ${p} AND a.ticket_id = t.ticket_id)`,
+      ],
+    ];
+    for (const [buckets, key] of keyed) {
+      for (const bucket of buckets) attachKeyset(bucket, drill(bucket.count, key, bucket.key));
+    }
+  }
+
   async metricsFor(
     period: ResolvedPeriod,
     filter: EffectiveFilter,
@@ -339,6 +347,7 @@ export class MetricsService {
     const metrics = await this.aggregateMetrics(schema, period, days, filter, await backlogPromise);
     const rows = memo(() => this.rowMetrics(schema, period, filter));
     attachDrills(metrics, rows);
+    this.attachVolumeKeysets(schema, period, filter, metrics.volume);
     // The backlog's tickets are those open at the moment, not the cohort's.
     attachDrills(
       metrics.backlog,

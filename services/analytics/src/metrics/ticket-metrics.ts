@@ -39,6 +39,76 @@ export interface TicketFact {
   finalResolutionBusinessMs: number | null;
 }
 
+/** A row of the projection's `tickets` table as pg returns it (BIGINT as text). */
+export interface TicketRow {
+  ticket_id: string;
+  number: string | null;
+  merged_into: string | null;
+  created_at: Date | null;
+  type: string | null;
+  category: string | null;
+  channel: string | null;
+  priority: string | null;
+  queue_id: string | null;
+  customer_type: string | null;
+  customer_tier: string | null;
+  customer_region: string | null;
+  status: string;
+  first_response_at: Date | null;
+  first_resolved_at: Date | null;
+  last_resolved_at: Date | null;
+  resolution_count: number;
+  reopen_count: number;
+  transfer_count: number;
+  escalation_count: number;
+  public_agent_replies: number;
+  first_response_business_ms: string | null;
+  first_resolution_business_ms: string | null;
+  final_resolution_business_ms: string | null;
+}
+
+/** A ticket's fields before its created event arrived may be unknown (the row was made by a later event). */
+export type TicketFields = Omit<TicketFact, 'createdAt' | 'type' | 'channel' | 'priority' | 'queueId'> & {
+  createdAt: Date | null;
+  type: string | null;
+  channel: string | null;
+  priority: string | null;
+  queueId: string | null;
+};
+
+/**
+ * The one conversion from a tickets row to the fields the figures read:
+ * the figures from rows (loadCohort) and the aggregates' contributions
+ * (loadTicketStates) both use it, so the two cannot drift.
+ */
+export function ticketFieldsOf(row: TicketRow): TicketFields {
+  const ms = (value: string | null) => (value === null ? null : Number(value));
+  return {
+    ticketId: row.ticket_id,
+    createdAt: row.created_at,
+    type: row.type,
+    category: row.category,
+    channel: row.channel,
+    priority: row.priority,
+    queueId: row.queue_id,
+    customerType: row.customer_type,
+    customerTier: row.customer_tier,
+    customerRegion: row.customer_region,
+    status: row.status,
+    firstResponseAt: row.first_response_at,
+    firstResolvedAt: row.first_resolved_at,
+    lastResolvedAt: row.last_resolved_at,
+    resolutionCount: row.resolution_count,
+    reopenCount: row.reopen_count,
+    transferCount: row.transfer_count,
+    escalationCount: row.escalation_count,
+    publicAgentReplies: row.public_agent_replies,
+    firstResponseBusinessMs: ms(row.first_response_business_ms),
+    firstResolutionBusinessMs: ms(row.first_resolution_business_ms),
+    finalResolutionBusinessMs: ms(row.final_resolution_business_ms),
+  };
+}
+
 export interface RatingFact {
   ticketId: string;
   satisfaction: string;

@@ -7,33 +7,11 @@ import {
   type TicketState,
 } from './ticket-contribution';
 
+import { ticketFieldsOf, type TicketRow } from '../metrics/ticket-metrics';
+
 type Query = (sql: string, parameters: unknown[]) => Promise<unknown>;
 
-interface StateRow {
-  ticket_id: string;
-  number: string | null;
-  merged_into: string | null;
-  created_at: Date | null;
-  type: string | null;
-  category: string | null;
-  channel: string | null;
-  priority: string | null;
-  queue_id: string | null;
-  customer_type: string | null;
-  customer_tier: string | null;
-  customer_region: string | null;
-  status: string;
-  first_response_at: Date | null;
-  first_resolved_at: Date | null;
-  last_resolved_at: Date | null;
-  resolution_count: number;
-  reopen_count: number;
-  transfer_count: number;
-  escalation_count: number;
-  public_agent_replies: number;
-  first_response_business_ms: string | null;
-  first_resolution_business_ms: string | null;
-  final_resolution_business_ms: string | null;
+interface StateRow extends TicketRow {
   agents: string[];
   ratings: { s: string; r: boolean }[];
   clocks: { t: string; s: string }[];
@@ -63,35 +41,13 @@ export async function loadTicketStates(q: Query, ticketIds: string[]): Promise<M
      FROM §.tickets t WHERE t.ticket_id = ANY($1::uuid[])`,
     [ticketIds],
   )) as StateRow[];
-  const ms = (value: string | null) => (value === null ? null : Number(value));
   return new Map(
     rows.map((row) => [
       row.ticket_id,
       {
-        ticketId: row.ticket_id,
+        ...ticketFieldsOf(row),
         number: row.number,
         mergedInto: row.merged_into,
-        createdAt: row.created_at,
-        type: row.type,
-        category: row.category,
-        channel: row.channel,
-        priority: row.priority,
-        queueId: row.queue_id,
-        customerType: row.customer_type,
-        customerTier: row.customer_tier,
-        customerRegion: row.customer_region,
-        status: row.status,
-        firstResponseAt: row.first_response_at,
-        firstResolvedAt: row.first_resolved_at,
-        lastResolvedAt: row.last_resolved_at,
-        resolutionCount: row.resolution_count,
-        reopenCount: row.reopen_count,
-        transferCount: row.transfer_count,
-        escalationCount: row.escalation_count,
-        publicAgentReplies: row.public_agent_replies,
-        firstResponseBusinessMs: ms(row.first_response_business_ms),
-        firstResolutionBusinessMs: ms(row.first_resolution_business_ms),
-        finalResolutionBusinessMs: ms(row.final_resolution_business_ms),
         agents: row.agents,
         ratings: row.ratings.map((r) => ({ satisfaction: r.s, repeatComplaint: r.r })),
         clocks: row.clocks.map((c) => ({ target: c.t, state: c.s })),
@@ -138,20 +94,41 @@ export async function writeAggregateDeltas(
     const ageDays: string[] = [];
     const changeDays: string[] = [];
     const deltas: number[] = [];
-    for (const [key, delta] of total.backlog) {
+    for (const [key, delta] of sorted(total.backlog)) {
       const [queue, ageDay, changeDay] = key.split(SEPARATOR);
       queues.push(queue);
       ageDays.push(ageDay);
       changeDays.push(changeDay);
       deltas.push(delta);
     }
-    await q(
-      `INSERT INTO §.agg_backlog (queue_id, age_day, change_day, delta)
-       SELECT * FROM unnest($1::text[], $2::date[], $3::date[], $4::int[])
-       ON CONFLICT (queue_id, age_day, change_day) DO UPDATE SET delta = agg_backlog.delta + EXCLUDED.delta`,
+    const changed = (await q(
+      `WITH changed AS (
+         INSERT INTO §.agg_backlog (queue_id, age_day, change_day, delta)
+         SELECT * FROM unnest($1::text[], $2::date[], $3::date[], $4::int[])
+         ON CONFLICT (queue_id, age_day, change_day) DO UPDATE SET delta = agg_backlog.delta + EXCLUDED.delta
+         RETURNING queue_id, age_day, change_day, delta)
+       SELECT queue_id, age_day::text, change_day::text FROM changed WHERE delta = 0`,
       [queues, ageDays, changeDays, deltas],
-    );
+    )) as { queue_id: string; age_day: string; change_day: string }[];
+    // Changes that cancel out (a ticket moved away from a queue and day) leave a zero: purge it.
+    const zero = changed;
+    if (zero.length > 0) {
+      await q(
+        `DELETE FROM §.agg_backlog b USING unnest($1::text[], $2::date[], $3::date[]) AS z(queue_id, age_day, change_day)
+          WHERE b.queue_id = z.queue_id AND b.age_day = z.age_day AND b.change_day = z.change_day AND b.delta = 0`,
+        [zero.map((row) => row.queue_id), zero.map((row) => row.age_day), zero.map((row) => row.change_day)],
+      );
+    }
   }
+}
+
+/**
+ * Rows in key order: concurrent batches (replicas on other partitions, a
+ * rebuild beside the live consumer) then lock shared aggregate rows in the
+ * same order and wait for each other instead of deadlocking.
+ */
+function sorted<T>(rows: Map<string, T>): [string, T][] {
+  return [...rows].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 async function upsertCounters(
@@ -167,7 +144,7 @@ async function upsertCounters(
   const buckets: number[] = [];
   const ns: number[] = [];
   const totals: number[] = [];
-  for (const [compound, value] of rows) {
+  for (const [compound, value] of sorted(rows)) {
     const parts = compound.split(SEPARATOR);
     // Keys may hold the separator (keywords, phrases): day, queue and figure never do; bucket is last.
     const [day, queue, figure] = parts;
@@ -180,21 +157,54 @@ async function upsertCounters(
     ns.push(value.n);
     totals.push(value.total);
   }
+  type Changed = { day: string; queue_id: string; figure: string; key: string; bucket?: number };
+  const changed = (
+    bucketed
+      ? await q(
+          `WITH changed AS (
+             INSERT INTO §.agg_histograms (day, queue_id, figure, key, bucket, n, total)
+             SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::bigint[])
+             ON CONFLICT (day, queue_id, figure, key, bucket)
+             DO UPDATE SET n = agg_histograms.n + EXCLUDED.n, total = agg_histograms.total + EXCLUDED.total
+             RETURNING day, queue_id, figure, key, bucket, n, total)
+           SELECT day::text, queue_id, figure, key, bucket FROM changed WHERE n = 0 AND total = 0`,
+          [days, queues, figures, keys, buckets, ns, totals],
+        )
+      : await q(
+          `WITH changed AS (
+             INSERT INTO §.agg_counters (day, queue_id, figure, key, n, total)
+             SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
+             ON CONFLICT (day, queue_id, figure, key)
+             DO UPDATE SET n = agg_counters.n + EXCLUDED.n, total = agg_counters.total + EXCLUDED.total
+             RETURNING day, queue_id, figure, key, n, total)
+           SELECT day::text, queue_id, figure, key FROM changed WHERE n = 0 AND total = 0`,
+          [days, queues, figures, keys, ns, totals],
+        )
+  ) as Changed[];
+  // A ticket that left a row (transfer, reclassification, merge) leaves it at zero: purge it, so no
+  // reader lists a key with nothing behind it (e.g. a type with count 0).
+  const zero = changed;
+  if (zero.length === 0) return;
+  const columns = [
+    zero.map((row) => row.day),
+    zero.map((row) => row.queue_id),
+    zero.map((row) => row.figure),
+    zero.map((row) => row.key),
+  ];
   if (bucketed) {
     await q(
-      `INSERT INTO §.agg_histograms (day, queue_id, figure, key, bucket, n, total)
-       SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::bigint[])
-       ON CONFLICT (day, queue_id, figure, key, bucket)
-       DO UPDATE SET n = agg_histograms.n + EXCLUDED.n, total = agg_histograms.total + EXCLUDED.total`,
-      [days, queues, figures, keys, buckets, ns, totals],
+      `DELETE FROM §.agg_histograms h
+        USING unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::int[]) AS z(day, queue_id, figure, key, bucket)
+        WHERE (h.day, h.queue_id, h.figure, h.key, h.bucket) = (z.day, z.queue_id, z.figure, z.key, z.bucket)
+          AND h.n = 0 AND h.total = 0`,
+      [...columns, zero.map((row) => row.bucket)],
     );
   } else {
     await q(
-      `INSERT INTO §.agg_counters (day, queue_id, figure, key, n, total)
-       SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
-       ON CONFLICT (day, queue_id, figure, key)
-       DO UPDATE SET n = agg_counters.n + EXCLUDED.n, total = agg_counters.total + EXCLUDED.total`,
-      [days, queues, figures, keys, ns, totals],
+      `DELETE FROM §.agg_counters c
+        USING unnest($1::date[], $2::text[], $3::text[], $4::text[]) AS z(day, queue_id, figure, key)
+        WHERE (c.day, c.queue_id, c.figure, c.key) = (z.day, z.queue_id, z.figure, z.key) AND c.n = 0 AND c.total = 0`,
+      columns,
     );
   }
 }

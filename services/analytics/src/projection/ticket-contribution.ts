@@ -1,5 +1,5 @@
 import { localDateOf } from '../metrics/period';
-import { RESOLVED_STATUSES } from '../metrics/ticket-metrics';
+import { RESOLVED_STATUSES, type TicketFields } from '../metrics/ticket-metrics';
 
 /**
  * What one ticket adds to the daily aggregates, as a pure function of its
@@ -8,31 +8,9 @@ import { RESOLVED_STATUSES } from '../metrics/ticket-metrics';
  * or a replacing rating moves the ticket between aggregate rows exactly,
  * and the aggregates always equal the sum of the current contributions.
  */
-export interface TicketState {
-  ticketId: string;
+export type TicketState = TicketFields & {
   number: string | null;
   mergedInto: string | null;
-  createdAt: Date | null;
-  type: string | null;
-  category: string | null;
-  channel: string | null;
-  priority: string | null;
-  queueId: string | null;
-  customerType: string | null;
-  customerTier: string | null;
-  customerRegion: string | null;
-  status: string;
-  firstResponseAt: Date | null;
-  firstResolvedAt: Date | null;
-  lastResolvedAt: Date | null;
-  resolutionCount: number;
-  reopenCount: number;
-  transferCount: number;
-  escalationCount: number;
-  publicAgentReplies: number;
-  firstResponseBusinessMs: number | null;
-  firstResolutionBusinessMs: number | null;
-  finalResolutionBusinessMs: number | null;
   agents: string[];
   /** Every rating, oldest first (at, event id). */
   ratings: { satisfaction: string; repeatComplaint: boolean }[];
@@ -42,7 +20,7 @@ export interface TicketState {
   refusals: { agentId: string; phrases: string[] }[];
   /** Status changes in version order. */
   transitions: { at: Date; toStatus: string }[];
-}
+};
 
 /** Counter rows: `${day}|${queue}|${figure}|${key}` → count and sum (ms for durations). */
 export type CounterMap = Map<string, { n: number; total: number }>;

@@ -11,10 +11,10 @@ import {
 import type { DataSource } from 'typeorm';
 import {
   activeGeneration,
+  batchedProjection,
   PROJECTED_TOPICS,
   PROJECTION_GROUP,
 } from '../events/consumers/projection.consumer';
-import { applyEvent } from '../projection/projection.applier';
 import { createProjectionTables, generationSchema } from '../projection/projection-tables';
 
 export interface RebuildOptions {
@@ -129,11 +129,13 @@ export async function rebuildProjections(options: RebuildOptions): Promise<Rebui
     logger,
     metrics: options.metrics,
     fromBeginning: true,
-    handle: async (event, { manager }) => {
-      const result = await applyEvent(event, manager, schema, options.timeZone);
-      if (result.applied) eventsApplied++;
-      return result.applied ? 'applied' : 'ignored';
-    },
+    handle: batchedProjection(
+      options.timeZone,
+      async () => ({ schema }),
+      async (_manager, results) => {
+        eventsApplied += results.filter((result) => result.applied).length;
+      },
+    ),
   });
 
   const before = await highWatermarks(kafka, topics);

@@ -31,8 +31,10 @@ import {
   computeTicketMetrics,
 } from '../../src/metrics/ticket-metrics';
 import { applyEvents, factKey } from '../../src/projection/projection.applier';
-import { createProjectionTables } from '../../src/projection/projection-tables';
+import { createProjectionTables, generationSchema } from '../../src/projection/projection-tables';
+import { KEYSET, keysetPage, type KeysetDrill, type TicketPage } from '../../src/metrics/drill-down';
 import { HISTOGRAM_GAMMA } from '../../src/projection/ticket-contribution';
+import { BASE, eventsOf, HOUR, scenario, TIME_ZONE } from './event-scenarios';
 import type { KpiTargetService } from '../../src/targets/kpi-target.service';
 
 // Property (issue #14): for random event sequences, the figures read from the
@@ -42,13 +44,7 @@ import type { KpiTargetService } from '../../src/targets/kpi-target.service';
 // transfers, reclassifications, merges, reopen-and-re-rate, clocks, visits,
 // refusals and facts re-sent under new event ids (which must change nothing).
 
-const TIME_ZONE = 'Asia/Shanghai';
 const OPTIONS = { keyCustomerTiers: ['KEY'] };
-const QUEUES = ['q1', 'q2', 'q3'];
-const AGENTS = ['a1', 'a2', 'a3'];
-// Monday 2026-11-02 00:00 in Shanghai.
-const BASE = Date.parse('2026-11-01T16:00:00Z');
-const HOUR = 3_600_000;
 const ALL: EffectiveFilter = {
   queueIds: null,
   agentIds: null,
@@ -58,203 +54,6 @@ const ALL: EffectiveFilter = {
   priorities: null,
   customerTypes: null,
 };
-
-type Op =
-  | { kind: 'assign'; agent: number }
-  | { kind: 'reply'; agent: number; public: boolean }
-  | { kind: 'resolve' }
-  | { kind: 'reopen' }
-  | { kind: 'close' }
-  | { kind: 'rate'; satisfaction: number; repeat: boolean }
-  | { kind: 'transfer'; queue: number }
-  | { kind: 'escalate' }
-  | { kind: 'classify'; type: number; priority: number }
-  | { kind: 'clock'; target: number; outcome: number }
-  | { kind: 'merge'; into: number }
-  | { kind: 'visit'; reached: boolean; satisfied: boolean | null }
-  | { kind: 'refuse'; agent: number };
-
-const op: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ kind: fc.constant('assign' as const), agent: fc.nat(2) }),
-  fc.record({ kind: fc.constant('reply' as const), agent: fc.nat(2), public: fc.boolean() }),
-  fc.record({ kind: fc.constant('resolve' as const) }),
-  fc.record({ kind: fc.constant('reopen' as const) }),
-  fc.record({ kind: fc.constant('close' as const) }),
-  fc.record({ kind: fc.constant('rate' as const), satisfaction: fc.nat(3), repeat: fc.boolean() }),
-  fc.record({ kind: fc.constant('transfer' as const), queue: fc.nat(2) }),
-  fc.record({ kind: fc.constant('escalate' as const) }),
-  fc.record({ kind: fc.constant('classify' as const), type: fc.nat(2), priority: fc.nat(3) }),
-  fc.record({ kind: fc.constant('clock' as const), target: fc.nat(2), outcome: fc.nat(3) }),
-  fc.record({ kind: fc.constant('merge' as const), into: fc.nat(5) }),
-  fc.record({
-    kind: fc.constant('visit' as const),
-    reached: fc.boolean(),
-    satisfied: fc.option(fc.boolean()),
-  }),
-  fc.record({ kind: fc.constant('refuse' as const), agent: fc.nat(2) }),
-);
-
-const ticketScript = fc.record({
-  created: fc.nat(9).map((n) => n > 0),
-  startMs: fc.integer({ min: 0, max: 13 * 24 * HOUR }),
-  queue: fc.nat(2),
-  tier: fc.constantFrom('KEY', 'STANDARD', null),
-  region: fc.constantFrom('north', 'south', null),
-  type: fc.nat(2),
-  ops: fc.array(fc.tuple(op, fc.integer({ min: 1, max: 40 * HOUR })), { maxLength: 12 }),
-});
-
-const scenario = fc.record({
-  tickets: fc.array(ticketScript, { minLength: 1, maxLength: 6 }),
-  batch: fc.integer({ min: 1, max: 25 }),
-  resend: fc.array(fc.nat(200), { maxLength: 6 }),
-});
-
-const TYPES = ['COMPLAINT', 'CONSULTATION', 'FAULT_REPORT'];
-const SATISFACTION = ['VERY_SATISFIED', 'SATISFIED', 'NEUTRAL', 'UNSATISFIED'];
-const TARGETS = ['FIRST_RESPONSE', 'NEXT_RESPONSE', 'RESOLUTION'];
-const TITLES = ['Parcel delivery late', 'Refund for broken delivery', 'App login outage', '退款 没有 到账'];
-
-function event(type: string, subject: string, at: number, data: Record<string, unknown>): DeskgraphEvent {
-  return {
-    id: randomUUID(),
-    type,
-    subject,
-    time: new Date(at).toISOString(),
-    data,
-  } as unknown as DeskgraphEvent;
-}
-
-/** Turns a scenario into the ticket and SLA events the services would publish, in time order. */
-type TicketScript = typeof ticketScript extends fc.Arbitrary<infer T> ? T : never;
-
-function eventsOf(tickets: TicketScript[]): DeskgraphEvent[] {
-  const ids = tickets.map(() => randomUUID());
-  const events: { at: number; event: DeskgraphEvent }[] = [];
-  tickets.forEach((script, index) => {
-    const ticketId = ids[index];
-    let at = BASE + script.startMs;
-    let version = 1;
-    let queueId = QUEUES[script.queue];
-    let status = 'NEW';
-    const push = (type: string, data: Record<string, unknown>) =>
-      events.push({
-        at,
-        event: event(type, ticketId, at, { ticketId, queueId, at: new Date(at).toISOString(), ...data }),
-      });
-    if (script.created) {
-      push('deskgraph.ticket.created.v1', {
-        version,
-        number: `202611-${String(index + 1).padStart(3, '0')}`,
-        title: TITLES[index % TITLES.length],
-        createdAt: new Date(at).toISOString(),
-        channel: 'EMAIL',
-        type: TYPES[script.type],
-        category: index % 2 === 0 ? 'delivery' : 'product',
-        priority: 'P2',
-        customerType: 'PERSONAL',
-        customerTier: script.tier ?? undefined,
-        customerRegion: script.region ?? undefined,
-      });
-    }
-    for (const [step, gap] of script.ops) {
-      at += gap;
-      version++;
-      const transition = (to: string, reopened = false) => {
-        push('deskgraph.ticket.status_changed.v1', { version, from: status, to, reopened });
-        status = to;
-      };
-      switch (step.kind) {
-        case 'assign':
-          push('deskgraph.ticket.assigned.v1', { version, assigneeId: AGENTS[step.agent] });
-          break;
-        case 'reply':
-          push('deskgraph.ticket.replied.v1', {
-            version,
-            messageId: randomUUID(),
-            author: 'AGENT',
-            actor: { id: AGENTS[step.agent] },
-            visibility: step.public ? 'PUBLIC' : 'INTERNAL',
-            createdAt: new Date(at).toISOString(),
-          });
-          break;
-        case 'resolve':
-          transition('RESOLVED');
-          break;
-        case 'reopen':
-          if (status === 'RESOLVED') transition('IN_PROGRESS', true);
-          break;
-        case 'close':
-          if (status === 'RESOLVED') transition('CLOSED');
-          break;
-        case 'rate':
-          push('deskgraph.ticket.rated.v1', {
-            version,
-            satisfaction: SATISFACTION[step.satisfaction],
-            repeatComplaint: step.repeat,
-          });
-          break;
-        case 'transfer': {
-          const fromQueueId = queueId;
-          queueId = QUEUES[step.queue];
-          push('deskgraph.ticket.transferred.v1', { version, fromQueueId });
-          break;
-        }
-        case 'escalate':
-          push('deskgraph.ticket.escalated.v1', { version });
-          break;
-        case 'classify':
-          push('deskgraph.ticket.classified.v1', {
-            version,
-            type: TYPES[step.type],
-            category: 'technical',
-            priority: `P${step.priority}`,
-          });
-          break;
-        case 'clock': {
-          const clock = { clockId: randomUUID(), cycle: 1, target: TARGETS[step.target] };
-          push('deskgraph.sla.clock_started.v1', {
-            ...clock,
-            businessTime: false,
-            startedAt: new Date(at).toISOString(),
-          });
-          if (step.outcome === 1) push('deskgraph.sla.clock_breached.v1', clock);
-          if (step.outcome >= 2) {
-            push('deskgraph.sla.clock_fulfilled.v1', {
-              ...clock,
-              businessTime: false,
-              breached: step.outcome === 3,
-              elapsedMs: gap,
-            });
-          }
-          break;
-        }
-        case 'merge':
-          if (ids[step.into] && ids[step.into] !== ticketId) {
-            transition('CLOSED');
-            push('deskgraph.ticket.merged.v1', { version, primaryTicketId: ids[step.into] });
-          }
-          break;
-        case 'visit':
-          push('deskgraph.ticket.visit_completed.v1', {
-            visitId: randomUUID(),
-            kind: 'FOLLOW_UP',
-            reached: step.reached,
-            satisfied: step.reached ? step.satisfied : null,
-          });
-          break;
-        case 'refuse':
-          push('deskgraph.ticket.reply_refused.v1', {
-            version,
-            actor: { id: AGENTS[step.agent] },
-            phrases: ['滚'],
-          });
-          break;
-      }
-    }
-  });
-  return events.sort((a, b) => a.at - b.at).map((entry) => entry.event);
-}
 
 /** Ticket ids and estimated percentiles apart, figures must be equal; percentiles within the bound. */
 function comparable(value: unknown, percentiles: [string, number | null][], path = ''): unknown {
@@ -307,8 +106,12 @@ describe('analytics: daily aggregates equal the figures computed from the projec
     await dropDatabase(serverUrl, databaseName);
   });
 
-  async function project(events: DeskgraphEvent[], batch: number): Promise<{ schema: string; run: Run }> {
-    const schema = `prop_${++schemas}`;
+  async function project(
+    events: DeskgraphEvent[],
+    batch: number,
+  ): Promise<{ schema: string; run: Run; generation: number }> {
+    // Generation schemas, so the service can be pointed at one (keyset drill-downs read the active generation).
+    const schema = generationSchema(1000 + ++schemas);
     await createProjectionTables((sql) => dataSource.query(sql), schema);
     for (let start = 0; start < events.length; start += batch) {
       await dataSource.transaction((manager) =>
@@ -316,7 +119,7 @@ describe('analytics: daily aggregates equal the figures computed from the projec
       );
     }
     const run: Run = (sql, parameters) => dataSource.query(sql.replaceAll('§', `"${schema}"`), parameters);
-    return { schema, run };
+    return { schema, run, generation: 1000 + schemas };
   }
 
   async function figures(schema: string, run: Run, period: ResolvedPeriod, queueIds: string[] | null) {
@@ -356,7 +159,7 @@ describe('analytics: daily aggregates equal the figures computed from the projec
           .filter((index) => index < counting.length)
           .map((index) => counting[index])
           .map((original) => ({ ...original, id: randomUUID() }) as DeskgraphEvent);
-        const { schema, run } = await project([...events, ...resent], batch);
+        const { schema, run, generation } = await project([...events, ...resent], batch);
         const clean = await project(events, 1000);
 
         const week = resolvePeriod({ kind: 'WEEK', anchor: new Date(BASE + 3 * 24 * HOUR) }, TIME_ZONE);
@@ -373,6 +176,47 @@ describe('analytics: daily aggregates equal the figures computed from the projec
             expect(comparable(again.aggregated, [])).toEqual(comparable(aggregated, []));
           }
         }
+        // Volume drill-downs paged by PostgreSQL (keyset, 2 ids a page) walk the tickets the rows give.
+        await dataSource.query(`UPDATE analytics.projection_state SET generation = $1`, [generation]);
+        for (const queueIds of [null, ['q2']]) {
+          const filter = { ...ALL, queueIds };
+          const served = await service.metricsFor(week, filter, new Date(BASE + 40 * 24 * HOUR), []);
+          const truth = computeTicketMetrics(
+            week,
+            await service.loadCohort(schema, week, filter),
+            emptyBacklog(),
+          );
+          const lists = [
+            'byType',
+            'byCategory',
+            'byChannel',
+            'byPriority',
+            'byQueue',
+            'byAgent',
+            'byCustomerType',
+          ];
+          const figures: [object, string[]][] = [[served.volume, truth.volume.ticketIds]];
+          for (const list of lists) {
+            const key = list as 'byType';
+            for (const bucket of served.volume[key]) {
+              figures.push([bucket, truth.volume[key].find((other) => other.key === bucket.key)!.ticketIds]);
+            }
+          }
+          for (const [figure, ids] of figures) {
+            const drill = (figure as Record<symbol, KeysetDrill>)[KEYSET];
+            const walked: string[] = [];
+            let after: string | null = null;
+            for (;;) {
+              const next: TicketPage = await keysetPage(drill, 2, after);
+              expect(next.totalCount).toBe(ids.length);
+              walked.push(...next.ticketIds);
+              if (!next.hasNextPage) break;
+              after = next.endCursor;
+            }
+            expect(walked).toEqual([...ids].sort());
+          }
+        }
+
         // The backlog at desk midnights from the open/close counters, and now.
         for (const offsetDays of [1, 4, 9, 16, 30]) {
           const at = new Date(BASE + offsetDays * 24 * HOUR);

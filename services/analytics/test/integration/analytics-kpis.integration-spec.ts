@@ -981,6 +981,20 @@ describe('analytics: KPIs rebuilt from the event streams', () => {
       `SELECT generation FROM analytics.projection_state`,
     );
     expect(generation).toBe(2);
+    // The aggregates rebuilt from the topics are the live ones, row for row.
+    for (const [table, key] of [
+      ['agg_counters', 'day, queue_id, figure, key'],
+      ['agg_histograms', 'day, queue_id, figure, key, bucket'],
+      ['agg_backlog', 'queue_id, age_day, change_day'],
+    ]) {
+      const [live, rebuilt] = await Promise.all(
+        ['analytics_g1', 'analytics_g2'].map((schema) =>
+          harness.service.dependencies.dataSource.query(`SELECT * FROM ${schema}.${table} ORDER BY ${key}`),
+        ),
+      );
+      expect(live.length).toBeGreaterThan(0);
+      expect(rebuilt).toEqual(live);
+    }
     expect(await weekMetrics()).toEqual(before);
     expect(
       (

@@ -1,12 +1,8 @@
 import { TOPICS, type DeskgraphEvent } from '@deskgraph/events';
-import type {
-  BatchAccumulator,
-  ConsumerDefinition,
-  EventHandlerContext,
-  HandlerOutcome,
-} from '@deskgraph/platform';
+import type { BatchAccumulator, BatchScope, ConsumerDefinition, EventHandler } from '@deskgraph/platform';
 import type { EntityManager } from 'typeorm';
-import { applyEvent } from '../../projection/projection.applier';
+import { applyEvents, handles, type ApplyResult } from '../../projection/projection.applier';
+import { aggregatesThrough } from '../../projection/aggregate-backfill';
 import { generationSchema } from '../../projection/projection-tables';
 
 /** The topics every figure is rebuilt from. */
@@ -39,43 +35,89 @@ export async function markQueuesDirty(manager: EntityManager, queueIds: string[]
   }
 }
 
-/** The queues each applied event touched; one row update per queue per batch, not per event. */
-const dirtyQueues: BatchAccumulator<string[]> = {
-  async flush(manager, touched) {
-    const events = new Map<string, number>();
-    for (const queueIds of touched) {
-      // The event counts once, on its first queue.
-      for (const [index, queueId] of [...new Set(queueIds)].entries()) {
-        events.set(queueId, (events.get(queueId) ?? 0) + (index === 0 ? 1 : 0));
-      }
+/** The queues each applied event touched; one statement per batch, not per event. */
+async function flushDirtyQueues(manager: EntityManager, touched: string[][]): Promise<void> {
+  const events = new Map<string, number>();
+  for (const queueIds of touched) {
+    // The event counts once, on its first queue.
+    for (const [index, queueId] of [...new Set(queueIds)].entries()) {
+      events.set(queueId, (events.get(queueId) ?? 0) + (index === 0 ? 1 : 0));
     }
-    // One statement, rows in sorted order, so concurrent batches lock them in the same order.
-    const queueIds = [...events.keys()].sort();
-    await manager.query(
-      `INSERT INTO analytics.dirty_queues (queue_id, events)
-       SELECT * FROM unnest($1::text[], $2::int[])
-       ON CONFLICT (queue_id) DO UPDATE SET events = dirty_queues.events + EXCLUDED.events`,
-      [queueIds, queueIds.map((queueId) => events.get(queueId))],
-    );
-  },
-};
+  }
+  if (events.size === 0) return;
+  // Rows in sorted order, so concurrent batches lock them in the same order.
+  const queueIds = [...events.keys()].sort();
+  await manager.query(
+    `INSERT INTO analytics.dirty_queues (queue_id, events)
+     SELECT * FROM unnest($1::text[], $2::int[])
+     ON CONFLICT (queue_id) DO UPDATE SET events = dirty_queues.events + EXCLUDED.events`,
+    [queueIds, queueIds.map((queueId) => events.get(queueId))],
+  );
+}
 
 /**
- * Folds an event into the active projection generation (and its daily
- * aggregates, by desk days of timeZone) and marks its queues dirty.
+ * A handler that collects the events of a consumer batch and applies them
+ * set-based when the batch flushes (applyEvents, in the batch's
+ * transaction), into the schema `target` names. An event counts as
+ * 'applied' when it is of a projected type; a duplicate id or fact is
+ * recognised at the flush and changes nothing. A flush that fails makes the
+ * platform consumer apply the events one per transaction, so a poison event
+ * is still retried and dead-lettered on its own.
  */
-export function projectionHandler(timeZone: string) {
-  return async function applyToProjections(
-    event: DeskgraphEvent,
-    { manager, batch }: EventHandlerContext,
-  ): Promise<HandlerOutcome> {
-    // Read (and share-locked) once per batch: a rebuild's switch-over waits for the whole batch.
-    const generation = await batch.once('analytics.generation', () => activeGeneration(manager, true));
-    const result = await applyEvent(event, manager, generationSchema(generation), timeZone);
-    if (!result.applied) return 'ignored';
-    batch.add(dirtyQueues, result.queueIds);
+export function batchedProjection(
+  timeZone: string,
+  target: (manager: EntityManager, batch: BatchScope) => Promise<ProjectionTarget>,
+  applied: (manager: EntityManager, results: ApplyResult[]) => Promise<void>,
+): EventHandler {
+  const events: BatchAccumulator<{ event: DeskgraphEvent; target: ProjectionTarget }> = {
+    async flush(manager, items) {
+      const [{ target: into }] = items;
+      const results = await applyEvents(
+        items.map((item) => item.event),
+        manager,
+        into.schema,
+        timeZone,
+        { aggregatesThrough: into.aggregatesThrough },
+      );
+      await applied(manager, results);
+    },
+  };
+  return async (event, { manager, batch }) => {
+    if (!handles(event.type)) return 'ignored';
+    batch.add(events, { event, target: await target(manager, batch) });
     return 'applied';
   };
+}
+
+/** Where a batch is applied: a generation schema, and how far its aggregates are complete. */
+export interface ProjectionTarget {
+  schema: string;
+  aggregatesThrough?: string | null;
+}
+
+/**
+ * Folds a batch of events into the active projection generation (and its
+ * daily aggregates, by desk days of timeZone) and marks their queues dirty.
+ */
+export function projectionHandler(timeZone: string): EventHandler {
+  return batchedProjection(
+    timeZone,
+    // Read (and share-locked) once per batch: a rebuild's switch-over waits for the whole batch.
+    (manager, batch) =>
+      batch.once('analytics.target', async () => {
+        const generation = await activeGeneration(manager, true);
+        // FOR SHARE too: a backfill chunk waits for the batch, and the batch for the chunk.
+        return {
+          schema: generationSchema(generation),
+          aggregatesThrough: await aggregatesThrough(manager, generation),
+        };
+      }),
+    (manager, results) =>
+      flushDirtyQueues(
+        manager,
+        results.filter((result) => result.applied).map((result) => result.queueIds),
+      ),
+  );
 }
 
 export function projectionConsumer(timeZone: string): ConsumerDefinition {
