@@ -8,6 +8,7 @@ const workspaces = [
   'services/sla',
   'services/knowledge',
   'services/analytics',
+  'services/channels',
   'gateway',
   'infra',
 ];

@@ -13,6 +13,7 @@ export const SUBGRAPHS = [
   { name: 'sla', url: 'http://localhost:4002/graphql' },
   { name: 'knowledge', url: 'http://localhost:4003/graphql' },
   { name: 'analytics', url: 'http://localhost:4004/graphql' },
+  { name: 'channels', url: 'http://localhost:4005/graphql' },
 ] as const;
 
 export const SUPERGRAPH_PATH = join(gatewayRoot, 'supergraph.graphql');

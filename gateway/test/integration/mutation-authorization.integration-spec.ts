@@ -1,5 +1,12 @@
 import { getIntrospectionQuery, type IntrospectionQuery } from 'graphql';
-import { graphqlOk, graphqlRequest, startTestStack, testToken, type TestStack } from '@deskgraph/infra';
+import {
+  eventually,
+  graphqlOk,
+  graphqlRequest,
+  startTestStack,
+  testToken,
+  type TestStack,
+} from '@deskgraph/infra';
 import type { Role } from '@deskgraph/platform';
 
 // Every role on every mutation of the supergraph, through the gateway: the
@@ -24,6 +31,10 @@ interface Fixture {
   refundStandard(): Promise<void>;
   /** Makes sure queue general has its own satisfaction target to remove. */
   queueSatisfactionTarget(): Promise<void>;
+  /** A fresh webhook endpoint (channels). */
+  webhookEndpoint(): Promise<string>;
+  /** A webhook delivery of a fresh ticket's created event. */
+  webhookDelivery(): Promise<string>;
 }
 
 interface MutationCase {
@@ -308,6 +319,26 @@ const MUTATIONS: Record<string, MutationCase> = {
     allowed: EDITORS,
     variables: async () => ({ input: { name: 'Greeting', locale: 'en', body: 'Hello {{customerName}},' } }),
   },
+  createWebhookEndpoint: {
+    document: `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { endpoint { id } } }`,
+    allowed: ['admin'],
+    variables: async () => ({ input: { name: 'CRM', url: 'https://hooks.example.com/deskgraph' } }),
+  },
+  updateWebhookEndpoint: {
+    document: `mutation($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) { id } }`,
+    allowed: ['admin'],
+    variables: async (fixture) => ({ input: { id: await fixture.webhookEndpoint(), enabled: false } }),
+  },
+  deleteWebhookEndpoint: {
+    document: `mutation($id: ID!) { deleteWebhookEndpoint(id: $id) }`,
+    allowed: ['admin'],
+    variables: async (fixture) => ({ id: await fixture.webhookEndpoint() }),
+  },
+  replayWebhookDelivery: {
+    document: `mutation($id: ID!) { replayWebhookDelivery(id: $id) { id } }`,
+    allowed: ['admin'],
+    variables: async (fixture) => ({ id: await fixture.webhookDelivery() }),
+  },
 };
 
 describe('authorization of every mutation for every role, through the gateway', () => {
@@ -347,6 +378,7 @@ describe('authorization of every mutation for every role, through the gateway', 
       {},
       admin,
     );
+    let deliveryEndpoint: string | undefined;
     const adminOk = async (document: string, variables: Record<string, unknown>) =>
       graphqlOk(stack.gatewayUrl, document, variables, admin);
     fixture = {
@@ -379,6 +411,33 @@ describe('authorization of every mutation for every role, through the gateway', 
         await adminOk(
           `mutation { setKpiTarget(input: { kpi: "satisfactionRate", queueId: "general", target: 0.9 }) { kpi } }`,
           {},
+        );
+      },
+      async webhookEndpoint() {
+        const data = await adminOk(MUTATIONS.createWebhookEndpoint.document, {
+          input: {
+            name: 'Fixture',
+            url: 'https://hooks.example.com/fixture',
+            eventTypes: ['deskgraph.ticket.created.v1'],
+          },
+        });
+        return data.createWebhookEndpoint.endpoint.id as string;
+      },
+      async webhookDelivery() {
+        deliveryEndpoint ??= await fixture.webhookEndpoint();
+        const endpointId = deliveryEndpoint;
+        await fixture.ticket();
+        return eventually(
+          async () => {
+            const data = await adminOk(
+              `query($id: ID!) { webhookDeliveries(endpointId: $id, first: 1) { id } }`,
+              {
+                id: endpointId,
+              },
+            );
+            return data.webhookDeliveries[0]?.id as string | undefined;
+          },
+          { what: 'a webhook delivery', timeoutMs: 60_000 },
         );
       },
       async versionOf(articleId) {

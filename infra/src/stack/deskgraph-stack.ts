@@ -6,7 +6,7 @@ import { repositoryRoot } from '../environment';
 import { ManagedProcess } from './managed-process';
 import { InfrastructureError } from './process-utils';
 
-export const SUBGRAPH_NAMES = ['tickets', 'sla', 'knowledge', 'analytics'] as const;
+export const SUBGRAPH_NAMES = ['tickets', 'sla', 'knowledge', 'analytics', 'channels'] as const;
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
 export type ProcessName = SubgraphName | 'gateway';
 
@@ -52,7 +52,7 @@ export function runMigrations(databaseUrl: string): void {
   }
 }
 
-/** Starts the four subgraphs, then the gateway, each as its own process. */
+/** Starts the subgraphs, then the gateway, each as its own process. */
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   if (options.logDir) mkdirSync(options.logDir, { recursive: true });
   const subgraphUrls = Object.fromEntries(
@@ -72,8 +72,18 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       logFile: options.logDir ? join(options.logDir, `${name}.log`) : undefined,
       readyUrl: `http://127.0.0.1:${port}/health/ready`,
     });
+  // Channels acts on tickets through the tickets subgraph, and its links point at its own port.
+  const channelsEnv = {
+    TICKETS_URL: subgraphUrls.tickets,
+    CHANNELS_PUBLIC_URL: `http://localhost:${options.subgraphPorts.channels}`,
+  };
   const processes = {
-    ...Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, make(name, options.subgraphPorts[name])])),
+    ...Object.fromEntries(
+      SUBGRAPH_NAMES.map((name) => [
+        name,
+        make(name, options.subgraphPorts[name], name === 'channels' ? channelsEnv : {}),
+      ]),
+    ),
     gateway: make('gateway', options.gatewayPort, {
       SUBGRAPH_URLS: SUBGRAPH_NAMES.map((name) => `${name}=${subgraphUrls[name]}`).join(','),
     }),

@@ -48,10 +48,12 @@ export interface TestStack extends RunningStack {
   kafkaBrokers: string;
   namespace: string;
   wsUrl: string;
+  /** Where the channels service's SMTP listener takes mail. */
+  smtpPort: number;
 }
 
 /**
- * A whole deskgraph (4 subgraphs + gateway as real processes) on the test
+ * A whole deskgraph (5 subgraphs + gateway as real processes) on the test
  * run's PostgreSQL and Kafka, isolated by its own database and topic
  * namespace so test files never see each other's data.
  */
@@ -70,8 +72,12 @@ export async function startTestStack(
     await Promise.all(SUBGRAPH_NAMES.map(async (name) => [name, await freePort()] as const)),
   ) as Record<(typeof SUBGRAPH_NAMES)[number], number>;
   const gatewayPort = await freePort();
+  const smtpPort = await freePort();
   const stack = await startStack({
-    processEnv: options.processEnv,
+    processEnv: {
+      ...options.processEnv,
+      channels: { SMTP_PORT: String(smtpPort), SMTP_HOST: '127.0.0.1', ...options.processEnv?.channels },
+    },
     databaseUrl,
     kafkaBrokers: test.kafkaBrokers,
     namespace,
@@ -95,6 +101,7 @@ export async function startTestStack(
     kafkaBrokers: test.kafkaBrokers,
     namespace,
     wsUrl: stack.gatewayUrl.replace(/^http/, 'ws'),
+    smtpPort: Number(options.processEnv?.channels?.SMTP_PORT ?? smtpPort),
     async stop() {
       await stack.stop();
       await dropDatabase(serverUrl, databaseName);

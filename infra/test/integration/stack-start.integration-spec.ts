@@ -53,7 +53,8 @@ describe('stack start', () => {
         subgraphPorts,
         logDir: join(repositoryRoot, '.deskgraph', 'test-logs', namespace),
         env: { NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, GATEWAY_SHARED_SECRET: TEST_SHARED_SECRET },
-        processEnv: { sla: { DATABASE_POOL_SIZE: '0' } },
+        // Channels takes any free SMTP port, so it never meets another stack's listener.
+        processEnv: { sla: { DATABASE_POOL_SIZE: '0' }, channels: { SMTP_PORT: '0' } },
       }).then(
         () => null,
         (failure: Error) => failure,
@@ -70,7 +71,7 @@ describe('stack start', () => {
   it('should leave no process behind when a started stack is stopped', async () => {
     const namespace = `tok${randomBytes(3).toString('hex')}`;
     const stack = await startTestStack({ namespace });
-    expect(processesOfNamespace(namespace)).toHaveLength(5);
+    expect(processesOfNamespace(namespace)).toHaveLength(SUBGRAPH_NAMES.length + 1);
 
     await stack.stop();
 

@@ -37,6 +37,11 @@ import {
   TicketVisitOverdueV1,
   TicketVisitScheduledV1,
 } from './schemas/ticket-events';
+import {
+  ChannelsMailDeliveryFailedV1,
+  ChannelsMailReceivedV1,
+  ChannelsWebhookDeliveryFailedV1,
+} from './schemas/channel-events';
 import { HandoverAcknowledgedV1, HandoverCreatedV1 } from './schemas/practice-events';
 
 /** Every event type deskgraph produces. Adding one here documents and validates it. */
@@ -75,6 +80,9 @@ export const EVENT_CATALOG = [
   KnowledgeArticleUsedV1,
   KnowledgeArticleVotedV1,
   KnowledgeDraftProposedV1,
+  ChannelsMailReceivedV1,
+  ChannelsMailDeliveryFailedV1,
+  ChannelsWebhookDeliveryFailedV1,
 ] as const;
 
 type CatalogEntry = (typeof EVENT_CATALOG)[number];

@@ -8,3 +8,4 @@ export * from './schemas/practice-events';
 export * from './schemas/sla-events';
 export * from './schemas/analytics-events';
 export * from './schemas/knowledge-events';
+export * from './schemas/channel-events';

@@ -8,6 +8,8 @@ export const TOPICS = {
   knowledge: 'deskgraph.knowledge.v1',
   /** Derived signals of the analytics service (e.g. "these queues' figures changed"), for live dashboards. */
   analytics: 'deskgraph.analytics.v1',
+  /** What the channels service saw happen to mail and webhook deliveries. */
+  channels: 'deskgraph.channels.v1',
 } as const;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];

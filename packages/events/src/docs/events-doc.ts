@@ -30,6 +30,10 @@ const TOPIC_NOTES: Record<string, { key: string; about: string }> = {
     key: '"metrics"',
     about: 'Derived signals of the analytics service for live dashboards.',
   },
+  [TOPICS.channels]: {
+    key: 'ticketId (mail) / endpointId (webhooks)',
+    about: 'Mail taken in, mail and webhook deliveries that failed for good.',
+  },
 };
 
 function describeType(schema: JsonSchema): string {

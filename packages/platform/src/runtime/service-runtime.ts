@@ -1,5 +1,6 @@
 import { namespaced, deadLetterTopic, ALL_TOPICS } from '@deskgraph/events';
 import type { GraphQLError } from 'graphql';
+import type { Express } from 'express';
 import type { DataSource } from 'typeorm';
 import type { Identity } from '../auth/identity';
 import type {
@@ -69,6 +70,8 @@ export interface ServiceDefinition<TServices extends object> {
   workers?: (dependencies: ServiceDependencies, services: TServices) => BackgroundWorker[];
   /** Bookkeeping of this service purged after the retention, besides `processed_events`. */
   retention?: RetentionTarget[];
+  /** Plain HTTP routes on the service's server besides /graphql, health and metrics. */
+  routes?: (app: Express, services: TServices) => void;
 }
 
 /** What every resolver receives: the caller and the service's objects. */
@@ -191,6 +194,7 @@ export async function startService<TServices extends object>(
     metrics,
     mapDomainError: definition.mapDomainError,
     buildContext: (base) => ({ ...base, ...services }),
+    routes: definition.routes ? (app) => definition.routes!(app, services) : undefined,
     readiness: async () => ({
       postgres: await dataSource
         .query('SELECT 1')

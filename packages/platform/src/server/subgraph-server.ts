@@ -5,7 +5,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import express from 'express';
+import express, { type Express } from 'express';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { verifyIdentityHeaders, withSeedHistory, type Identity } from '../auth/identity';
 import type { GatewayTrustConfig, HttpConfig } from '../config/models';
@@ -40,6 +40,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   mapDomainError: (error: DomainError) => GraphQLError;
   /** Request body limit; larger requests get 413. */
   maxRequestBytes?: string;
+  /** Plain HTTP pages a service serves besides /graphql (e.g. links customers open from a mail). */
+  routes?: (app: Express) => void;
 }
 
 /**
@@ -135,6 +137,7 @@ export async function startSubgraphServer<TContext extends BaseContext>(
   app.get('/metrics', async (_request, response) => {
     response.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
   });
+  options.routes?.(app);
   app.use(
     '/graphql',
     // Log lines and outgoing events of this request carry the gateway's correlation id.

@@ -21,7 +21,7 @@ import {
 } from '@deskgraph/infra';
 
 // The whole-system privacy scan: every mutation that takes free text, in all
-// four subgraphs, is driven through the gateway with planted ID and card
+// subgraphs, is driven through the gateway with planted ID and card
 // numbers; then every table of every schema (outboxes included), every event
 // on every topic of the stack and every log line must hold none of them in
 // clear, while the customer's phone number stays readable.
@@ -78,6 +78,13 @@ const NOT_FREE_TEXT = new Set([
   'proposeCompensation.input.currency',
   'setRoutingRules.rules.category',
   'setClassificationRules.rules.category',
+  // Webhook addresses, robots' signing secrets and event type names: checked values, not free text.
+  'createWebhookEndpoint.input.url',
+  'createWebhookEndpoint.input.secret',
+  'createWebhookEndpoint.input.eventTypes',
+  'updateWebhookEndpoint.input.url',
+  'updateWebhookEndpoint.input.secret',
+  'updateWebhookEndpoint.input.eventTypes',
 ]);
 
 function stringInputs(type: GraphQLInputType, path: string, seen: Set<string> = new Set()): string[] {
@@ -426,6 +433,20 @@ describe('privacy: no ID or card number anywhere in the system', () => {
       ['input.name', 'input.body'],
       `mutation($name: String!, $body: String!) { upsertReplyTemplate(input: { name: $name, locale: "zh-CN", body: $body }) { id } }`,
       { name: `模板 ${SHORT}`, body: `您好 ${PLANTED}` },
+      admin,
+    );
+    const endpoint = await drive(
+      'createWebhookEndpoint',
+      ['input.name'],
+      `mutation($name: String!) { createWebhookEndpoint(input: { name: $name, url: "https://hooks.example.com/p" }) { endpoint { id } } }`,
+      { name: `钩子 ${SHORT}` },
+      admin,
+    );
+    await drive(
+      'updateWebhookEndpoint',
+      ['input.name'],
+      `mutation($id: ID!, $name: String) { updateWebhookEndpoint(input: { id: $id, name: $name }) { id } }`,
+      { id: endpoint.endpoint.id, name: `钩子2 ${SHORT}` },
       admin,
     );
     // Searches that find nothing are recorded as content gaps.

@@ -1,0 +1,27 @@
+import { DomainError, toGraphQLError, type DomainErrorMapping } from '@deskgraph/platform';
+
+export enum ChannelsErrorCode {
+  InvalidInput = 'INVALID_CHANNELS_INPUT',
+  NotFound = 'CHANNELS_NOT_FOUND',
+  NotAllowed = 'CHANNELS_ACTION_NOT_ALLOWED',
+  Unauthenticated = 'CHANNELS_SIGN_IN_REQUIRED',
+  ForbiddenAddress = 'WEBHOOK_ADDRESS_FORBIDDEN',
+}
+
+const mapping: DomainErrorMapping<ChannelsErrorCode> = {
+  [ChannelsErrorCode.InvalidInput]: 'BAD_USER_INPUT',
+  [ChannelsErrorCode.NotFound]: 'NOT_FOUND',
+  [ChannelsErrorCode.NotAllowed]: 'FORBIDDEN',
+  [ChannelsErrorCode.Unauthenticated]: 'UNAUTHENTICATED',
+  [ChannelsErrorCode.ForbiddenAddress]: 'BAD_USER_INPUT',
+};
+
+export class ChannelsError extends DomainError<ChannelsErrorCode> {}
+
+export function invalidInput(problems: string[]): ChannelsError {
+  return new ChannelsError(ChannelsErrorCode.InvalidInput, problems.join('; '), { problems });
+}
+
+export function mapChannelsError(error: DomainError) {
+  return toGraphQLError(error as ChannelsError, mapping);
+}

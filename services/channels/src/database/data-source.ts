@@ -1,0 +1,15 @@
+import { createServiceDataSource, type DatabaseConfig } from '@deskgraph/platform';
+import { InitialChannels1766000000000 } from './migrations/1766000000000-initial-channels';
+
+export const CHANNELS_SCHEMA = 'channels';
+
+// Work queues are read with FOR UPDATE SKIP LOCKED in SQL, so the service needs no entities.
+export function createChannelsDataSource(database: DatabaseConfig) {
+  return createServiceDataSource({
+    database,
+    schema: CHANNELS_SCHEMA,
+    applicationName: 'deskgraph-channels',
+    entities: [],
+    migrations: [InitialChannels1766000000000],
+  });
+}

@@ -1,0 +1,140 @@
+import {
+  databaseModel,
+  gatewayTrustModel,
+  httpModel,
+  kafkaModel,
+  parseEnvironmentOrExit,
+  retentionModel,
+  runtimeModel,
+} from '@deskgraph/platform';
+import { z } from 'zod';
+
+const DEV_CONFIRMATION_SECRET = 'deskgraph-development-confirmation-secret';
+
+const list = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
+
+/** Mail in (the SMTP listener) and out (the relay replies go through). */
+export const mailModel = z
+  .object({
+    /** Port of the SMTP listener that takes customers' mail; 0 picks a free one. */
+    SMTP_PORT: z.coerce.number().int().min(0).max(65535).default(2525),
+    SMTP_HOST: z.string().default('0.0.0.0'),
+    /** Name the listener greets with; also the domain of the Message-IDs it sends. */
+    MAIL_DOMAIN: z.string().min(1).default('deskgraph.local'),
+    /** Mail larger than this is refused with 552 (bytes). */
+    SMTP_MAX_MESSAGE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(10 * 1024 * 1024),
+    /** Outgoing relay, e.g. smtp://user:pass@smtp.example.com:587; empty: no mail goes out. */
+    SMTP_RELAY_URL: z
+      .string()
+      .default('')
+      .refine((value) => value === '' || /^smtps?:\/\//.test(value), 'must be an smtp:// or smtps:// URL'),
+    MAIL_FROM: z.string().min(3).default('客服中心 <support@deskgraph.local>'),
+    /** First retry of a mail the relay did not take, doubling per attempt (seconds). */
+    MAIL_RETRY_BASE_SECONDS: z.coerce.number().positive().default(30),
+    MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  })
+  .transform((env) => ({
+    smtpPort: env.SMTP_PORT,
+    smtpHost: env.SMTP_HOST,
+    domain: env.MAIL_DOMAIN,
+    maxMessageBytes: env.SMTP_MAX_MESSAGE_BYTES,
+    relayUrl: env.SMTP_RELAY_URL || null,
+    from: env.MAIL_FROM,
+    retryBaseMs: env.MAIL_RETRY_BASE_SECONDS * 1000,
+    maxAttempts: env.MAIL_MAX_ATTEMPTS,
+  }));
+
+export const webhookModel = z
+  .object({
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+    /** Bytes of a receiver's answer read at most; the rest is dropped. */
+    WEBHOOK_MAX_RESPONSE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(256)
+      .default(64 * 1024),
+    WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+    /** First retry delay; doubles per attempt, with full jitter, up to WEBHOOK_RETRY_MAX_MS. */
+    WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).default(1000),
+    WEBHOOK_RETRY_MAX_MS: z.coerce.number().int().min(10).default(3_600_000),
+    /** Consecutive failed attempts after which an endpoint is disabled. */
+    WEBHOOK_DISABLE_AFTER_FAILURES: z.coerce.number().int().min(1).default(50),
+    /** CIDRs of private/loopback/link-local networks receivers may still be in, e.g. 10.1.0.0/16. */
+    WEBHOOK_ALLOWED_NETWORKS: list,
+    WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(32),
+    /** Link to a ticket in robot messages; {number} is replaced by the ticket number. */
+    TICKET_LINK_TEMPLATE: z
+      .string()
+      .default('http://localhost:4000/tickets/{number}')
+      .refine((value) => value.includes('{number}'), 'must contain {number}'),
+  })
+  .transform((env) => ({
+    timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    maxResponseBytes: env.WEBHOOK_MAX_RESPONSE_BYTES,
+    maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+    retryBaseMs: env.WEBHOOK_RETRY_BASE_MS,
+    retryMaxMs: env.WEBHOOK_RETRY_MAX_MS,
+    disableAfterFailures: env.WEBHOOK_DISABLE_AFTER_FAILURES,
+    allowedNetworks: env.WEBHOOK_ALLOWED_NETWORKS,
+    concurrency: env.WEBHOOK_CONCURRENCY,
+    ticketLinkTemplate: env.TICKET_LINK_TEMPLATE,
+  }));
+
+export const channelsModel = z
+  .object({
+    NODE_ENV: z.string().default('development'),
+    /** The tickets subgraph, called with the channels service identity. */
+    TICKETS_URL: z.string().url().default('http://127.0.0.1:4001/graphql'),
+    /** Where customers reach this service's pages (confirmation links), without a trailing slash. */
+    CHANNELS_PUBLIC_URL: z.string().url().default('http://localhost:4005'),
+    CONFIRMATION_SECRET: z.string().min(16).default(DEV_CONFIRMATION_SECRET),
+    CONFIRMATION_TTL_HOURS: z.coerce.number().positive().default(168),
+    /** How often the mail and webhook workers look for due work when nothing woke them (ms). */
+    WORK_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(1000),
+  })
+  .superRefine((env, context) => {
+    if (env.NODE_ENV === 'production' && env.CONFIRMATION_SECRET === DEV_CONFIRMATION_SECRET) {
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['CONFIRMATION_SECRET'],
+        message: 'must be set to a private value in production',
+      });
+    }
+  })
+  .transform((env) => ({
+    ticketsUrl: env.TICKETS_URL,
+    publicUrl: env.CHANNELS_PUBLIC_URL.replace(/\/+$/, ''),
+    confirmationSecret: env.CONFIRMATION_SECRET,
+    confirmationTtlMs: env.CONFIRMATION_TTL_HOURS * 3_600_000,
+    pollIntervalMs: env.WORK_POLL_INTERVAL_MS,
+  }));
+
+export type MailConfig = z.output<typeof mailModel>;
+export type WebhookConfig = z.output<typeof webhookModel>;
+export type ChannelsConfig = z.output<typeof channelsModel>;
+
+export function loadEnvironment() {
+  return parseEnvironmentOrExit({
+    runtime: runtimeModel,
+    database: databaseModel,
+    kafka: kafkaModel,
+    http: httpModel(4005),
+    trust: gatewayTrustModel,
+    retention: retentionModel,
+    mail: mailModel,
+    webhook: webhookModel,
+    channels: channelsModel,
+  });
+}

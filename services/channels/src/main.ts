@@ -1,0 +1,15 @@
+import 'reflect-metadata';
+import { runServiceMain } from '@deskgraph/platform';
+import { loadEnvironment } from './environment';
+import { channelsService } from './server';
+
+const environment = loadEnvironment();
+runServiceMain(
+  channelsService({
+    mail: environment.mail,
+    webhook: environment.webhook,
+    channels: environment.channels,
+    trust: environment.trust,
+  }),
+  environment,
+);

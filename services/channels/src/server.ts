@@ -1,0 +1,133 @@
+import { join } from 'node:path';
+import {
+  findPackageRoot,
+  type GatewayTrustConfig,
+  type ServiceContext,
+  type ServiceDefinition,
+} from '@deskgraph/platform';
+import { mapChannelsError } from './channels.errors';
+import { ConfirmationLetters } from './confirmation/confirmation-letters';
+import { confirmationRoutes } from './confirmation/confirmation-pages';
+import { createChannelsDataSource } from './database/data-source';
+import type { ChannelsConfig, MailConfig, WebhookConfig } from './environment';
+import { channelEventsConsumer } from './events/consumers/channel-events.consumer';
+import { TicketsClient } from './graph/tickets-client';
+import { InboundMailProcessor } from './mail/inbound-processor';
+import { OutboundMailService } from './mail/outbound-mail.service';
+import { createSmtpListener, type SmtpListener } from './mail/smtp-listener';
+import { WebhookSender } from './webhook/webhook-sender';
+import { channelsResolvers } from './webhook/webhook.resolvers';
+import { WebhookService } from './webhook/webhook.service';
+import { createWorkLoop, type WorkLoop } from './work/work-loop';
+
+export interface ChannelsServices {
+  webhooks: WebhookService;
+  mail: OutboundMailService;
+  letters: ConfirmationLetters;
+  smtp: SmtpListener;
+  loops: { inbound: WorkLoop; outbound: WorkLoop; webhooks: WorkLoop };
+  wakeWebhooks: () => void;
+}
+
+export type ChannelsContext = ServiceContext<ChannelsServices>;
+
+export interface ChannelsOptions {
+  mail: MailConfig;
+  webhook: WebhookConfig;
+  channels: ChannelsConfig;
+  trust: GatewayTrustConfig;
+}
+
+export function channelsService(options: ChannelsOptions): ServiceDefinition<ChannelsServices> {
+  return {
+    name: 'channels',
+    schemaDirectory: join(findPackageRoot(__dirname), 'schema'),
+    createDataSource: createChannelsDataSource,
+    createServices: ({ dataSource, outbox, logger }) => {
+      const tickets = new TicketsClient(options.channels.ticketsUrl, options.trust.sharedSecret);
+      const mail = new OutboundMailService(
+        dataSource,
+        outbox,
+        tickets,
+        options.mail,
+        logger.child({ component: 'mail-out' }),
+      );
+      const letters = new ConfirmationLetters(
+        dataSource,
+        tickets,
+        options.channels,
+        logger.child({ component: 'confirmation' }),
+      );
+      mail.letters = letters;
+      const inbound = new InboundMailProcessor(
+        dataSource,
+        outbox,
+        tickets,
+        mail,
+        logger.child({ component: 'mail-in' }),
+      );
+      const sender = new WebhookSender(
+        dataSource,
+        outbox,
+        options.webhook,
+        logger.child({ component: 'webhooks' }),
+      );
+      const pollIntervalMs = options.channels.pollIntervalMs;
+      const loops = {
+        inbound: createWorkLoop({
+          name: 'mail-in',
+          runOnce: () => inbound.runOnce(),
+          pollIntervalMs,
+          logger,
+        }),
+        outbound: createWorkLoop({ name: 'mail-out', runOnce: () => mail.runOnce(), pollIntervalMs, logger }),
+        webhooks: createWorkLoop({
+          name: 'webhooks',
+          runOnce: () => sender.runOnce(),
+          pollIntervalMs,
+          logger,
+        }),
+      };
+      const smtp = createSmtpListener({
+        dataSource,
+        config: options.mail,
+        logger,
+        onStored: () => loops.inbound.wake(),
+      });
+      return {
+        webhooks: new WebhookService(dataSource, options.webhook),
+        mail,
+        letters,
+        smtp,
+        loops,
+        wakeWebhooks: () => loops.webhooks.wake(),
+      };
+    },
+    resolvers: channelsResolvers,
+    mapDomainError: mapChannelsError,
+    consumers: (_dependencies, services) => [
+      channelEventsConsumer({
+        mail: services.mail,
+        webhooks: services.webhooks,
+        wakeMail: () => services.loops.outbound.wake(),
+        wakeWebhooks: services.wakeWebhooks,
+      }),
+    ],
+    // The listener starts last: mail it accepts is processed by loops already running.
+    workers: (_dependencies, services) => [
+      services.loops.inbound,
+      services.loops.outbound,
+      services.loops.webhooks,
+      {
+        name: services.smtp.name,
+        start: () => services.smtp.start(),
+        stop: async () => {
+          await services.smtp.stop();
+          services.mail.close();
+        },
+        ready: () => services.smtp.ready?.() ?? true,
+      },
+    ],
+    routes: (app, services) => confirmationRoutes(app, services.letters),
+  };
+}

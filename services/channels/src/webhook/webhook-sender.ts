@@ -1,0 +1,183 @@
+import type { DataSource } from 'typeorm';
+import type { Logger, OutboxWriter } from '@deskgraph/platform';
+import type { WebhookConfig } from '../environment';
+import { channelEvents } from '../events/channel-events';
+import { updateReturning } from '../work/sql';
+import { backoffDelayMs } from '../work/work-loop';
+import { robotAccepted, robotRequest, type EndpointFormat } from './robot-messages';
+import { signWebhook } from './signatures';
+import { ForbiddenAddressError, parseAllowedNetworks, type AllowedNetworks } from './ssrf';
+import { postWebhook } from './webhook-http';
+import type { DeliveryRow, EndpointRow } from './webhook.service';
+
+type Claimed = DeliveryRow & Pick<EndpointRow, 'url' | 'format' | 'secret' | 'enabled'>;
+
+const LEASE_SECONDS = 120;
+
+interface AttemptResult {
+  ok: boolean;
+  status: number | null;
+  error: string | null;
+  /** No retry can help (a refused address). */
+  permanent: boolean;
+}
+
+/**
+ * Sends due deliveries, up to WEBHOOK_CONCURRENCY at once. A delivery is
+ * claimed with a lease (SKIP LOCKED), so replicas share the work and one
+ * that dies mid-send leaves it to be sent again: at least once, with the
+ * same event id and delivery id for the receiver to deduplicate on.
+ */
+export class WebhookSender {
+  private readonly allowed: AllowedNetworks;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly outbox: OutboxWriter,
+    private readonly config: WebhookConfig,
+    private readonly logger: Logger,
+  ) {
+    this.allowed = parseAllowedNetworks(config.allowedNetworks);
+  }
+
+  async runOnce(): Promise<number> {
+    const rows = await updateReturning<Claimed>(
+      this.dataSource,
+      `WITH due AS (
+         SELECT d.id FROM webhook_deliveries d
+         WHERE d.state = 'PENDING' AND d.next_attempt_at <= now()
+         ORDER BY d.next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+       UPDATE webhook_deliveries d SET attempts = d.attempts + 1, next_attempt_at = now() + interval '${LEASE_SECONDS} seconds'
+       FROM due, webhook_endpoints e
+       WHERE d.id = due.id AND e.id = d.endpoint_id
+       RETURNING d.*, e.url, e.format, e.secret, e.enabled`,
+      [this.config.concurrency * 4],
+    );
+    let next = 0;
+    const worker = async () => {
+      while (next < rows.length) await this.deliver(rows[next++]);
+    };
+    await Promise.all(Array.from({ length: Math.min(this.config.concurrency, rows.length) }, worker));
+    return rows.length;
+  }
+
+  private async attempt(row: Claimed): Promise<AttemptResult> {
+    const now = Date.now();
+    const format = row.format as EndpointFormat;
+    try {
+      if (format === 'GENERIC') {
+        const response = await postWebhook(
+          row.url,
+          row.body,
+          {
+            'user-agent': 'deskgraph-webhooks/1',
+            'x-deskgraph-signature': signWebhook(row.secret, row.body, Math.floor(now / 1000)),
+            'x-deskgraph-event-id': row.event_id,
+            'x-deskgraph-event-type': row.event_type,
+            'x-deskgraph-delivery-id': row.id,
+          },
+          { ...this.config, allowed: this.allowed },
+        );
+        const ok = response.status >= 200 && response.status < 300;
+        return {
+          ok,
+          status: response.status,
+          error: ok ? null : `HTTP ${response.status}: ${response.body.slice(0, 200)}`,
+          permanent: false,
+        };
+      }
+      const request = robotRequest(format, row.url, row.secret, row.body, now);
+      const response = await postWebhook(
+        request.url,
+        request.body,
+        { 'user-agent': 'deskgraph-webhooks/1' },
+        { ...this.config, allowed: this.allowed },
+      );
+      const ok = response.status >= 200 && response.status < 300 && robotAccepted(format, response.body);
+      return {
+        ok,
+        status: response.status,
+        error: ok ? null : `HTTP ${response.status}: ${response.body.slice(0, 200)}`,
+        permanent: false,
+      };
+    } catch (error) {
+      const forbidden =
+        error instanceof ForbiddenAddressError || (error as { code?: string }).code === 'FORBIDDEN_ADDRESS';
+      return {
+        ok: false,
+        status: null,
+        error: String((error as Error).message ?? error).slice(0, 500),
+        permanent: forbidden,
+      };
+    }
+  }
+
+  private async deliver(row: Claimed): Promise<void> {
+    if (!row.enabled) {
+      await this.dataSource.query(
+        `UPDATE webhook_deliveries SET state = 'SKIPPED', last_error = 'endpoint disabled' WHERE id = $1`,
+        [row.id],
+      );
+      return;
+    }
+    const result = await this.attempt(row);
+    if (result.ok) {
+      await this.dataSource.transaction(async (manager) => {
+        await manager.query(
+          `UPDATE webhook_deliveries SET state = 'SUCCEEDED', delivered_at = now(), last_status = $2, last_error = NULL WHERE id = $1`,
+          [row.id, result.status],
+        );
+        await manager.query(
+          `UPDATE webhook_endpoints SET consecutive_failures = 0 WHERE id = $1 AND consecutive_failures > 0`,
+          [row.endpoint_id],
+        );
+      });
+      return;
+    }
+    const giveUp = result.permanent || row.attempts >= this.config.maxAttempts;
+    await this.dataSource.transaction(async (manager) => {
+      const [endpoint] = await updateReturning<{ enabled: boolean; consecutive_failures: number }>(
+        manager,
+        `UPDATE webhook_endpoints SET consecutive_failures = consecutive_failures + 1,
+           enabled = enabled AND consecutive_failures + 1 < $2,
+           disabled_reason = CASE WHEN enabled AND consecutive_failures + 1 >= $2
+             THEN 'disabled after ' || (consecutive_failures + 1) || ' failed attempts in a row' ELSE disabled_reason END,
+           updated_at = now()
+         WHERE id = $1 RETURNING enabled, consecutive_failures`,
+        [row.endpoint_id, this.config.disableAfterFailures],
+      );
+      const delay = backoffDelayMs(row.attempts, this.config.retryBaseMs, this.config.retryMaxMs);
+      await manager.query(
+        `UPDATE webhook_deliveries SET state = $2, last_status = $3, last_error = $4,
+           next_attempt_at = now() + ($5 || ' milliseconds')::interval WHERE id = $1`,
+        [row.id, giveUp ? 'FAILED' : 'PENDING', result.status, result.error, delay],
+      );
+      if (giveUp) {
+        await this.outbox.enqueue(manager, [
+          channelEvents.webhookDeliveryFailed({
+            deliveryId: row.id,
+            endpointId: row.endpoint_id,
+            eventId: row.event_id,
+            eventType: row.event_type,
+            attempts: row.attempts,
+            lastStatus: result.status,
+            lastError: result.error ?? 'failed',
+            endpointDisabled: endpoint ? !endpoint.enabled : false,
+            at: new Date().toISOString(),
+          }),
+        ]);
+      }
+      this.logger.warn(
+        {
+          deliveryId: row.id,
+          endpointId: row.endpoint_id,
+          attempts: row.attempts,
+          giveUp,
+          status: result.status,
+          err: result.error,
+        },
+        giveUp ? 'webhook delivery failed for good' : 'webhook delivery failed; will retry',
+      );
+    });
+  }
+}
