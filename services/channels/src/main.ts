@@ -1,3 +1,4 @@
+import './tracing';
 import 'reflect-metadata';
 import { runServiceMain } from '@deskgraph/platform';
 import { loadEnvironment } from './environment';
