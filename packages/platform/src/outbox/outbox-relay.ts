@@ -49,6 +49,7 @@ interface OutboxRow {
 export class OutboxRelay {
   private listener: Client | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private relistenTimer: NodeJS.Timeout | null = null;
   private running = false;
   private draining: Promise<void> | null = null;
   private wakeRequested = false;
@@ -58,11 +59,7 @@ export class OutboxRelay {
 
   async start(): Promise<void> {
     this.running = true;
-    this.listener = new Client({ connectionString: this.options.databaseUrl });
-    this.listener.on('notification', () => this.wake());
-    this.listener.on('error', (error) => this.options.logger.warn({ err: error }, 'outbox listener error'));
-    await this.listener.connect();
-    await this.listener.query(`LISTEN "${outboxChannel(this.options.schema)}"`);
+    await this.listen();
     this.timer = setInterval(() => this.wake(), this.options.pollIntervalMs ?? 1_000);
     this.wake();
   }
@@ -70,9 +67,66 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.running = false;
     if (this.timer) clearInterval(this.timer);
+    if (this.relistenTimer) clearTimeout(this.relistenTimer);
+    this.relistenTimer = null;
     await this.draining;
-    await this.listener?.end().catch(() => undefined);
+    const listener = this.listener;
     this.listener = null;
+    await listener?.end().catch(() => undefined);
+  }
+
+  /** True while the LISTEN connection is up, i.e. a commit wakes the relay at once rather than on the poll tick. */
+  listening(): boolean {
+    return this.listener !== null;
+  }
+
+  private async listen(): Promise<void> {
+    const listener = new Client({ connectionString: this.options.databaseUrl });
+    listener.on('notification', () => this.wake());
+    // A lost connection (PostgreSQL restarted, a failover) is opened again;
+    // without it every event would wait for the poll tick until the process restarts.
+    listener.on('error', (error) => this.options.logger.warn({ err: error }, 'outbox listener error'));
+    listener.on('end', () => {
+      if (this.listener !== listener) return;
+      this.listener = null;
+      if (this.running) this.relisten(0);
+    });
+    try {
+      await listener.connect();
+      await listener.query(`LISTEN "${outboxChannel(this.options.schema)}"`);
+    } catch (error) {
+      await listener.end().catch(() => undefined);
+      throw error;
+    }
+    this.listener = listener;
+  }
+
+  /** Reopens the LISTEN connection with jittered backoff (100 ms doubling to 5 s). */
+  private relisten(attempt: number): void {
+    const delay = Math.min(5_000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2);
+    this.relistenTimer = setTimeout(async () => {
+      this.relistenTimer = null;
+      if (!this.running) return;
+      try {
+        await this.listen();
+      } catch (error) {
+        this.options.logger.warn(
+          { err: error, attempt: attempt + 1 },
+          'outbox listener not back yet; retrying',
+        );
+        this.relisten(attempt + 1);
+        return;
+      }
+      if (!this.running) {
+        await this.listener?.end().catch(() => undefined);
+        this.listener = null;
+        return;
+      }
+      this.options.logger.info({ attempts: attempt + 1 }, 'outbox listener re-established');
+      this.options.metrics.outboxListenerReconnects.inc();
+      // Commits while the listener was gone sent no NOTIFY it could hear.
+      this.wake();
+    }, delay);
   }
 
   /** Coalesces wake-ups: one drain loop at a time, rerun if woken meanwhile. */

@@ -5,6 +5,7 @@ export interface Metrics {
   registry: Registry;
   outboxPublished: Counter;
   outboxPublishFailures: Counter;
+  outboxListenerReconnects: Counter;
   eventsConsumed: Counter<'group' | 'type' | 'outcome'>;
   deadLettered: Counter<'group' | 'reason'>;
   consumerReady: Gauge<'group'>;
@@ -27,6 +28,11 @@ export function createMetrics(service: string): Metrics {
     outboxPublishFailures: new Counter({
       name: 'deskgraph_outbox_publish_failures_total',
       help: 'Outbox batches that failed to publish and will be retried',
+      registers: [registry],
+    }),
+    outboxListenerReconnects: new Counter({
+      name: 'deskgraph_outbox_listener_reconnects_total',
+      help: 'Times the outbox relay reopened its LISTEN connection after losing it (e.g. PostgreSQL restarted)',
       registers: [registry],
     }),
     eventsConsumed: new Counter({

