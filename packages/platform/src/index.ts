@@ -15,6 +15,7 @@ export * from './consumer/event-consumer';
 export * from './consumer/processed-facts';
 export * from './consumer/consumer-supervisor';
 export * from './server/metrics';
+export * from './server/health-probe';
 export * from './server/sdl';
 export * from './server/subgraph-server';
 export * from './runtime/service-runtime';

@@ -25,6 +25,7 @@ import {
 } from '../retention/retention-worker';
 import { maskResolverArguments, type TextMaskingOptions } from '../privacy/mask-input';
 import { createMetrics, type Metrics } from '../server/metrics';
+import { createBackgroundProbe } from '../server/health-probe';
 import { startSubgraphServer, type BaseContext, type RunningServer } from '../server/subgraph-server';
 
 /** Everything a service's resolvers, consumers and workers are built from. */
@@ -175,8 +176,15 @@ export async function startService<TServices extends object>(
   ];
   for (const worker of workers) await worker.start();
 
-  const admin = kafka.admin();
+  // Readiness reads the last known state of each dependency, checked in the background with a
+  // short timeout: asked at probe time, a cluster describe hangs for its retries while Kafka is down.
+  const admin = kafka.admin({ retry: { retries: 0 } });
   await retryKafkaStartup(() => admin.connect(), { ...startup, what: 'the admin client' });
+  const probes = {
+    postgres: createBackgroundProbe({ name: 'postgres', check: () => dataSource.query('SELECT 1'), logger }),
+    kafka: createBackgroundProbe({ name: 'kafka', check: () => admin.describeCluster(), logger }),
+  };
+  await Promise.all(Object.values(probes).map((probe) => probe.start()));
 
   const server = await startSubgraphServer<ServiceContext<TServices>>({
     name: definition.name,
@@ -190,14 +198,8 @@ export async function startService<TServices extends object>(
     mapDomainError: definition.mapDomainError,
     buildContext: (base) => ({ ...base, ...services }),
     readiness: async () => ({
-      postgres: await dataSource
-        .query('SELECT 1')
-        .then(() => true)
-        .catch(() => false),
-      kafka: await admin
-        .describeCluster()
-        .then(() => true)
-        .catch(() => false),
+      postgres: probes.postgres.healthy(),
+      kafka: probes.kafka.healthy(),
       consumers: consumers.every((consumer) => consumer.ready()),
       workers: workers.every((worker) => worker.ready?.() ?? true),
     }),
@@ -217,6 +219,7 @@ export async function startService<TServices extends object>(
         for (const worker of [...workers].reverse()) await worker.stop();
         for (const consumer of consumers) await consumer.stop();
         await relay.stop();
+        for (const probe of Object.values(probes)) probe.stop();
         await admin.disconnect();
         await producer.disconnect();
         await dataSource.destroy();

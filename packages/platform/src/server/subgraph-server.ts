@@ -127,8 +127,13 @@ export async function startSubgraphServer<TContext extends BaseContext>(
       .status(live ? 200 : 503)
       .json({ status: live ? 'live' : 'not_live', service: options.name, checks });
   });
+  // False from the moment stop() begins, before in-flight requests drain, so a load balancer
+  // still polling sends nothing new to a process that is going away.
+  let draining = false;
   app.get('/health/ready', async (_request, response) => {
-    const checks = await options.readiness().catch(() => ({ readiness: false }));
+    const checks = draining
+      ? { draining: false }
+      : await options.readiness().catch(() => ({ readiness: false }));
     const ready = Object.values(checks).every(Boolean);
     response.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
   });
@@ -171,7 +176,10 @@ export async function startSubgraphServer<TContext extends BaseContext>(
     url,
     port,
     httpServer,
-    stop: () => server.stop(),
+    stop: () => {
+      draining = true;
+      return server.stop();
+    },
   };
 }
 
