@@ -29,6 +29,8 @@ const NOT_YET_NAMES = new Set([
   'KafkaJSMetadataNotLoaded',
   'KafkaJSLockTimeout',
   'KafkaJSTimeout',
+  // FindCoordinator kept failing: a fresh or restarted broker is still creating or loading __consumer_offsets.
+  'KafkaJSGroupCoordinatorNotFound',
   'TopicsNotReadyError',
 ]);
 

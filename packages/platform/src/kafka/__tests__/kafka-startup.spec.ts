@@ -1,4 +1,9 @@
-import { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs';
+import {
+  KafkaJSConnectionError,
+  KafkaJSGroupCoordinatorNotFound,
+  KafkaJSNumberOfRetriesExceeded,
+  KafkaJSProtocolError,
+} from 'kafkajs';
 import { isKafkaNotYetError, KafkaStartupError, retryKafkaStartup } from '../kafka-startup';
 
 function protocolError(type: string): KafkaJSProtocolError {
@@ -27,6 +32,14 @@ describe('isKafkaNotYetError', () => {
       retryTime: 3_000,
     });
     expect(isKafkaNotYetError(wrapped)).toBe(true);
+  });
+
+  it('should treat a group coordinator not found yet as not yet', () => {
+    expect(
+      isKafkaNotYetError(
+        Object.assign(new KafkaJSGroupCoordinatorNotFound(), { message: 'Failed to find group coordinator' }),
+      ),
+    ).toBe(true);
   });
 
   it('should not retry errors that will not go away', () => {
