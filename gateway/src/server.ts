@@ -261,8 +261,12 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
       .status(live ? 200 : 503)
       .json({ status: live ? 'live' : 'not_live', service: 'gateway', checks });
   });
+  // False from the moment stop() begins, before connections drain, so no new traffic is sent here.
+  let draining = false;
   app.get('/health/ready', (_request, response) => {
-    const checks = { schema: subscriptionSchema !== null, eventStream: eventStream.ready() };
+    const checks = draining
+      ? { draining: false }
+      : { schema: subscriptionSchema !== null, eventStream: eventStream.ready() };
     const ready = Object.values(checks).every(Boolean);
     response.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
   });
@@ -415,6 +419,7 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
     port,
     logger,
     stop() {
+      draining = true;
       stopping ??= (async () => {
         await wsCleanup.dispose();
         await apollo.stop();

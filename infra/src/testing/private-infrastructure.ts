@@ -35,18 +35,26 @@ export async function startPrivateKafka(): Promise<PrivateKafka> {
     controllerPort,
     javaHome: launcher.javaHome,
     logFile: join(workDir, 'kafka.log'),
+    // Restart tests run beside others on shared machines, where a JVM start can take minutes.
+    startTimeoutMs: 300_000,
   };
   let running: LocalKafka | null = null;
   const brokers = `127.0.0.1:${port}`;
-  const start = async () => {
-    running = await startLocalKafka(options);
-    await waitForKafkaReady(brokers, { log: () => undefined });
-  };
   const stop = async () => {
     await running?.stop();
     running = null;
   };
-  await start();
+  const start = async () => {
+    running = await startLocalKafka(options);
+    await waitForKafkaReady(brokers, { log: () => undefined });
+  };
+  try {
+    await start();
+  } catch (error) {
+    await stop().catch(() => undefined);
+    rmSync(workDir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     brokers,
     start,
@@ -111,9 +119,17 @@ export async function startPrivatePostgres(database = 'deskgraph'): Promise<Priv
   const start = async () =>
     run('pg_ctl', ['-D', dataDir, '-o', options, '-l', join(workDir, 'postgres.log'), '-w', 'start']);
   const stop = async () => run('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
-  await start();
-  const databaseUrl = await ensureDatabase(`postgres://postgres@127.0.0.1:${port}`, database);
-  let running = true;
+  let running = false;
+  let databaseUrl: string;
+  try {
+    await start();
+    running = true;
+    databaseUrl = await ensureDatabase(`postgres://postgres@127.0.0.1:${port}`, database);
+  } catch (error) {
+    if (running) await stop().catch(() => undefined);
+    rmSync(workDir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     databaseUrl,
     async stop() {

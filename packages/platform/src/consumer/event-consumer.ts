@@ -1,5 +1,6 @@
 import { deadLetterTopic, namespaced, validateEvent, type DeskgraphEvent } from '@deskgraph/events';
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { CONSUMER_GROUP_TIMINGS } from '../kafka/kafka';
 import type { DataSource, EntityManager } from 'typeorm';
 import { withCorrelationId, type Logger } from '../logging/logger';
 import type { OutboxWriter } from '../outbox/outbox';
@@ -383,9 +384,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
         create: () =>
           options.kafka.consumer({
             groupId,
-            // A crashed replica's partitions move to a live one after 10 s, not kafkajs's 30 s.
-            sessionTimeout: 10_000,
-            heartbeatInterval: 1_000,
+            ...CONSUMER_GROUP_TIMINGS,
             allowAutoTopicCreation: false,
             // Return a fetch as soon as anything is there; a quiet partition must not delay a busy one.
             maxWaitTimeInMs: 100,
