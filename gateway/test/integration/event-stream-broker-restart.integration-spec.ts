@@ -48,6 +48,8 @@ describe('gateway event stream after the Kafka broker restarts', () => {
     // The stream notices the broker is gone (a crash and restart by kafkajs) well within this.
     await sleep(15_000);
     await broker.start();
+    // "Back" is when the broker coordinates groups again (it loads them after a restart).
+    await broker.waitForGroupCoordination();
     const backAt = Date.now();
     while (!stream.ready() && Date.now() - backAt < 120_000) await sleep(50);
     const readyAfterMs = Date.now() - backAt;

@@ -6,7 +6,8 @@ import { loadLauncherConfig, repositoryRoot } from '../environment';
 import { startLocalKafka, type LocalKafka } from '../kafka/local-kafka';
 import { ensureDatabase } from '../postgres/embedded-postgres';
 import { waitForKafkaReady } from '../stack/kafka-check';
-import { freePort, InfrastructureError } from '../stack/process-utils';
+import { freePort, InfrastructureError, waitFor } from '../stack/process-utils';
+import { Kafka, logLevel } from 'kafkajs';
 
 /**
  * A Kafka broker of one test's own, on free ports, that the test may stop
@@ -19,6 +20,13 @@ export interface PrivateKafka {
   stop(): Promise<void>;
   /** Starts it again on the same port and data, and waits until it serves groups. */
   start(): Promise<void>;
+  /**
+   * Waits until the broker coordinates every consumer group again: after a
+   * restart it loads the groups from each partition of `__consumer_offsets`
+   * before it serves them, which on a loaded machine takes seconds after it
+   * accepts connections. Recovery times are measured from here.
+   */
+  waitForGroupCoordination(): Promise<void>;
   /** Stops it and deletes its data. */
   destroy(): Promise<void>;
 }
@@ -59,11 +67,52 @@ export async function startPrivateKafka(): Promise<PrivateKafka> {
     brokers,
     start,
     stop,
+    async waitForGroupCoordination() {
+      const groups = oneGroupPerOffsetsPartition();
+      const admin = new Kafka({
+        clientId: 'deskgraph-test',
+        brokers: [brokers],
+        logLevel: logLevel.NOTHING,
+        retry: { retries: 0 },
+      }).admin();
+      try {
+        await waitFor(
+          async () => {
+            try {
+              await admin.connect();
+              await admin.describeGroups(groups);
+              return true;
+            } catch {
+              return false;
+            }
+          },
+          { timeoutMs: 300_000, intervalMs: 50, what: 'Kafka to coordinate consumer groups again' },
+        );
+      } finally {
+        await admin.disconnect().catch(() => undefined);
+      }
+    },
     async destroy() {
       await stop();
       rmSync(workDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The local broker's `offsets.topic.num.partitions` (see local-kafka.ts). */
+const OFFSETS_PARTITIONS = 10;
+
+/** Group ids whose coordinator partitions (Java's String.hashCode, as Kafka computes it) cover them all. */
+function oneGroupPerOffsetsPartition(): string[] {
+  const byPartition = new Map<number, string>();
+  for (let index = 0; byPartition.size < OFFSETS_PARTITIONS; index++) {
+    const group = `deskgraph-coordination-probe-${index}`;
+    let hash = 0;
+    for (const character of group) hash = (Math.imul(31, hash) + character.charCodeAt(0)) | 0;
+    const partition = (hash === -2147483648 ? 0 : Math.abs(hash)) % OFFSETS_PARTITIONS;
+    if (!byPartition.has(partition)) byPartition.set(partition, group);
+  }
+  return [...byPartition.values()];
 }
 
 /** A PostgreSQL server of one test's own, on a free port, that the test may restart. */

@@ -129,6 +129,8 @@ describe('event consumer after the Kafka broker restarts', () => {
     await broker.stop();
     await sleep(15_000);
     await broker.start();
+    // "Back" is when the broker coordinates groups again, not when its port opens.
+    await broker.waitForGroupCoordination();
     const backAt = Date.now();
     const consumingAfterMs = await consumingAgainAfter(backAt);
     console.log(`consumer consuming again ${consumingAfterMs} ms after the broker came back`);

@@ -121,12 +121,13 @@ describe('whole graph while Kafka and then PostgreSQL restart under load', () =>
     return Object.fromEntries(entries);
   }
 
+  const namespace = `r${randomBytes(4).toString('hex')}`;
+
   beforeAll(async () => {
     const started = await Promise.allSettled([startPrivateKafka(), startPrivatePostgres()]);
     if (started[0].status === 'fulfilled') kafka = started[0].value;
     if (started[1].status === 'fulfilled') postgres = started[1].value;
     for (const result of started) if (result.status === 'rejected') throw result.reason;
-    const namespace = `r${randomBytes(4).toString('hex')}`;
     runMigrations(postgres.databaseUrl);
     await ensureAllTopics(kafka.brokers, namespace);
     const ports = await Promise.all([...SUBGRAPH_NAMES, 'gateway'].map(() => freePort()));
@@ -212,6 +213,8 @@ describe('whole graph while Kafka and then PostgreSQL restart under load', () =>
     await kafka.stop();
     await sleep(15_000);
     await kafka.start();
+    // "Back" is when the broker coordinates groups again (it loads them after a restart).
+    await kafka.waitForGroupCoordination();
     const kafkaBackAt = Date.now();
     await until(allReady, 'every process to be ready after Kafka came back');
     await sleep(3_000);
