@@ -24,6 +24,7 @@ import {
   createKafka,
   createLogger,
   createMetrics,
+  graphqlMetricsPlugin,
   GRAPHQL_ERROR_CODES,
   startKafkaComponent,
   withCorrelationId,
@@ -206,6 +207,7 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       retryAfterHeader(),
+      graphqlMetricsPlugin(metrics) as ApolloServerPlugin<GatewayContext>,
       ...protection.plugins,
       // GraphiQL from our own bundle (no CDN) for browsers at GET /graphql.
       ideLandingPage(environment.ide.graphiql, logger),

@@ -374,6 +374,11 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
           if (!isRunning() || isStale()) return;
           await processMessages(from, batch.messages.slice(start, start + maxBatchEvents));
         }
+        // What KEDA scales on, as this process last saw it; alerts read it from /metrics.
+        options.metrics.consumerLag.set(
+          { group: groupId, topic: batch.topic, partition: String(batch.partition) },
+          Number(batch.offsetLag()),
+        );
       },
     });
   }

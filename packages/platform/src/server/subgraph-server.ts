@@ -12,7 +12,7 @@ import type { GatewayTrustConfig, HttpConfig } from '../config/models';
 import { DomainError } from '../errors/domain-error';
 import { isDatabaseUnavailable, serviceUnavailable } from '../errors/service-unavailable';
 import { withCorrelationId, type Logger } from '../logging/logger';
-import type { Metrics } from './metrics';
+import { graphqlMetricsPlugin, type Metrics } from './metrics';
 import { loadSubgraphTypeDefs } from './sdl';
 
 export interface BaseContext {
@@ -55,19 +55,6 @@ export interface RunningServer {
   port: number;
   httpServer: Server;
   stop(): Promise<void>;
-}
-
-function observeRequests(metrics: Metrics): ApolloServerPlugin<BaseContext> {
-  return {
-    async requestDidStart() {
-      const stopTimer = metrics.graphqlDuration.startTimer();
-      return {
-        async willSendResponse(requestContext) {
-          stopTimer({ operation: requestContext.operationName ?? 'anonymous' });
-        },
-      };
-    },
-  };
 }
 
 export async function startSubgraphServer<TContext extends BaseContext>(
@@ -115,7 +102,7 @@ export async function startSubgraphServer<TContext extends BaseContext>(
     csrfPrevention: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      observeRequests(options.metrics) as ApolloServerPlugin<TContext>,
+      graphqlMetricsPlugin(options.metrics) as ApolloServerPlugin<TContext>,
     ],
   });
   await server.start();
