@@ -10,3 +10,4 @@ export * from './testing/test-stack';
 export * from './testing/graphql-client';
 export * from './testing/test-token';
 export * from './testing/private-infrastructure';
+export * from './kubernetes/manifests';
