@@ -57,7 +57,6 @@ describe('whole graph while Kafka and then PostgreSQL restart under load', () =>
   let kafka: PrivateKafka;
   let postgres: PrivatePostgres;
   let stack: RunningStack;
-  let database: PgClient;
   let agentToken: string;
   const answers: ProbeAnswer[] = [];
   let probing = true;
@@ -106,6 +105,18 @@ describe('whole graph while Kafka and then PostgreSQL restart under load', () =>
     return states.every(Boolean) || undefined;
   }
 
+  /** One query on a connection of its own: PostgreSQL restarts during the test and cuts any held one. */
+  async function query<T>(sql: string): Promise<T[]> {
+    const client = new PgClient({ connectionString: postgres.databaseUrl });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      return (await client.query(sql)).rows as T[];
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
   /** Each subgraph's samples of one metric (one per label set), from its /metrics. */
   async function metricPerService(metric: string): Promise<Record<string, number[]>> {
     const entries = await Promise.all(
@@ -145,8 +156,6 @@ describe('whole graph while Kafka and then PostgreSQL restart under load', () =>
         GATEWAY_SHARED_SECRET: TEST_SHARED_SECRET,
       },
     });
-    database = new PgClient({ connectionString: postgres.databaseUrl });
-    await database.connect();
     agentToken = await testToken({ roles: ['agent'], queueIds: ['general'] });
   }, 300_000);
 
@@ -155,7 +164,6 @@ describe('whole graph while Kafka and then PostgreSQL restart under load', () =>
     abandoned = true;
     probing = false;
     await probes;
-    await database?.end().catch(() => undefined);
     await stack?.stop();
     await Promise.all([kafka?.destroy(), postgres?.destroy()]);
   }, 120_000);
@@ -239,9 +247,21 @@ describe('whole graph while Kafka and then PostgreSQL restart under load', () =>
     const consumersReady = await metricPerService('deskgraph_consumer_ready');
     const tickets = [...accepted];
 
+    console.log(
+      `infrastructure restart recovery ${JSON.stringify({
+        kafkaDownMs: kafkaBackAt - kafkaDownAt,
+        postgresDownMs: postgresBackAt - postgresDownAt,
+        readyAfterKafkaMs: afterKafka,
+        readyAfterPostgresMs: afterPostgres,
+        slowestReadinessAnswerMs: slowestAnswer,
+        listenerReconnects,
+        consumersReady,
+      })}`,
+    );
+
     // Everything accepted reaches every consumer, once.
     const counts = await until(async () => {
-      const { rows } = await database.query(
+      const rows = await query<Record<string, number>>(
         `SELECT
              (SELECT count(*)::int FROM tickets.tickets) AS tickets,
              (SELECT count(*)::int FROM tickets.outbox WHERE event_type = 'deskgraph.ticket.created.v1') AS events,

@@ -7,8 +7,10 @@ export interface BackgroundProbeOptions {
   check: () => Promise<unknown>;
   /** Pause between the end of one check and the start of the next. */
   intervalMs?: number;
-  /** A check that has not answered by then counts as down. */
+  /** A check that has not answered by then counts as failed. */
   timeoutMs?: number;
+  /** Failed checks in a row before the dependency counts as down: one slow answer on a busy host is not an outage. */
+  failuresBeforeDown?: number;
   logger: Logger;
 }
 
@@ -29,7 +31,9 @@ export interface BackgroundProbe {
 export function createBackgroundProbe(options: BackgroundProbeOptions): BackgroundProbe {
   const intervalMs = options.intervalMs ?? 1_000;
   const timeoutMs = options.timeoutMs ?? 800;
+  const failuresBeforeDown = options.failuresBeforeDown ?? 2;
   let healthy = false;
+  let failures = 0;
   let timer: NodeJS.Timeout | null = null;
   let stopped = true;
   let probed = false;
@@ -43,9 +47,13 @@ export function createBackgroundProbe(options: BackgroundProbeOptions): Backgrou
     try {
       await Promise.race([options.check(), timedOut]);
       healthy = true;
+      failures = 0;
     } catch (error) {
-      healthy = false;
-      if (previous) options.logger.warn({ err: error, dependency: options.name }, 'dependency is down');
+      failures++;
+      // Before the first success there is nothing to hold on to.
+      if (failures >= failuresBeforeDown || !probed) healthy = false;
+      if (previous && !healthy)
+        options.logger.warn({ err: error, dependency: options.name }, 'dependency is down');
     } finally {
       clearTimeout(timeout);
     }

@@ -21,6 +21,28 @@ describe('background health probe', () => {
     expect(probe.healthy()).toBe(false);
   });
 
+  it('should report down only after two failed checks in a row', async () => {
+    const answers = [true, false, true, false, false];
+    const seenBeforeEachCheck: boolean[] = [];
+    probe = createBackgroundProbe({
+      name: 'slow-once',
+      check: async () => {
+        if (answers.length === 0) throw new Error('no answer');
+        if (probe) seenBeforeEachCheck.push(probe.healthy());
+        if (!answers.shift()) throw new Error('no answer');
+      },
+      intervalMs: 5,
+      logger,
+    });
+    await probe.start();
+    while (answers.length > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    // One failure between successes never showed as down; the second one in a row did.
+    expect(seenBeforeEachCheck.slice(1)).toEqual([true, true, true, true]);
+    expect(probe.healthy()).toBe(false);
+  });
+
   it('should report up again once the dependency answers again', async () => {
     let up = false;
     probe = createBackgroundProbe({
