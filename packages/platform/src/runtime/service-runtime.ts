@@ -178,11 +178,23 @@ export async function startService<TServices extends object>(
 
   // Readiness reads the last known state of each dependency, checked in the background with a
   // short timeout: asked at probe time, a cluster describe hangs for its retries while Kafka is down.
-  const admin = kafka.admin({ retry: { retries: 0 } });
-  await retryKafkaStartup(() => admin.connect(), { ...startup, what: 'the admin client' });
+  // Each Kafka check opens a fresh connection: a long-lived admin client kept a request pending on
+  // the connection the broker's restart broke and answered again only seconds after the broker.
   const probes = {
     postgres: createBackgroundProbe({ name: 'postgres', check: () => dataSource.query('SELECT 1'), logger }),
-    kafka: createBackgroundProbe({ name: 'kafka', check: () => admin.describeCluster(), logger }),
+    kafka: createBackgroundProbe({
+      name: 'kafka',
+      check: async () => {
+        const probeAdmin = kafka.admin({ retry: { retries: 0 } });
+        try {
+          await probeAdmin.connect();
+          await probeAdmin.describeCluster();
+        } finally {
+          await probeAdmin.disconnect().catch(() => undefined);
+        }
+      },
+      logger,
+    }),
   };
   await Promise.all(Object.values(probes).map((probe) => probe.start()));
 
@@ -220,7 +232,6 @@ export async function startService<TServices extends object>(
         for (const consumer of consumers) await consumer.stop();
         await relay.stop();
         for (const probe of Object.values(probes)) probe.stop();
-        await admin.disconnect();
         await producer.disconnect();
         await dataSource.destroy();
         logger.info('stopped');
