@@ -82,11 +82,13 @@ describe('whole graph while Kafka and then PostgreSQL restart under load', () =>
     }
   }
 
-  /** When each process answered ready again for good after `since` (ms after it). */
-  function readyAgainAfter(since: number): Record<ProcessName, number> {
+  /** When each process answered ready again for good after `since` and before `until` (ms after `since`). */
+  function readyAgainAfter(since: number, until: number): Record<ProcessName, number> {
     return Object.fromEntries(
       PROCESS_NAMES.map((name) => {
-        const own = answers.filter((answer) => answer.process === name && answer.at >= since);
+        const own = answers.filter(
+          (answer) => answer.process === name && answer.at >= since && answer.at < until,
+        );
         const lastNotReady = own.reduce((last, answer) => (answer.ready ? last : answer.at), since);
         const firstReady = own.find((answer) => answer.ready && answer.at > lastNotReady);
         return [name, firstReady ? firstReady.at - since : Number.POSITIVE_INFINITY];
@@ -240,8 +242,9 @@ describe('whole graph while Kafka and then PostgreSQL restart under load', () =>
     probing = false;
     await probes;
 
-    const afterKafka = readyAgainAfter(kafkaBackAt);
-    const afterPostgres = readyAgainAfter(postgresBackAt);
+    // Each window ends where the next outage begins, so one outage's answers never count for the other.
+    const afterKafka = readyAgainAfter(kafkaBackAt, postgresDownAt);
+    const afterPostgres = readyAgainAfter(postgresBackAt, Number.POSITIVE_INFINITY);
     const slowestAnswer = Math.max(...answers.map((answer) => answer.ms));
     const listenerReconnects = await metricPerService('deskgraph_outbox_listener_reconnects_total');
     const consumersReady = await metricPerService('deskgraph_consumer_ready');
