@@ -24,6 +24,7 @@ import {
   createKafka,
   createLogger,
   createMetrics,
+  graphqlMetricsPlugin,
   GRAPHQL_ERROR_CODES,
   startKafkaComponent,
   withCorrelationId,
@@ -220,6 +221,7 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       retryAfterHeader(),
+      graphqlMetricsPlugin(metrics) as ApolloServerPlugin<GatewayContext>,
       ...protection.plugins,
       // GraphiQL from our own bundle (no CDN) for browsers at GET /graphql.
       ideLandingPage(environment.ide.graphiql, logger),
@@ -287,12 +289,16 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
       .status(live ? 200 : 503)
       .json({ status: live ? 'live' : 'not_live', service: 'gateway', checks });
   });
+  // False from the moment stop() begins, before connections drain, so no new traffic is sent here.
+  let draining = false;
   app.get('/health/ready', (_request, response) => {
-    const checks = {
-      schema: subscriptionSchema !== null,
-      eventStream: eventStream.ready(),
-      replayReader: replayReader.ready(),
-    };
+    const checks = draining
+      ? { draining: false }
+      : {
+          schema: subscriptionSchema !== null,
+          eventStream: eventStream.ready(),
+          replayReader: replayReader.ready(),
+        };
     const ready = Object.values(checks).every(Boolean);
     response.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
   });
@@ -446,6 +452,7 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
     port,
     logger,
     stop() {
+      draining = true;
       stopping ??= (async () => {
         await wsCleanup.dispose();
         await apollo.stop();

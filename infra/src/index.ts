@@ -9,3 +9,5 @@ export * from './stack/topics';
 export * from './testing/test-stack';
 export * from './testing/graphql-client';
 export * from './testing/test-token';
+export * from './testing/private-infrastructure';
+export * from './kubernetes/manifests';

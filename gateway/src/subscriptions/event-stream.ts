@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { namespaced, TOPICS, validateEvent, type DeskgraphEvent } from '@deskgraph/events';
 import {
+  CONSUMER_GROUP_TIMINGS,
   superviseConsumer,
   withEventSpan,
   type Kafka,
@@ -95,6 +96,8 @@ export function createEventStream(options: EventStreamOptions): EventStream {
         create: () =>
           options.kafka.consumer({
             groupId,
+            // Back within seconds of the broker, not after kafkajs's 30 s session of the member it lost.
+            ...CONSUMER_GROUP_TIMINGS,
             allowAutoTopicCreation: false,
             // Answer a fetch as soon as one event is there: pushes must not wait for a fetch to time out.
             maxWaitTimeInMs: 100,

@@ -17,6 +17,8 @@ export interface LocalKafkaOptions {
   javaHome?: string;
   /** Receives the broker's own output. */
   logFile?: string;
+  /** How long the JVM may take to accept connections (90 s by default; a loaded machine needs more). */
+  startTimeoutMs?: number;
 }
 
 export interface LocalKafka {
@@ -208,7 +210,11 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
       }
       return brokerAnswers(brokers);
     },
-    { timeoutMs: 90_000, intervalMs: 500, what: 'local Kafka to accept connections' },
+    {
+      timeoutMs: options.startTimeoutMs ?? 90_000,
+      intervalMs: 500,
+      what: 'local Kafka to accept connections',
+    },
   );
   return {
     brokers,

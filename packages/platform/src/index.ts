@@ -18,6 +18,7 @@ export * from './consumer/processed-facts';
 export * from './consumer/deferred-writes';
 export * from './consumer/consumer-supervisor';
 export * from './server/metrics';
+export * from './server/health-probe';
 export * from './server/sdl';
 export * from './server/subgraph-server';
 export * from './runtime/service-runtime';

@@ -1,5 +1,6 @@
 import { deadLetterTopic, namespaced, validateEvent, type DeskgraphEvent } from '@deskgraph/events';
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { CONSUMER_GROUP_TIMINGS } from '../kafka/kafka';
 import type { DataSource, EntityManager } from 'typeorm';
 import { withCorrelationId, type Logger } from '../logging/logger';
 import type { OutboxWriter } from '../outbox/outbox';
@@ -382,6 +383,11 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
           if (!isRunning() || isStale()) return;
           await processMessages(from, batch.messages.slice(start, start + maxBatchEvents));
         }
+        // What KEDA scales on, as this process last saw it; alerts read it from /metrics.
+        options.metrics.consumerLag.set(
+          { group: groupId, topic: batch.topic, partition: String(batch.partition) },
+          Number(batch.offsetLag()),
+        );
       },
     });
   }
@@ -392,9 +398,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
         create: () =>
           options.kafka.consumer({
             groupId,
-            // A crashed replica's partitions move to a live one after 10 s, not kafkajs's 30 s.
-            sessionTimeout: 10_000,
-            heartbeatInterval: 1_000,
+            ...CONSUMER_GROUP_TIMINGS,
             allowAutoTopicCreation: false,
             // Return a fetch as soon as anything is there; a quiet partition must not delay a busy one.
             maxWaitTimeInMs: 100,

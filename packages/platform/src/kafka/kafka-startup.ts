@@ -9,9 +9,11 @@ const NOT_YET_TYPES = new Set([
   'UNKNOWN_TOPIC_OR_PARTITION',
   'LEADER_NOT_AVAILABLE',
   'NOT_LEADER_FOR_PARTITION',
-  'NOT_COORDINATOR',
-  'COORDINATOR_NOT_AVAILABLE',
-  'COORDINATOR_LOAD_IN_PROGRESS',
+  // kafkajs's names for the coordinator answers (Kafka's NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE,
+  // COORDINATOR_LOAD_IN_PROGRESS), which a broker gives while it loads its groups after a restart.
+  'NOT_COORDINATOR_FOR_GROUP',
+  'GROUP_COORDINATOR_NOT_AVAILABLE',
+  'GROUP_LOAD_IN_PROGRESS',
   'NOT_CONTROLLER',
   'REQUEST_TIMED_OUT',
   'BROKER_NOT_AVAILABLE',
@@ -27,6 +29,8 @@ const NOT_YET_NAMES = new Set([
   'KafkaJSMetadataNotLoaded',
   'KafkaJSLockTimeout',
   'KafkaJSTimeout',
+  // FindCoordinator kept failing: a fresh or restarted broker is still creating or loading __consumer_offsets.
+  'KafkaJSGroupCoordinatorNotFound',
   'TopicsNotReadyError',
 ]);
 

@@ -18,7 +18,9 @@ export function createKafka(config: KafkaConfig, clientId: string, logger: Logge
     clientId,
     brokers: config.brokers,
     connectionTimeout: 5_000,
-    retry: { initialRetryTime: 200, retries: 8 },
+    // Retries wait at most 1 s, so a broker that comes back is seen within a second; kafkajs's
+    // default grows the wait to 30 s, and consumers then sat idle long after the broker returned.
+    retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 10 },
     logLevel: logLevel.WARN,
     logCreator:
       () =>
@@ -28,6 +30,22 @@ export function createKafka(config: KafkaConfig, clientId: string, logger: Logge
       },
   });
 }
+
+/**
+ * Group timings of every deskgraph consumer. A consumer that lost the broker
+ * rejoins as a new member, and the coordinator, which reloaded the group with
+ * the old member in it, waits for that member until its session or the
+ * rebalance timeout ends, whichever comes first; kafkajs's 60 s rebalance
+ * timeout left the session (30 s by default) to decide. A short rebalance
+ * timeout bounds that wait; members still rejoin well within it, since they
+ * heartbeat between events and so learn of a rebalance within a second.
+ */
+export const CONSUMER_GROUP_TIMINGS = {
+  /** A crashed replica's partitions move to a live one after 10 s. */
+  sessionTimeout: 10_000,
+  heartbeatInterval: 1_000,
+  rebalanceTimeout: 2_000,
+} as const;
 
 /**
  * Idempotent producer with one request in flight, so retries can neither

@@ -27,6 +27,7 @@ import {
 } from '../retention/retention-worker';
 import { maskResolverArguments, type TextMaskingOptions } from '../privacy/mask-input';
 import { createMetrics, type Metrics } from '../server/metrics';
+import { createBackgroundProbe } from '../server/health-probe';
 import { startSubgraphServer, type BaseContext, type RunningServer } from '../server/subgraph-server';
 import { stopTracing } from '../telemetry/tracing';
 
@@ -180,8 +181,27 @@ export async function startService<TServices extends object>(
   ];
   for (const worker of workers) await worker.start();
 
-  const admin = kafka.admin();
-  await retryKafkaStartup(() => admin.connect(), { ...startup, what: 'the admin client' });
+  // Readiness reads the last known state of each dependency, checked in the background with a
+  // short timeout: asked at probe time, a cluster describe hangs for its retries while Kafka is down.
+  // Each Kafka check opens a fresh connection: a long-lived admin client kept a request pending on
+  // the connection the broker's restart broke and answered again only seconds after the broker.
+  const probes = {
+    postgres: createBackgroundProbe({ name: 'postgres', check: () => dataSource.query('SELECT 1'), logger }),
+    kafka: createBackgroundProbe({
+      name: 'kafka',
+      check: async () => {
+        const probeAdmin = kafka.admin({ retry: { retries: 0 } });
+        try {
+          await probeAdmin.connect();
+          await probeAdmin.describeCluster();
+        } finally {
+          await probeAdmin.disconnect().catch(() => undefined);
+        }
+      },
+      logger,
+    }),
+  };
+  await Promise.all(Object.values(probes).map((probe) => probe.start()));
 
   const server = await startSubgraphServer<ServiceContext<TServices>>({
     name: definition.name,
@@ -196,14 +216,8 @@ export async function startService<TServices extends object>(
     buildContext: (base) => ({ ...base, ...services }),
     routes: definition.routes ? (app) => definition.routes!(app, services) : undefined,
     readiness: async () => ({
-      postgres: await dataSource
-        .query('SELECT 1')
-        .then(() => true)
-        .catch(() => false),
-      kafka: await admin
-        .describeCluster()
-        .then(() => true)
-        .catch(() => false),
+      postgres: probes.postgres.healthy(),
+      kafka: probes.kafka.healthy(),
       consumers: consumers.every((consumer) => consumer.ready()),
       workers: workers.every((worker) => worker.ready?.() ?? true),
     }),
@@ -223,7 +237,7 @@ export async function startService<TServices extends object>(
         for (const worker of [...workers].reverse()) await worker.stop();
         for (const consumer of consumers) await consumer.stop();
         await relay.stop();
-        await admin.disconnect();
+        for (const probe of Object.values(probes)) probe.stop();
         await producer.disconnect();
         await dataSource.destroy();
         logger.info('stopped');

@@ -1,3 +1,4 @@
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Prometheus metrics every deskgraph process exposes on /metrics. */
@@ -10,8 +11,10 @@ export interface Metrics {
   consumerReady: Gauge<'group'>;
   consumerRestarts: Counter<'group'>;
   consumerBatchSize: Histogram<'group'>;
+  consumerLag: Gauge<'group' | 'topic' | 'partition'>;
   graphqlDuration: Histogram<'operation'>;
   databaseStatements: Counter;
+  graphqlRequests: Counter<'outcome' | 'code'>;
 }
 
 export function createMetrics(service: string): Metrics {
@@ -61,6 +64,18 @@ export function createMetrics(service: string): Metrics {
       buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500],
       registers: [registry],
     }),
+    consumerLag: new Gauge({
+      name: 'deskgraph_consumer_lag',
+      help: 'Messages behind the end of the partition after the last batch this process handled',
+      labelNames: ['group', 'topic', 'partition'],
+      registers: [registry],
+    }),
+    graphqlRequests: new Counter({
+      name: 'deskgraph_graphql_requests_total',
+      help: 'GraphQL operations answered, by outcome (ok, error) and the first error code',
+      labelNames: ['outcome', 'code'],
+      registers: [registry],
+    }),
     graphqlDuration: new Histogram({
       name: 'deskgraph_graphql_request_duration_seconds',
       help: 'GraphQL request duration',
@@ -73,5 +88,26 @@ export function createMetrics(service: string): Metrics {
       help: 'SQL statements sent to PostgreSQL, each a round trip (BEGIN and COMMIT included)',
       registers: [registry],
     }),
+  };
+}
+
+/**
+ * Times every GraphQL operation and counts it by outcome, for the gateway and
+ * every subgraph alike; the error code (not the client-chosen operation name)
+ * labels errors, so the label set stays bounded.
+ */
+export function graphqlMetricsPlugin(metrics: Metrics): ApolloServerPlugin<BaseContext> {
+  return {
+    async requestDidStart() {
+      const stopTimer = metrics.graphqlDuration.startTimer();
+      return {
+        async willSendResponse(requestContext) {
+          stopTimer({ operation: requestContext.operationName ?? 'anonymous' });
+          const errors = requestContext.errors ?? [];
+          const code = errors.length > 0 ? String(errors[0].extensions?.code ?? 'INTERNAL_SERVER_ERROR') : '';
+          metrics.graphqlRequests.inc({ outcome: errors.length > 0 ? 'error' : 'ok', code });
+        },
+      };
+    },
   };
 }

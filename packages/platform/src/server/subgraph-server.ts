@@ -12,7 +12,7 @@ import type { GatewayTrustConfig, HttpConfig } from '../config/models';
 import { DomainError } from '../errors/domain-error';
 import { isDatabaseUnavailable, serviceUnavailable } from '../errors/service-unavailable';
 import { withCorrelationId, type Logger } from '../logging/logger';
-import type { Metrics } from './metrics';
+import { graphqlMetricsPlugin, type Metrics } from './metrics';
 import { loadSubgraphTypeDefs } from './sdl';
 
 export interface BaseContext {
@@ -57,19 +57,6 @@ export interface RunningServer {
   port: number;
   httpServer: Server;
   stop(): Promise<void>;
-}
-
-function observeRequests(metrics: Metrics): ApolloServerPlugin<BaseContext> {
-  return {
-    async requestDidStart() {
-      const stopTimer = metrics.graphqlDuration.startTimer();
-      return {
-        async willSendResponse(requestContext) {
-          stopTimer({ operation: requestContext.operationName ?? 'anonymous' });
-        },
-      };
-    },
-  };
 }
 
 export async function startSubgraphServer<TContext extends BaseContext>(
@@ -117,7 +104,7 @@ export async function startSubgraphServer<TContext extends BaseContext>(
     csrfPrevention: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      observeRequests(options.metrics) as ApolloServerPlugin<TContext>,
+      graphqlMetricsPlugin(options.metrics) as ApolloServerPlugin<TContext>,
     ],
   });
   await server.start();
@@ -129,8 +116,13 @@ export async function startSubgraphServer<TContext extends BaseContext>(
       .status(live ? 200 : 503)
       .json({ status: live ? 'live' : 'not_live', service: options.name, checks });
   });
+  // False from the moment stop() begins, before in-flight requests drain, so a load balancer
+  // still polling sends nothing new to a process that is going away.
+  let draining = false;
   app.get('/health/ready', async (_request, response) => {
-    const checks = await options.readiness().catch(() => ({ readiness: false }));
+    const checks = draining
+      ? { draining: false }
+      : await options.readiness().catch(() => ({ readiness: false }));
     const ready = Object.values(checks).every(Boolean);
     response.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
   });
@@ -177,7 +169,10 @@ export async function startSubgraphServer<TContext extends BaseContext>(
     url,
     port,
     httpServer,
-    stop: () => server.stop(),
+    stop: () => {
+      draining = true;
+      return server.stop();
+    },
   };
 }
 

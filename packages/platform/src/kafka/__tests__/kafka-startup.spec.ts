@@ -1,4 +1,9 @@
-import { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs';
+import {
+  KafkaJSConnectionError,
+  KafkaJSGroupCoordinatorNotFound,
+  KafkaJSNumberOfRetriesExceeded,
+  KafkaJSProtocolError,
+} from 'kafkajs';
 import { isKafkaNotYetError, KafkaStartupError, retryKafkaStartup } from '../kafka-startup';
 
 function protocolError(type: string): KafkaJSProtocolError {
@@ -6,13 +11,15 @@ function protocolError(type: string): KafkaJSProtocolError {
 }
 
 describe('isKafkaNotYetError', () => {
-  it.each([
-    'UNKNOWN_TOPIC_OR_PARTITION',
-    'LEADER_NOT_AVAILABLE',
-    'NOT_COORDINATOR',
-    'COORDINATOR_NOT_AVAILABLE',
-  ])('should treat %s as not yet', (type) => {
+  it.each(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE'])('should treat %s as not yet', (type) => {
     expect(isKafkaNotYetError(protocolError(type))).toBe(true);
+  });
+
+  // Codes 14-16 as kafkajs decodes them: a restarted broker answers these while it loads its groups.
+  it.each([14, 15, 16])('should treat the coordinator answer with code %i as not yet', (code) => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- kafkajs's own code table has no types
+    const { createErrorFromCode } = require('kafkajs/src/protocol/error');
+    expect(isKafkaNotYetError(new KafkaJSProtocolError(createErrorFromCode(code)))).toBe(true);
   });
 
   it('should treat a refused connection and a wrapped not-yet answer as not yet', () => {
@@ -25,6 +32,12 @@ describe('isKafkaNotYetError', () => {
       retryTime: 3_000,
     });
     expect(isKafkaNotYetError(wrapped)).toBe(true);
+  });
+
+  it('should treat a group coordinator not found yet as not yet', () => {
+    // kafkajs's type declares no constructor arguments, its class wants the message.
+    const Coordinator = KafkaJSGroupCoordinatorNotFound as unknown as new (message: string) => Error;
+    expect(isKafkaNotYetError(new Coordinator('Failed to find group coordinator'))).toBe(true);
   });
 
   it('should not retry errors that will not go away', () => {
