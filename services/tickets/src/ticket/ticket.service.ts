@@ -59,7 +59,7 @@ export class TicketService {
       if (requestedQueue) await this.queues.assertQueuesExist(manager, [requestedQueue]);
       const queueId =
         requestedQueue ?? (await this.queues.routeQueue(manager, type, category)) ?? this.desk.defaultQueueId;
-      assertCanCreate(identity, queueId);
+      assertCanCreate(identity, queueId, { routed: !requestedQueue });
       const openOfCustomer = await manager.query(
         `SELECT id, number, title FROM tickets WHERE customer_id = $1 AND status NOT IN ('RESOLVED', 'CLOSED', 'ARCHIVED')
           ORDER BY created_at DESC LIMIT 50`,
