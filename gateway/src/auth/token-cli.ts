@@ -5,21 +5,37 @@ import { signDevelopmentToken } from './jwt';
 
 // `npm run token -- --role supervisor --queues general,vip`: prints a
 // development token signed with JWT_SECRET (or the development default).
-const { values } = parseArgs({
-  options: {
-    role: { type: 'string', multiple: true, default: ['agent'] },
-    queues: { type: 'string', default: 'general' },
-    user: { type: 'string', default: 'dev-user' },
-    customer: { type: 'string' },
-    expires: { type: 'string', default: '8h' },
-  },
-});
-const roles = (values.role ?? []).flatMap((role) => role.split(','));
-const unknown = roles.filter((role) => !(ROLES as readonly string[]).includes(role));
-if (unknown.length > 0) {
-  process.stderr.write(`Unknown role(s): ${unknown.join(', ')}. Roles: ${ROLES.join(', ')}\n`);
+const USAGE =
+  'Usage: npm run token -- [--role ROLE[,ROLE]] [--queues Q1,Q2] [--user ID] [--customer ID] [--expires 8h]\n' +
+  `Roles: ${ROLES.join(', ')}; a customer token needs --customer.\n`;
+
+function refuse(message: string): never {
+  process.stderr.write(`${message}\n${USAGE}`);
   process.exit(1);
 }
+
+let parsed;
+try {
+  parsed = parseArgs({
+    options: {
+      role: { type: 'string', multiple: true, default: ['agent'] },
+      queues: { type: 'string', default: 'general' },
+      user: { type: 'string', default: 'dev-user' },
+      customer: { type: 'string' },
+      expires: { type: 'string', default: '8h' },
+    },
+  });
+} catch (error) {
+  // parseArgs throws on an unknown option or a missing value: a usage line, not a stack trace.
+  refuse((error as Error).message);
+}
+const { values } = parsed;
+const roles = (values.role ?? []).flatMap((role) => role.split(','));
+const unknown = roles.filter((role) => !(ROLES as readonly string[]).includes(role));
+if (unknown.length > 0) refuse(`Unknown role(s): ${unknown.join(', ')}.`);
+// Without a customer id the gateway accepts the token but every customer operation refuses it.
+if (roles.includes('customer') && !values.customer)
+  refuse('A customer token needs --customer <customer id>.');
 const { auth } = parseEnvironmentOrExit({ auth: authModel });
 if (!auth.secret) {
   process.stderr.write(

@@ -26,7 +26,9 @@ async function main(): Promise<void> {
   const sizes = Object.entries(result.metafile.outputs)
     .map(([file, output]) => `${file.split('/').pop()} ${Math.round(output.bytes / 1024)} KiB`)
     .join(', ');
-  console.log(`GraphiQL bundled into ${IDE_ASSETS_DIR}: ${sizes}`);
+  // stderr: `npm run token` and `npm run seed` build first, and their stdout
+  // must stay only the token(s) (README: TOKEN=$(npm run --silent token …)).
+  console.error(`GraphiQL bundled into ${IDE_ASSETS_DIR}: ${sizes}`);
 }
 
 main().catch((error: unknown) => {

@@ -50,14 +50,19 @@ export function assertAuthenticated(identity: Identity): void {
   }
 }
 
-/** Who may open a ticket, and for which customer and queue. */
-export function assertCanCreate(identity: Identity, queueId: string): void {
+/**
+ * Who may open a ticket, and for which customer and queue. `routed`: the
+ * queue came from the routing rules, not from the caller, who then needs to
+ * hear why that queue and how to pick another.
+ */
+export function assertCanCreate(identity: Identity, queueId: string, { routed }: { routed: boolean }): void {
   assertAuthenticated(identity);
   if (hasRole(identity, 'admin', 'supervisor', 'agent')) {
     if (!canSeeQueue(identity, queueId)) {
-      throw new TicketError(TicketErrorCode.NotAllowed, `You are not a member of queue "${queueId}".`, {
-        queueId,
-      });
+      const message = routed
+        ? `The routing rules send this ticket to queue "${queueId}", which you are not a member of; set input.queueId to one of your queues (${identity.queueIds.join(', ')}).`
+        : `You are not a member of queue "${queueId}".`;
+      throw new TicketError(TicketErrorCode.NotAllowed, message, { queueId });
     }
     return;
   }

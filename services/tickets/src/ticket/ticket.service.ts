@@ -62,7 +62,7 @@ export class TicketService {
       }
       const queueId =
         requestedQueue ?? matchRoutingRule(context.routingRules, type, category) ?? this.desk.defaultQueueId;
-      assertCanCreate(identity, queueId);
+      assertCanCreate(identity, queueId, { routed: !requestedQueue });
       const duplicate = findLikelyDuplicate(title, context.openOfCustomer);
       const known = context.known;
       // The number is taken after every read, so numbers follow the order creations reach this point.

@@ -1,0 +1,39 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+// The built CLI (`npm run token` runs `npm run build` first, so does `npm test`).
+const CLI = join(__dirname, '..', '..', '..', 'dist', 'src', 'auth', 'token-cli.js');
+
+function token(...args: string[]) {
+  const { status, stdout, stderr } = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  return { status, stdout, stderr };
+}
+
+describe('npm run token', () => {
+  it('prints only the token on stdout, so TOKEN=$(npm run --silent token …) works', () => {
+    const result = token('--role', 'supervisor', '--queues', 'general');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+  });
+
+  it('refuses a customer token without a customer id', () => {
+    const result = token('--role', 'customer');
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('A customer token needs --customer <customer id>.');
+  });
+
+  it('answers an unknown option with the usage, not a stack trace', () => {
+    const result = token('--help');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('Usage: npm run token --');
+    expect(result.stderr).not.toContain('    at ');
+  });
+
+  it('mints a customer token with its customer id', () => {
+    const result = token('--role', 'customer', '--customer', 'C-1001');
+    expect(result.status).toBe(0);
+    const claims = JSON.parse(Buffer.from(result.stdout.trim().split('.')[1], 'base64url').toString());
+    expect(claims.customerId).toBe('C-1001');
+  });
+});
