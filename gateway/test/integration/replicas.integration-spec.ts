@@ -275,14 +275,23 @@ describe('every process twice, one of each killed under load', () => {
       HOST: '127.0.0.1',
     };
     const subgraphUrls: string[] = [];
+    const proxyUrls: Partial<Record<(typeof SUBGRAPH_NAMES)[number], string>> = {};
     for (const name of SUBGRAPH_NAMES) {
       const ports = [await freePort(), await freePort()];
+      // Channels listens for mail too (one port per replica) and calls tickets through its proxy.
+      const channelsEnv = async (port: number) => ({
+        SMTP_PORT: String(await freePort()),
+        SMTP_HOST: '127.0.0.1',
+        TICKETS_URL: proxyUrls.tickets ?? '',
+        CHANNELS_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      });
+      const extra = await Promise.all(ports.map((port) => (name === 'channels' ? channelsEnv(port) : {})));
       subgraphs[name] = ports.map(
         (port, index) =>
           new ManagedProcess({
             name: `${name}-${index + 1}`,
             script: serviceScript(name),
-            env: { ...common, PORT: String(port) },
+            env: { ...common, PORT: String(port), ...extra[index] },
             logFile: join(logDir, `${name}-${index + 1}.log`),
             readyUrl: `http://127.0.0.1:${port}/health/ready`,
             readyTimeoutMs: 300_000,
@@ -290,7 +299,8 @@ describe('every process twice, one of each killed under load', () => {
       );
       const proxy = await roundRobinProxy(ports);
       proxies.push(proxy);
-      subgraphUrls.push(`${name}=http://127.0.0.1:${proxy.port}/graphql`);
+      proxyUrls[name] = `http://127.0.0.1:${proxy.port}/graphql`;
+      subgraphUrls.push(`${name}=${proxyUrls[name]}`);
     }
     mkdirSync(logDir, { recursive: true });
     // One at a time: ten Node processes starting at once on a small machine time out.
