@@ -24,6 +24,7 @@ import {
   createKafka,
   createLogger,
   createMetrics,
+  mountOperationalRoutes,
   graphqlMetricsPlugin,
   GRAPHQL_ERROR_CODES,
   startKafkaComponent,
@@ -281,29 +282,16 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
     what: 'the replay reader',
   });
 
-  app.get('/health/live', (_request, response) => {
+  const operational = mountOperationalRoutes(app, {
+    service: 'gateway',
     // An event stream that crashed for good pushes nothing more: only a new process helps.
-    const checks = { eventStream: eventStream.live(), replayReader: replayReader.live() };
-    const live = Object.values(checks).every(Boolean);
-    response
-      .status(live ? 200 : 503)
-      .json({ status: live ? 'live' : 'not_live', service: 'gateway', checks });
-  });
-  // False from the moment stop() begins, before connections drain, so no new traffic is sent here.
-  let draining = false;
-  app.get('/health/ready', (_request, response) => {
-    const checks = draining
-      ? { draining: false }
-      : {
-          schema: subscriptionSchema !== null,
-          eventStream: eventStream.ready(),
-          replayReader: replayReader.ready(),
-        };
-    const ready = Object.values(checks).every(Boolean);
-    response.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
-  });
-  app.get('/metrics', async (_request, response) => {
-    response.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    liveness: () => ({ eventStream: eventStream.live(), replayReader: replayReader.live() }),
+    readiness: () => ({
+      schema: subscriptionSchema !== null,
+      eventStream: eventStream.ready(),
+      replayReader: replayReader.ready(),
+    }),
+    metrics,
   });
   app.use(IDE_ASSETS_PATH, ideAssets(environment.ide.graphiql));
   app.use(
@@ -452,7 +440,7 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
     port,
     logger,
     stop() {
-      draining = true;
+      operational.drain();
       stopping ??= (async () => {
         await wsCleanup.dispose();
         await apollo.stop();

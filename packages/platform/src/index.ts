@@ -21,6 +21,7 @@ export * from './server/metrics';
 export * from './server/health-probe';
 export * from './server/sdl';
 export * from './server/subgraph-server';
+export * from './server/operational-routes';
 export * from './runtime/service-runtime';
 export * from './runtime/service-main';
 export * from './retention/retention-worker';

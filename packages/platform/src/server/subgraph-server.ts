@@ -13,6 +13,7 @@ import { DomainError } from '../errors/domain-error';
 import { isDatabaseUnavailable, serviceUnavailable } from '../errors/service-unavailable';
 import { withCorrelationId, type Logger } from '../logging/logger';
 import { graphqlMetricsPlugin, type Metrics } from './metrics';
+import { mountOperationalRoutes } from './operational-routes';
 import { loadSubgraphTypeDefs } from './sdl';
 
 export interface BaseContext {
@@ -109,25 +110,11 @@ export async function startSubgraphServer<TContext extends BaseContext>(
   });
   await server.start();
 
-  app.get('/health/live', (_request, response) => {
-    const checks = options.liveness?.() ?? {};
-    const live = Object.values(checks).every(Boolean);
-    response
-      .status(live ? 200 : 503)
-      .json({ status: live ? 'live' : 'not_live', service: options.name, checks });
-  });
-  // False from the moment stop() begins, before in-flight requests drain, so a load balancer
-  // still polling sends nothing new to a process that is going away.
-  let draining = false;
-  app.get('/health/ready', async (_request, response) => {
-    const checks = draining
-      ? { draining: false }
-      : await options.readiness().catch(() => ({ readiness: false }));
-    const ready = Object.values(checks).every(Boolean);
-    response.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
-  });
-  app.get('/metrics', async (_request, response) => {
-    response.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
+  const operational = mountOperationalRoutes(app, {
+    service: options.name,
+    liveness: options.liveness,
+    readiness: options.readiness,
+    metrics: options.metrics,
   });
   options.routes?.(app);
   app.use(
@@ -170,7 +157,7 @@ export async function startSubgraphServer<TContext extends BaseContext>(
     port,
     httpServer,
     stop: () => {
-      draining = true;
+      operational.drain();
       return server.stop();
     },
   };
