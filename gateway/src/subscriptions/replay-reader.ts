@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { namespaced } from '@deskgraph/events';
 import {
+  CONSUMER_GROUP_TIMINGS,
   superviseConsumer,
   type Kafka,
   type Logger,
@@ -183,7 +184,13 @@ export function createReplayReader(options: ReplayReaderOptions): ReplayReader {
       await admin.connect();
       supervised = superviseConsumer({
         create: () =>
-          options.kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 100 }),
+          options.kafka.consumer({
+            groupId,
+            // Ready again within seconds of a restarted broker, like the live stream (the gateway's readiness waits for both).
+            ...CONSUMER_GROUP_TIMINGS,
+            allowAutoTopicCreation: false,
+            maxWaitTimeInMs: 100,
+          }),
         run: async (created) => {
           await created.connect();
           await created.subscribe({ topics, fromBeginning: false });
