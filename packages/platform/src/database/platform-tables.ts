@@ -5,7 +5,12 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * processed-event log of its idempotent consumers. Each service's first
  * migration calls these, so the tables live in the service's own schema.
  */
-export async function createPlatformTables(queryRunner: QueryRunner, schema: string): Promise<void> {
+export async function createPlatformTables(
+  queryRunner: QueryRunner,
+  schema: string,
+  /** Only the four landed first migrations: they created the NOTIFY trigger their 17653… migration drops. */
+  options: { outboxNotifyTrigger?: boolean } = {},
+): Promise<void> {
   await queryRunner.query(`
     CREATE TABLE "${schema}"."outbox" (
       "sequence" BIGSERIAL PRIMARY KEY,
@@ -22,8 +27,7 @@ export async function createPlatformTables(queryRunner: QueryRunner, schema: str
   await queryRunner.query(
     `CREATE INDEX "outbox_unpublished_idx" ON "${schema}"."outbox" ("sequence") WHERE "published_at" IS NULL`,
   );
-  // As the landed first migrations did; a later migration of each service drops it again.
-  await createOutboxNotifyTrigger(queryRunner, schema);
+  if (options.outboxNotifyTrigger) await createOutboxNotifyTrigger(queryRunner, schema);
   await queryRunner.query(`
     CREATE TABLE "${schema}"."processed_events" (
       "consumer_group" TEXT NOT NULL,
@@ -36,14 +40,14 @@ export async function createPlatformTables(queryRunner: QueryRunner, schema: str
 
 export async function dropPlatformTables(queryRunner: QueryRunner, schema: string): Promise<void> {
   await queryRunner.query(`DROP TABLE "${schema}"."processed_events"`);
-  await queryRunner.query(`DROP TRIGGER "outbox_notify_trigger" ON "${schema}"."outbox"`);
-  await queryRunner.query(`DROP FUNCTION "${schema}"."outbox_notify"()`);
+  // The trigger, where a first migration created it, goes with the table.
   await queryRunner.query(`DROP TABLE "${schema}"."outbox"`);
+  await queryRunner.query(`DROP FUNCTION IF EXISTS "${schema}"."outbox_notify"()`);
 }
 
 /**
- * The trigger the first migrations created: a NOTIFY in every transaction
- * that wrote the outbox. Each service's migration 1765300000000 drops it,
+ * The trigger the first four services' first migrations created: a NOTIFY in
+ * every transaction that wrote the outbox. Their 17653… migrations drop it,
  * because PostgreSQL serialises the commits of all notifying transactions
  * cluster-wide; the relay is woken in-process after the commit instead.
  */

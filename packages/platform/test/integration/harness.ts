@@ -6,7 +6,6 @@ import {
   createPlatformTables,
   createServiceDataSource,
   databaseModel,
-  dropOutboxNotifyTrigger,
   ensureTopics,
   kafkaModel,
   migrateDataSource,
@@ -34,7 +33,6 @@ export async function createHarness(extraSql: string[] = []): Promise<PlatformHa
     name = 'TestTables1763856000000';
     async up(queryRunner: QueryRunner) {
       await createPlatformTables(queryRunner, schema);
-      await dropOutboxNotifyTrigger(queryRunner, schema);
       for (const sql of extraSql) await queryRunner.query(sql.replaceAll('$schema', schema));
     }
     async down() {}

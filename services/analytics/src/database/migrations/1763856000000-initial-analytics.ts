@@ -9,7 +9,7 @@ export class InitialAnalytics1763856000000 implements MigrationInterface {
   name = 'InitialAnalytics1763856000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await createPlatformTables(queryRunner, 'analytics');
+    await createPlatformTables(queryRunner, 'analytics', { outboxNotifyTrigger: true });
     await queryRunner.query(`
       CREATE TABLE "analytics"."ticket_facts" (
         "ticket_id" UUID PRIMARY KEY,

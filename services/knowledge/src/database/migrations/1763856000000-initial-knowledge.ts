@@ -9,7 +9,7 @@ export class InitialKnowledge1763856000000 implements MigrationInterface {
   name = 'InitialKnowledge1763856000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await createPlatformTables(queryRunner, 'knowledge');
+    await createPlatformTables(queryRunner, 'knowledge', { outboxNotifyTrigger: true });
     await queryRunner.query(`
       CREATE TABLE "knowledge"."articles" (
         "id" UUID PRIMARY KEY,

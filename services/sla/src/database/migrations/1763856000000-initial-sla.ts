@@ -9,7 +9,7 @@ export class InitialSla1763856000000 implements MigrationInterface {
   name = 'InitialSla1763856000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await createPlatformTables(queryRunner, 'sla');
+    await createPlatformTables(queryRunner, 'sla', { outboxNotifyTrigger: true });
     await queryRunner.query(`
       CREATE TABLE "sla"."tracked_tickets" (
         "ticket_id" UUID PRIMARY KEY,

@@ -9,7 +9,7 @@ export class InitialTickets1763856000000 implements MigrationInterface {
   name = 'InitialTickets1763856000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await createPlatformTables(queryRunner, 'tickets');
+    await createPlatformTables(queryRunner, 'tickets', { outboxNotifyTrigger: true });
     await queryRunner.query(`
       CREATE TABLE "tickets"."tickets" (
         "id" UUID PRIMARY KEY,
