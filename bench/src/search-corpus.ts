@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { seededRandom } from '@deskgraph/platform';
 
 // Generated bilingual knowledge articles for the search benchmark. Each
 // article has a Chinese and an English part, like many desks' standard
@@ -70,18 +71,6 @@ const EN_SYLLABLES = [
   'quin',
   'zu',
 ];
-
-/** Small, seeded, fast PRNG (mulberry32), so every run generates the same corpus. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A Zipf(s) sampler over ranks 0..size-1 by binary search in the cumulative weights. */
 function zipfSampler(size: number, exponent: number, random: () => number): () => number {

@@ -1,3 +1,4 @@
+import { seededRandom } from '@deskgraph/platform';
 import { AGENTS, CUSTOMERS, SHIFTS, type SeedCustomer } from './desk-data';
 
 // The demo desk's ticket history as data: who wrote what, and when, for a few
@@ -216,18 +217,6 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
-/** Small, fast, well-mixed PRNG (mulberry32): the same seed gives the same desk. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const HISTORY_DAYS = 28;
 const SHANGHAI_OFFSET_MINUTES = 8 * 60;
 
@@ -272,7 +261,7 @@ const texts = {
  * the seed number alone.
  */
 export function planTickets(options: { seed: number; tickets: number; now: Date }): TicketPlan[] {
-  const next = random(options.seed);
+  const next = seededRandom(options.seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
   const between = (low: number, high: number) => low + Math.floor(next() * (high - low + 1));
   const plans: TicketPlan[] = [];

@@ -30,3 +30,4 @@ export * from './kafka/kafka-startup';
 export * from './privacy';
 export * from './telemetry/tracing';
 export * from './telemetry/event-tracing';
+export * from './util/seeded-random';

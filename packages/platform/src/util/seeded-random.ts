@@ -1,0 +1,15 @@
+/**
+ * Small, fast, well-mixed PRNG (mulberry32) returning floats in [0, 1): the
+ * same seed gives the same sequence, so generated data (the demo desk, bench
+ * corpora) is the same on every run.
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
