@@ -9,6 +9,8 @@ import type { SearchConfig } from './environment';
 import { ticketEventsConsumer } from './events/consumers/ticket-events.consumer';
 import { FeedbackService } from './feedback/feedback.service';
 import { mapKnowledgeError } from './knowledge.errors';
+import { bodyPostingsWorker } from './search/body-postings-worker';
+import { SEARCH_MISS_DEFAULTS, SearchMissRecorder } from './search/search-misses';
 import { searchResolvers } from './search/search.resolvers';
 import { SearchService } from './search/search.service';
 import { StandardsService } from './standards/standards.service';
@@ -17,6 +19,7 @@ import { TemplateService } from './template/template.service';
 export interface KnowledgeServices {
   articles: ArticleService;
   search: SearchService;
+  searchMisses: SearchMissRecorder;
   feedback: FeedbackService;
   categories: CategoryService;
   templates: TemplateService;
@@ -39,12 +42,18 @@ export function knowledgeService(search: SearchConfig): ServiceDefinition<Knowle
     name: 'knowledge',
     schemaDirectory: join(findPackageRoot(__dirname), 'schema'),
     createDataSource: createKnowledgeDataSource,
-    createServices: ({ dataSource, outbox }) => {
+    createServices: ({ dataSource, outbox, logger }) => {
       const articles = new ArticleService(dataSource, outbox);
+      const searchMisses = new SearchMissRecorder(
+        dataSource,
+        SEARCH_MISS_DEFAULTS,
+        logger.child({ component: 'search-misses' }),
+      );
       return {
         articles,
-        search: new SearchService(dataSource, articles, search),
-        feedback: new FeedbackService(dataSource, outbox, articles),
+        search: new SearchService(dataSource, articles, search, searchMisses),
+        searchMisses,
+        feedback: new FeedbackService(dataSource, outbox, articles, searchMisses),
         categories: new CategoryService(dataSource),
         templates: new TemplateService(dataSource),
         standards: new StandardsService(dataSource),
@@ -53,5 +62,10 @@ export function knowledgeService(search: SearchConfig): ServiceDefinition<Knowle
     resolvers: mergeResolvers(articleResolvers, searchResolvers, catalogResolvers),
     mapDomainError: mapKnowledgeError,
     consumers: () => [ticketEventsConsumer()],
+    // Stopped after the server has drained: the last misses are written.
+    workers: ({ dataSource, logger }, services) => [
+      services.searchMisses,
+      bodyPostingsWorker(dataSource, logger.child({ component: 'body-postings' })),
+    ],
   };
 }

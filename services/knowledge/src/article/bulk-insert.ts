@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { rebuildArticleTerms, type Queryable } from '../search/article-terms';
+import { fillBodyPostings, rebuildArticleTerms, type Queryable } from '../search/article-terms';
 import { articleSearchColumns } from '../search/text-analysis';
 import type { ArticleAudience } from './article.entity';
 
@@ -67,7 +67,8 @@ const TERM_TRIGGERS = ['article_terms_inserted', 'article_terms_updated', 'artic
  * of `articles` and `article_terms` (not the keys) are dropped and the
  * postings triggers disabled while the batches go in through
  * insertPublishedArticles, then the postings are rebuilt from the articles
- * and the indexes recreated from their own definitions. Row by row, a GIN
+ * and the indexes recreated from their own definitions, and the body
+ * postings of common terms filled (fillBodyPostings). Row by row, a GIN
  * and the postings cost most of an insert; built once they cost a sort.
  * Blocks searches while it runs: for benchmarks, seeding and imports.
  * `database` must be one connection (a pg Client or a QueryRunner).
@@ -99,6 +100,8 @@ export async function loadPublishedArticles(
     for (const index of definitions) await database.query(index.indexdef);
     for (const trigger of TERM_TRIGGERS)
       await database.query(`ALTER TABLE knowledge.articles ENABLE TRIGGER ${trigger}`);
+    // Body postings of common terms read the GIN index: after it is rebuilt.
+    await fillBodyPostings(database);
     await database.query('COMMIT');
   } catch (error) {
     await database.query('ROLLBACK');

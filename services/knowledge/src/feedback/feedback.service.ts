@@ -6,6 +6,7 @@ import type { ArticleEntity } from '../article/article.entity';
 import { knowledgeEvents } from '../events/knowledge-events';
 import { invalidInput, KnowledgeError, KnowledgeErrorCode } from '../knowledge.errors';
 import { stripControlCharacters } from '../article/article-input';
+import type { SearchMissRecorder } from '../search/search-misses';
 import { parseSearchQuery, tsQuerySql } from '../search/search-query';
 import { ArticleTicketLinkEntity, ArticleVoteEntity } from './feedback.entity';
 
@@ -27,6 +28,7 @@ export class FeedbackService {
     private readonly dataSource: DataSource,
     private readonly outbox: OutboxWriter,
     private readonly articles: ArticleService,
+    private readonly misses: SearchMissRecorder,
   ) {}
 
   /** Records that an article was used in a ticket's answer; linking twice is a no-op and emits nothing. */
@@ -140,6 +142,8 @@ export class FeedbackService {
     if (first < 1 || first > FEEDBACK_LIMITS.gaps) {
       throw invalidInput([`first must be between 1 and ${FEEDBACK_LIMITS.gaps}`]);
     }
+    // Misses are written in batches: this process's pending ones first, so a caller sees its own.
+    await this.misses.flush();
     const unansweredQueries = await this.stillUnanswered(first);
     const categories: { category: string; tickets: string }[] = await this.dataSource.query(
       `SELECT t.category, count(*) AS tickets

@@ -46,3 +46,62 @@ export async function rebuildArticleTerms(database: Queryable): Promise<void> {
       GROUP BY 1, 2, 3`,
   );
 }
+
+/**
+ * When a term is common enough for its body postings to be kept too: in at
+ * least `commonArticles` published articles of one audience and locale,
+ * `perTerm` postings at most (head postings included).
+ */
+export interface BodyPostingsOptions {
+  commonArticles: number;
+  perTerm: number;
+  /** (term, audience, locale) lists filled per call, the most common first. */
+  maxTerms: number;
+}
+
+export const BODY_POSTINGS_DEFAULTS: BodyPostingsOptions = {
+  commonArticles: 4_000,
+  perTerm: 1_000,
+  maxTerms: 1_000_000,
+};
+
+/**
+ * Tops up the postings of common terms with articles that hold them only in
+ * their body, up to `perTerm` per term, audience and locale: a word found in
+ * half the bodies but few titles (`please`, `您好`) then has enough postings
+ * for a search's candidates, instead of a GIN scan of all its matches. Rare
+ * terms are left to the GIN index (cheap for them; their body postings would
+ * be most of 16 times the rows). The triggers drop an article's postings,
+ * body ones included, whenever it changes; this refills the lists (bulk
+ * loads, and the knowledge service's background worker). Returns the postings added.
+ */
+export async function fillBodyPostings(
+  database: Queryable,
+  options: BodyPostingsOptions = BODY_POSTINGS_DEFAULTS,
+): Promise<number> {
+  const result = (await database.query(
+    `WITH short AS (
+       SELECT f.term, f.audience, f.locale, least(f.articles, $2) - s.stored AS missing
+         FROM knowledge.term_frequencies f, LATERAL (
+           SELECT count(*)::int AS stored FROM (
+             SELECT 1 FROM knowledge.article_terms t
+              WHERE t.term = f.term AND t.audience = f.audience AND t.locale = f.locale LIMIT $2) l) s
+        WHERE f.articles >= $1 AND s.stored < least(f.articles, $2)
+          -- Only lexemes a query can name on their own (a plain word, number or bigram).
+          AND plainto_tsquery('simple', f.term)::text = '''' || f.term || ''''
+        ORDER BY f.articles DESC, f.term, f.audience, f.locale LIMIT $3),
+     added AS (
+       INSERT INTO knowledge.article_terms (term, audience, locale, score, article_id)
+       SELECT s.term, s.audience, s.locale, b.score, b.id FROM short s, LATERAL (
+         SELECT a.id, ts_rank_cd(a.search_vector, q.query, 0)::real AS score
+           FROM (SELECT plainto_tsquery('simple', s.term) AS query) q, knowledge.articles a
+          WHERE a.search_vector @@ q.query AND a.status = 'PUBLISHED'
+            AND a.audience = s.audience AND a.locale = s.locale
+            AND NOT EXISTS (SELECT 1 FROM knowledge.article_terms t WHERE t.article_id = a.id AND t.term = s.term)
+          LIMIT s.missing) b
+       ON CONFLICT DO NOTHING RETURNING 1)
+     SELECT count(*)::int AS added FROM added`,
+    [options.commonArticles, options.perTerm, options.maxTerms],
+  )) as { added: number }[] | { rows: { added: number }[] };
+  return (Array.isArray(result) ? result : result.rows)[0].added;
+}

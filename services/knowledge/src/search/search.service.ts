@@ -16,6 +16,7 @@ import {
   tsQuerySql,
   type QueryTerms,
 } from './search-query';
+import type { SearchMissRecorder } from './search-misses';
 import { buildSnippet, MARK_END, MARK_START } from './snippet';
 import { rankSuggestions, suggestionTerms } from './suggestion-ranking';
 
@@ -55,6 +56,7 @@ export class SearchService {
     private readonly dataSource: DataSource,
     private readonly articles: ArticleService,
     private readonly config: SearchConfig,
+    private readonly misses: SearchMissRecorder,
   ) {}
 
   async search(
@@ -90,7 +92,7 @@ export class SearchService {
     const parsed = parseSearchQuery(input.query);
     const tsQuery = tsQuerySql(parsed, 1);
     if (!tsQuery) {
-      if (!input.after) await this.recordMiss(parsed.normalized);
+      if (!input.after) this.misses.record(parsed.normalized);
       return { hits: [], hasNextPage: false, totalCount: 0, totalCountCapped: false };
     }
 
@@ -122,7 +124,7 @@ export class SearchService {
         : null;
     if (plan && (plan.terms.lexemes.length === 0 || plan.required.some((term) => term.articles === 0))) {
       // A required term no visible article holds: nothing can match.
-      if (!input.after) await this.recordMiss(parsed.normalized);
+      if (!input.after) this.misses.record(parsed.normalized);
       return { hits: [], hasNextPage: false, totalCount: 0, totalCountCapped: false };
     }
     const extraFilters = Boolean(filter.tags?.length || filter.categoryId);
@@ -136,7 +138,20 @@ export class SearchService {
     const usePostings =
       rarest !== undefined && rarest.articles > (oneTerm ? 1 : 20) * this.config.rankCandidates;
     const single = usePostings && oneTerm;
+    // Several plain terms, the rarest common (`delivery delayed`): the rarest term's best
+    // postings are intersected with the other terms' postings by index probes (no article
+    // row is read) until `countCap` + 1 pass. The first `rankCandidates` of them are ranked
+    // and their number is the count when it passes the cap, in the same statement.
+    // Tried when even the rarest term is in ten times `countCap` articles (below that, the GIN
+    // count in parallel is cheaper than probes that may fall short of the cap).
     const countCap = SEARCH_LIMITS.totalCountCap;
+    const intersect =
+      usePostings &&
+      !single &&
+      plan !== null &&
+      plan.terms.conjunction &&
+      !extraFilters &&
+      (rarest?.articles ?? 0) > 10 * countCap;
     // Counted and ranked separately (two connections, in parallel); both start from the filters' parameters.
     const filterParameters = [...parameters];
     // The tsquery is materialized so the planner cannot see how common its terms are: it
@@ -149,8 +164,10 @@ export class SearchService {
            SELECT 1 FROM articles a, q WHERE a.search_vector @@ q.query AND ${where} LIMIT ${countCap + 1}) capped`,
         filterParameters,
       ) as Promise<{ matches: string }[]>;
-    let counting: Promise<{ matches: string }[]>;
-    if (oneTerm && rarest) {
+    let counting: Promise<{ matches: string }[]> | null;
+    if (intersect) {
+      counting = null;
+    } else if (oneTerm && rarest) {
       // One plain term and no filter beyond audience and locale: its frequency is the count.
       counting = Promise.resolve([{ matches: String(rarest.articles) }]);
     } else if (plan && rarest && rarest.articles > 10 * countCap) {
@@ -202,7 +219,28 @@ export class SearchService {
     const candidates = parameter(this.config.rankCandidates);
     const limit = parameter(input.first + 1);
     let head: string;
-    if (usePostings && rarest) {
+    if (intersect && rarest && plan) {
+      const postings = this.driverPostings(
+        rarest.term,
+        audiences,
+        filter.locale,
+        4 * (countCap + 1),
+        parameter,
+      );
+      const others = plan.required.slice(1).map((term) => term.term);
+      // OFFSET 0 keeps the probes a subquery per posting in the postings' order, so the
+      // LIMIT stops them once `countCap` + 1 articles hold every term.
+      head = `driver AS MATERIALIZED (${postings}),
+            hits AS MATERIALIZED (
+              SELECT d.article_id FROM driver d
+               WHERE (SELECT count(*) FROM article_terms x
+                       WHERE x.article_id = d.article_id AND x.term = ANY (${parameter(others)}::text[])) = ${others.length}
+               LIMIT ${countCap + 1}),
+            head AS MATERIALIZED (
+              SELECT a.id, ts_rank_cd(a.search_vector, q.query, 32) AS rank
+                FROM (SELECT article_id FROM hits LIMIT ${candidates} OFFSET 0) h, articles a, q
+               WHERE a.id = h.article_id AND ${where})`;
+    } else if (usePostings && rarest) {
       // The best postings of the rarest required term (title, summary and tags, in
       // static-score order, per audience and locale) by btree range scans. A plain
       // one-term query needs no article row: its posting score is what ts_rank_cd
@@ -240,8 +278,9 @@ export class SearchService {
     // Two phases, so the cost follows the page and not the number of matches: a bounded
     // set of candidates (above), topped up from the GIN index only when there are fewer
     // than `rankCandidates` of them, at most that many; only those are ranked.
-    const rows: { id: string; score: string; headline: string | null }[] = await this.dataSource.query(
-      `WITH q AS MATERIALIZED (SELECT ${tsQuery.sql} AS query),
+    const rows: { id: string; score: string; headline: string | null; hits: string | null }[] =
+      await this.dataSource.query(
+        `WITH q AS MATERIALIZED (SELECT ${tsQuery.sql} AS query),
             ${head},
             rest AS MATERIALIZED (
               SELECT a.id, ts_rank_cd(a.search_vector, q.query, 32) AS rank
@@ -254,14 +293,19 @@ export class SearchService {
             page AS (
               SELECT ranked.id, ranked.score FROM ranked ${after}
                ORDER BY ranked.score DESC, ranked.id ASC LIMIT ${limit})
-       SELECT page.id, page.score::text AS score, ${headline} AS headline
+       SELECT page.id, page.score::text AS score, ${headline} AS headline,
+              ${intersect ? '(SELECT count(*) FROM hits)' : 'NULL'} AS hits
          FROM page JOIN articles a ON a.id = page.id
         ORDER BY page.score DESC, page.id ASC`,
-      parameters,
-    );
-    const matches = Number((await counting)[0].matches);
+        parameters,
+      );
+    // The intersection counts past the cap on its own; short of it (the terms meet in bodies
+    // too, or the page is past the end), the GIN index counts.
+    const intersected = Number(rows[0]?.hits ?? 0);
+    const matches =
+      intersected > countCap ? intersected : Number((await (counting ?? countByIndex()))[0].matches);
     const totalCount = Math.min(matches, countCap);
-    if (totalCount === 0 && !input.after) await this.recordMiss(parsed.normalized);
+    if (totalCount === 0 && !input.after) this.misses.record(parsed.normalized);
     const page = rows.slice(0, input.first);
     const articles = new Map(
       (
@@ -434,14 +478,5 @@ export class SearchService {
   private async categoryExists(id: string): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM categories WHERE id = $1`, [id]);
     return rows.length > 0;
-  }
-
-  private async recordMiss(normalized: string): Promise<void> {
-    if (!normalized) return;
-    await this.dataSource.query(
-      `INSERT INTO search_misses (query) VALUES ($1)
-       ON CONFLICT (query) DO UPDATE SET count = search_misses.count + 1, last_seen_at = now()`,
-      [normalized],
-    );
   }
 }

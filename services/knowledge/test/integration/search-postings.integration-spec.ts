@@ -21,7 +21,8 @@ import { KnowledgeDomain1764000000000 } from '../../src/database/migrations/1764
 import { ProcessedEventsRetention1765100000001 } from '../../src/database/migrations/1765100000001-processed-events-retention';
 import { RemaskStoredText1765150000000 } from '../../src/database/migrations/1765150000000-remask-stored-text';
 import { MixedScriptSearch1765200000000 } from '../../src/database/migrations/1765200000000-mixed-script-search';
-import { rebuildArticleTerms } from '../../src/search/article-terms';
+import { fillBodyPostings, rebuildArticleTerms } from '../../src/search/article-terms';
+import { SearchMissRecorder } from '../../src/search/search-misses';
 import { SearchService } from '../../src/search/search.service';
 import { undoMigrationsThrough } from './undo-migrations';
 
@@ -45,15 +46,24 @@ async function privateDatabase(): Promise<{ url: string; drop: () => Promise<voi
   return { url, drop: () => dropDatabase(serverUrl, name) };
 }
 
-/** Postings and frequencies as stored, in a comparable order (frequencies at zero are left behind by design). */
+/**
+ * Postings and frequencies as stored, in a comparable order (frequencies at zero are left
+ * behind by design). Body postings of common terms are any of the term's matches, so only
+ * their number per term is compared.
+ */
 async function termTables(dataSource: DataSource) {
   const postings = await dataSource.query(
-    `SELECT term, audience, locale, score, article_id FROM article_terms ORDER BY article_id, term`,
+    `SELECT t.term, t.audience, t.locale, t.score, t.article_id FROM article_terms t JOIN articles a ON a.id = t.article_id
+      WHERE t.term = ANY (tsvector_to_array(a.head_vector)) ORDER BY t.article_id, t.term`,
+  );
+  const bodyPostings = await dataSource.query(
+    `SELECT t.term, t.audience, t.locale, count(*)::int AS postings FROM article_terms t JOIN articles a ON a.id = t.article_id
+      WHERE NOT t.term = ANY (tsvector_to_array(a.head_vector)) GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
   );
   const frequencies = await dataSource.query(
     `SELECT term, audience, locale, articles FROM term_frequencies WHERE articles <> 0 ORDER BY 1, 2, 3`,
   );
-  return { postings, frequencies };
+  return { postings, bodyPostings, frequencies };
 }
 
 const article = (title: string, body: string, extra: Partial<BulkArticle> = {}): BulkArticle => ({
@@ -81,7 +91,12 @@ describe('knowledge search postings on real PostgreSQL', () => {
     await migrateDataSource(dataSource, KNOWLEDGE_SCHEMA);
     await dataSource.initialize();
     articles = new ArticleService(dataSource, new OutboxWriter(''));
-    search = new SearchService(dataSource, articles, { rankCandidates: RANK_CANDIDATES });
+    search = new SearchService(
+      dataSource,
+      articles,
+      { rankCandidates: RANK_CANDIDATES },
+      new SearchMissRecorder(dataSource),
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -284,6 +299,46 @@ describe('knowledge search postings on real PostgreSQL', () => {
     );
   }, 60_000);
 
+  it('should keep postings of a common word found only in bodies and take its candidates from them', async () => {
+    const options = { commonArticles: 20, perTerm: 3 * RANK_CANDIDATES, maxTerms: 1_000 };
+    const bodyOnly = await insertPublishedArticles(
+      dataSource,
+      Array.from({ length: 40 }, (_, index) =>
+        article(`Greeting ${index}`, `${'quokka '.repeat(1 + (index % 3))}hello.`),
+      ),
+    );
+    const bodyPostings = async () =>
+      (
+        await dataSource.query(
+          `SELECT count(*)::int AS n FROM article_terms WHERE term = 'quokka' AND audience = 'PUBLIC' AND locale = 'en'`,
+        )
+      )[0].n;
+    // Only head terms are posted by the triggers; rare words are left to the GIN index.
+    expect(await bodyPostings()).toBe(0);
+    await fillBodyPostings(dataSource, { ...options, commonArticles: 41 });
+    expect(await bodyPostings()).toBe(0);
+    await fillBodyPostings(dataSource, options);
+    expect(await bodyPostings()).toBe(3 * RANK_CANDIDATES);
+    // Scored like every posting: the sum of the term's weights, so ranks are ts_rank_cd's.
+    const wrong = await dataSource.query(
+      `SELECT t.article_id FROM article_terms t JOIN articles a ON a.id = t.article_id
+        WHERE t.term = 'quokka' AND abs(t.score - ts_rank_cd(a.search_vector, to_tsquery('simple', 'quokka'), 0)) > 1e-6`,
+    );
+    expect(wrong).toEqual([]);
+    const page = await search.search(customer, { query: 'quokka', first: 5 });
+    expect(page.totalCount).toBe(40);
+    expect(page.hits).toHaveLength(5);
+    expect(page.hits.every((hit) => bodyOnly.includes(hit.article.id))).toBe(true);
+    // An archived article leaves its postings; the next fill tops the list up again.
+    const [posted] = await dataSource.query(
+      `SELECT article_id FROM article_terms WHERE term = 'quokka' LIMIT 1`,
+    );
+    await dataSource.query(`UPDATE articles SET status = 'ARCHIVED' WHERE id = $1`, [posted.article_id]);
+    expect(await bodyPostings()).toBe(3 * RANK_CANDIDATES - 1);
+    await fillBodyPostings(dataSource, options);
+    expect(await bodyPostings()).toBe(3 * RANK_CANDIDATES);
+  }, 60_000);
+
   it('should fill the postings from articles stored before them when the migration runs, and revert', async () => {
     const before = await privateDatabase();
     try {
@@ -317,9 +372,12 @@ describe('knowledge search postings on real PostgreSQL', () => {
       await migrateDataSource(upgraded, KNOWLEDGE_SCHEMA);
       await upgraded.initialize();
       try {
-        const service = new SearchService(upgraded, new ArticleService(upgraded, new OutboxWriter('')), {
-          rankCandidates: RANK_CANDIDATES,
-        });
+        const service = new SearchService(
+          upgraded,
+          new ArticleService(upgraded, new OutboxWriter('')),
+          { rankCandidates: RANK_CANDIDATES },
+          new SearchMissRecorder(upgraded),
+        );
         const found = async (identity: Identity, query: string) =>
           (await service.search(identity, { query, first: 5 })).hits.map((hit) => hit.article.id).sort();
         expect(await found(customer, 'espresso')).toEqual([published]);
@@ -360,6 +418,7 @@ describe('knowledge search postings on real PostgreSQL', () => {
     expect((await search.search(customer, { query: '阀门', first: 5 })).totalCount).toBe(40);
     const loaded = await termTables(dataSource);
     await rebuildArticleTerms(dataSource);
+    await fillBodyPostings(dataSource);
     expect(await termTables(dataSource)).toEqual(loaded);
     // The triggers are back on and the indexes are back.
     await insertPublishedArticles(dataSource, [article('Valve spare', '阀门')]);

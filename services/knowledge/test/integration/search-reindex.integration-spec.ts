@@ -12,6 +12,7 @@ import { ArticleService } from '../../src/article/article.service';
 import { createKnowledgeDataSource, KNOWLEDGE_SCHEMA } from '../../src/database/data-source';
 import { InitialKnowledge1763856000000 } from '../../src/database/migrations/1763856000000-initial-knowledge';
 import { KnowledgeDomain1764000000000 } from '../../src/database/migrations/1764000000000-knowledge-domain';
+import { SearchMissRecorder } from '../../src/search/search-misses';
 import { SearchService } from '../../src/search/search.service';
 import { undoMigrationsThrough } from './undo-migrations';
 
@@ -65,9 +66,12 @@ describe('knowledge: stored articles re-indexed for mixed-script search', () => 
     await migrateDataSource(dataSource, KNOWLEDGE_SCHEMA);
     await dataSource.initialize();
     try {
-      const search = new SearchService(dataSource, new ArticleService(dataSource, new OutboxWriter('')), {
-        rankCandidates: 200,
-      });
+      const search = new SearchService(
+        dataSource,
+        new ArticleService(dataSource, new OutboxWriter('')),
+        { rankCandidates: 200 },
+        new SearchMissRecorder(dataSource),
+      );
       for (const query of ['iPhone', 'iPhone订单', '退货退款']) {
         const page = await search.search(customer, { query, first: 5 });
         expect({ query, ids: page.hits.map((hit) => hit.article.id) }).toEqual({ query, ids: [id] });

@@ -157,6 +157,31 @@ describe('knowledge search: mixed scripts and relevance through the gateway', ()
     expect(await gaps()).not.toContain('ipad订单');
   });
 
+  it('should answer a search that finds nothing at once while recorded misses are locked, and count it once they are free', async () => {
+    const locker = new Client({ connectionString: stack.databaseUrl });
+    await locker.connect();
+    try {
+      // Another writer holds search_misses (as a burst of misses on one row would): the miss
+      // is written after the answer, not before it.
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE knowledge.search_misses IN EXCLUSIVE MODE');
+      const answer = await Promise.race([
+        search('无人问津', agent).then((page) => page.totalCount),
+        new Promise((resolve) => setTimeout(() => resolve('still waiting after 5 s'), 5_000)),
+      ]);
+      expect(answer).toBe(0);
+      await locker.query('COMMIT');
+    } finally {
+      await locker.end();
+    }
+    const { contentGaps } = await gql(
+      `{ contentGaps(first: 50) { unansweredQueries { query count } } }`,
+      {},
+      agent,
+    );
+    expect(contentGaps.unansweredQueries).toContainEqual({ query: '无人问津', count: 1 });
+  }, 30_000);
+
   it('should put the judged articles first when running the judged query set', async () => {
     const results: ((typeof JUDGED_QUERIES)[number] & { top: string[]; precision: number })[] = [];
     for (const judged of JUDGED_QUERIES) {

@@ -1,0 +1,41 @@
+import type { BackgroundWorker, Logger } from '@deskgraph/platform';
+import type { DataSource } from 'typeorm';
+import { BODY_POSTINGS_DEFAULTS, fillBodyPostings, type BodyPostingsOptions } from './article-terms';
+
+/**
+ * Keeps the body postings of common terms filled (see fillBodyPostings): the
+ * triggers drop an article's postings when it changes and add only its head
+ * terms, so edits, archives and new articles would thin the lists out. A few
+ * lists per round, off the request path; replicas may both run it (the
+ * insert skips what is there).
+ */
+export function bodyPostingsWorker(
+  dataSource: DataSource,
+  logger: Logger,
+  options: { intervalMs: number; termsPerRound: number } = { intervalMs: 60_000, termsPerRound: 50 },
+  postings: Omit<BodyPostingsOptions, 'maxTerms'> = BODY_POSTINGS_DEFAULTS,
+): BackgroundWorker {
+  let timer: NodeJS.Timeout | null = null;
+  let round: Promise<void> = Promise.resolve();
+  const run = () => {
+    round = round
+      .then(() => fillBodyPostings(dataSource, { ...postings, maxTerms: options.termsPerRound }))
+      .then((added) => {
+        if (added > 0) logger.info({ added }, 'body postings of common terms filled');
+      })
+      .catch((error: unknown) => logger.warn({ err: error }, 'body postings not filled; retrying later'));
+  };
+  return {
+    name: 'body-postings',
+    async start() {
+      timer = setInterval(run, options.intervalMs);
+      timer.unref();
+      run();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+      await round;
+    },
+  };
+}
