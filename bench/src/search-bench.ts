@@ -5,6 +5,7 @@ import { startTestStack, testToken } from '@deskgraph/infra';
 import { loadPublishedArticles } from '@deskgraph/knowledge/dist/src/article/bulk-insert';
 import { ArticleService } from '@deskgraph/knowledge/dist/src/article/article.service';
 import { createKnowledgeDataSource } from '@deskgraph/knowledge/dist/src/database/data-source';
+import { SearchMissRecorder } from '@deskgraph/knowledge/dist/src/search/search-misses';
 import { SearchService } from '@deskgraph/knowledge/dist/src/search/search.service';
 import { OutboxWriter } from '@deskgraph/platform';
 import { parseSearchQuery, tsQuerySql } from '@deskgraph/knowledge/dist/src/search/search-query';
@@ -60,7 +61,7 @@ const SEARCH = /* GraphQL */ `
   }
 `;
 
-type QueryClass = 'common' | 'selective' | 'mixed' | 'no-match';
+type QueryClass = 'common' | 'body-common' | 'selective' | 'mixed' | 'no-match';
 const BENCH_AGENT = {
   userId: 'bench-agent',
   roles: ['agent' as const],
@@ -75,6 +76,9 @@ function benchQueries(generator: CorpusGenerator): [QueryClass, string][] {
     ['common', 'refund'],
     ['common', 'delivery delayed'],
     ['common', '密码'],
+    // In 40 % of the bodies and in no title, summary or tag.
+    ['body-common', '您好'],
+    ['body-common', 'please'],
     // Tail words at ranks where each is in well under 1 % of the articles.
     ['selective', generator.zhTail[3_000]],
     ['selective', generator.enTail[6_000]],
@@ -237,9 +241,12 @@ async function compareWithoutGateway(databaseUrl: string, queries: [QueryClass, 
   > = {};
   try {
     const articleService = new ArticleService(dataSource, new OutboxWriter(''));
-    const service = new SearchService(dataSource, articleService, {
-      rankCandidates: 200,
-    });
+    const service = new SearchService(
+      dataSource,
+      articleService,
+      { rankCandidates: 200 },
+      new SearchMissRecorder(dataSource),
+    );
     const agent = BENCH_AGENT;
     // Both runs of a query alternate request by request, so they see the same load.
     const timeBoth = async (first: () => Promise<unknown>, second: () => Promise<unknown>) => {

@@ -38,6 +38,16 @@ export const HEAD_TERMS: { zh: [string, number][]; en: [string, number][] } = {
   ],
 };
 
+/**
+ * Courtesy words of the body only (never in a title, summary or tag), each in a
+ * fixed share of the articles: common terms that the head postings do not hold.
+ * Drawn from their own random stream, so the rest of the corpus is unchanged.
+ */
+export const BODY_ONLY_TERMS: [string, number][] = [
+  ['您好', 0.4],
+  ['please', 0.4],
+];
+
 /** Product and app names written against Han, each in a few percent of articles. */
 const MIXED_PHRASES: [string, number][] = [
   ['您的iPhone订单需要退货退款', 0.04],
@@ -108,12 +118,14 @@ export const TAIL_SIZE = 20_000;
 
 export class CorpusGenerator {
   private readonly random: () => number;
+  private readonly bodyRandom: () => number;
   private readonly tail: () => number;
   readonly zhTail: string[] = [];
   readonly enTail: string[] = [];
 
   constructor(seed = 42) {
     this.random = seededRandom(seed);
+    this.bodyRandom = seededRandom(seed + 1);
     this.tail = zipfSampler(TAIL_SIZE, 1.05, this.random);
     const characters = Array.from(ZH_CHARACTERS);
     for (let rank = 0; rank < TAIL_SIZE; rank++) {
@@ -179,8 +191,10 @@ export class CorpusGenerator {
       }
       return out.join(join === '' ? '' : ' ');
     };
-    const zh = sentences(zhWords, 8, '', '。');
-    const en = sentences(enWords, 10, ' ', '.');
+    const courtesy = BODY_ONLY_TERMS.filter(([, share]) => this.bodyRandom() < share).map(([term]) => term);
+    const zh = (courtesy.includes('您好') ? '您好，' : '') + sentences(zhWords, 8, '', '。');
+    const en =
+      (courtesy.includes('please') ? 'Hello, please read on. ' : '') + sentences(enWords, 10, ' ', '.');
     return {
       id: randomUUID(),
       title: `${zhTitle.join('')} ${enTitle.join(' ')}`,
