@@ -15,8 +15,8 @@ import { summarize } from './stats';
 
 // Knowledge search latency through the gateway at growing corpus sizes
 // (1k, 10k, 100k … up to --articles), for common terms (about half of the
-// articles match), selective terms, mixed-script queries and queries that
-// match nothing. Articles are generated (bilingual, skewed vocabulary, see
+// articles match), common words found only in bodies, selective terms,
+// mixed-script queries and queries that match nothing. Articles are generated (bilingual, skewed vocabulary, see
 // search-corpus.ts) and inserted with the knowledge service's own bulk insert
 // and text analysis, loaded in bulk (indexes and postings built once per
 // level). Also compares the top 10 by score with an exact ranking of every
