@@ -125,7 +125,7 @@ beforeAll(async () => {
   admin = await testToken({ userId: 'admin-1', roles: ['admin'], queueIds: ['general'] });
   db = new Client({ connectionString: stack.databaseUrl });
   await db.connect();
-}, 240_000);
+}, 420_000);
 
 afterAll(async () => {
   await db?.end();

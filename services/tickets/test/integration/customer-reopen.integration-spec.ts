@@ -87,7 +87,7 @@ describe('tickets: a customer message after the resolution', () => {
     await database.connect();
     admin = await testToken({ roles: ['admin'], userId: 'admin-1' });
     customer = await testToken({ roles: ['customer'], userId: 'u-reopen', customerId: 'C-REOPEN' });
-  }, 240_000);
+  }, 420_000);
 
   afterAll(async () => {
     await database?.end();
