@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import {
   databaseModel,
   gatewayTrustModel,
@@ -55,6 +56,129 @@ export const mailModel = z
     retryBaseMs: env.MAIL_RETRY_BASE_SECONDS * 1000,
     maxAttempts: env.MAIL_MAX_ATTEMPTS,
   }));
+
+/** One mailbox the IMAP poller reads (an element of IMAP_MAILBOXES). */
+const imapMailboxSchema = z
+  .object({
+    /** Names the mailbox in logs and in the stored UID state; unique. */
+    name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'name: 1-64 letters, digits, _ . or -'),
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535).optional(),
+    /** implicit: TLS from the first byte (993); starttls: upgrade, refusing a server that cannot; off: plaintext (tests, localhost). */
+    tls: z.enum(['implicit', 'starttls', 'off']).default('implicit'),
+    /** false accepts a self-signed certificate (a private server); the default checks it. */
+    rejectUnauthorized: z.boolean().default(true),
+    user: z.string().min(1),
+    /** The variable that holds the password (never the password itself in this JSON). */
+    passwordEnv: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/)
+      .optional(),
+    /** A file holding the password, e.g. a mounted Kubernetes or Docker secret. */
+    passwordFile: z.string().min(1).optional(),
+    folder: z.string().min(1).default('INBOX'),
+    /** Keep the connection open and take new mail as the server announces it (IMAP IDLE). */
+    idle: z.boolean().default(true),
+    /** Seconds between polls (with idle: the fallback when no announcement came). */
+    pollSeconds: z.number().positive().default(60),
+    /** Where taken mail goes on the server afterwards; without it, taken mail is marked \Seen. */
+    moveTo: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((box) => Boolean(box.passwordEnv) !== Boolean(box.passwordFile), {
+    message: 'give exactly one of passwordEnv and passwordFile',
+  });
+
+/** Mailboxes polled over IMAP, for desks whose mail is delivered elsewhere. */
+export const imapModel = z
+  .object({
+    /** JSON array of mailboxes (see the README); empty: no IMAP polling. */
+    IMAP_MAILBOXES: z.string().default(''),
+  })
+  .passthrough()
+  .transform((env, context) => {
+    if (!env.IMAP_MAILBOXES.trim()) return { mailboxes: [] as ImapMailboxConfig[] };
+    let raw: unknown;
+    try {
+      raw = JSON.parse(env.IMAP_MAILBOXES);
+    } catch (error) {
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['IMAP_MAILBOXES'],
+        message: `must be a JSON array of mailboxes: ${(error as Error).message}`,
+      });
+      return z.NEVER;
+    }
+    const parsed = z.array(imapMailboxSchema).safeParse(raw);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        context.addIssue({ ...issue, path: ['IMAP_MAILBOXES', ...issue.path] });
+      }
+      return z.NEVER;
+    }
+    const mailboxes: ImapMailboxConfig[] = [];
+    for (const [index, box] of parsed.data.entries()) {
+      if (parsed.data.findIndex((other) => other.name === box.name) !== index) {
+        context.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['IMAP_MAILBOXES', index, 'name'],
+          message: `mailbox name ${box.name} is used twice`,
+        });
+      }
+      let password: string | undefined;
+      if (box.passwordEnv) password = (env as Record<string, unknown>)[box.passwordEnv] as string | undefined;
+      else {
+        try {
+          password = readFileSync(box.passwordFile!, 'utf8').replace(/\r?\n$/, '');
+        } catch (error) {
+          password = undefined;
+          context.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: ['IMAP_MAILBOXES', index, 'passwordFile'],
+            message: `cannot be read: ${(error as Error).message}`,
+          });
+          continue;
+        }
+      }
+      if (!password) {
+        context.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['IMAP_MAILBOXES', index, box.passwordEnv ? 'passwordEnv' : 'passwordFile'],
+          message: box.passwordEnv ? `${box.passwordEnv} is not set or empty` : 'the file is empty',
+        });
+        continue;
+      }
+      mailboxes.push({
+        name: box.name,
+        host: box.host,
+        port: box.port ?? (box.tls === 'implicit' ? 993 : 143),
+        tls: box.tls,
+        rejectUnauthorized: box.rejectUnauthorized,
+        user: box.user,
+        password,
+        folder: box.folder,
+        idle: box.idle,
+        pollIntervalMs: box.pollSeconds * 1000,
+        moveTo: box.moveTo ?? null,
+      });
+    }
+    return { mailboxes };
+  });
+
+export interface ImapMailboxConfig {
+  name: string;
+  host: string;
+  port: number;
+  tls: 'implicit' | 'starttls' | 'off';
+  rejectUnauthorized: boolean;
+  user: string;
+  password: string;
+  folder: string;
+  idle: boolean;
+  pollIntervalMs: number;
+  /** null: taken mail is flagged \Seen and stays where it is. */
+  moveTo: string | null;
+}
 
 export const webhookModel = z
   .object({
@@ -122,6 +246,7 @@ export const channelsModel = z
   }));
 
 export type MailConfig = z.output<typeof mailModel>;
+export type ImapConfig = z.output<typeof imapModel>;
 export type WebhookConfig = z.output<typeof webhookModel>;
 export type ChannelsConfig = z.output<typeof channelsModel>;
 
@@ -134,6 +259,7 @@ export function loadEnvironment() {
     trust: gatewayTrustModel,
     retention: retentionModel,
     mail: mailModel,
+    imap: imapModel,
     webhook: webhookModel,
     channels: channelsModel,
   });

@@ -8,6 +8,7 @@ const environment = loadEnvironment();
 runServiceMain(
   channelsService({
     mail: environment.mail,
+    imap: environment.imap,
     webhook: environment.webhook,
     channels: environment.channels,
     trust: environment.trust,

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import {
+  type BackgroundWorker,
   findPackageRoot,
   type GatewayTrustConfig,
   type ServiceContext,
@@ -9,9 +10,10 @@ import { mapChannelsError } from './channels.errors';
 import { ConfirmationLetters } from './confirmation/confirmation-letters';
 import { confirmationRoutes } from './confirmation/confirmation-pages';
 import { createChannelsDataSource } from './database/data-source';
-import type { ChannelsConfig, MailConfig, WebhookConfig } from './environment';
+import type { ChannelsConfig, ImapConfig, MailConfig, WebhookConfig } from './environment';
 import { channelEventsConsumer } from './events/consumers/channel-events.consumer';
 import { TicketsClient } from './graph/tickets-client';
+import { createImapPoller } from './mail/imap-poller';
 import { InboundMailProcessor } from './mail/inbound-processor';
 import { OutboundMailService } from './mail/outbound-mail.service';
 import { createSmtpListener, type SmtpListener } from './mail/smtp-listener';
@@ -25,6 +27,7 @@ export interface ChannelsServices {
   mail: OutboundMailService;
   letters: ConfirmationLetters;
   smtp: SmtpListener;
+  imapPollers: BackgroundWorker[];
   loops: { inbound: WorkLoop; outbound: WorkLoop; webhooks: WorkLoop };
   wakeWebhooks: () => void;
 }
@@ -33,6 +36,7 @@ export type ChannelsContext = ServiceContext<ChannelsServices>;
 
 export interface ChannelsOptions {
   mail: MailConfig;
+  imap: ImapConfig;
   webhook: WebhookConfig;
   channels: ChannelsConfig;
   trust: GatewayTrustConfig;
@@ -94,11 +98,21 @@ export function channelsService(options: ChannelsOptions): ServiceDefinition<Cha
         logger,
         onStored: () => loops.inbound.wake(),
       });
+      const imapPollers = options.imap.mailboxes.map((mailbox) =>
+        createImapPoller({
+          dataSource,
+          mailbox,
+          mail: options.mail,
+          logger,
+          onStored: () => loops.inbound.wake(),
+        }),
+      );
       return {
         webhooks: new WebhookService(dataSource, options.webhook),
         mail,
         letters,
         smtp,
+        imapPollers,
         loops,
         wakeWebhooks: () => loops.webhooks.wake(),
       };
@@ -113,7 +127,7 @@ export function channelsService(options: ChannelsOptions): ServiceDefinition<Cha
         wakeWebhooks: services.wakeWebhooks,
       }),
     ],
-    // The listener starts last: mail it accepts is processed by loops already running.
+    // The listener and the pollers start last: mail they take is processed by loops already running.
     workers: (_dependencies, services) => [
       services.loops.inbound,
       services.loops.outbound,
@@ -127,6 +141,7 @@ export function channelsService(options: ChannelsOptions): ServiceDefinition<Cha
         },
         ready: () => services.smtp.ready?.() ?? true,
       },
+      ...services.imapPollers,
     ],
     routes: (app, services) => confirmationRoutes(app, services.letters),
   };

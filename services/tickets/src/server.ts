@@ -50,16 +50,24 @@ export function ticketsService(desk: DeskConfig): ServiceDefinition<TicketsServi
       const queues = new QueueService(dataSource);
       const idempotency = new IdempotencyKeys(dataSource);
       const changer = new TicketChanger(dataSource, outbox);
+      const tickets = new TicketService(dataSource, outbox, desk, idempotency);
       const classificationRules = new ClassificationRuleService(dataSource);
       const serviceLanguage = new ServiceLanguageService(dataSource);
       const visits = new VisitService(dataSource, changer, desk.visits, idempotency);
       // Closing a ticket schedules its visits in the same transaction.
       changer.onClose((context) => visits.onTicketClosed(context));
       return {
-        tickets: new TicketService(dataSource, outbox, desk, idempotency),
+        tickets,
         queries: new TicketQueryService(dataSource),
         workflow: new TicketWorkflowService(dataSource, changer, queues),
-        conversation: new ConversationService(dataSource, changer, serviceLanguage, idempotency),
+        conversation: new ConversationService(
+          dataSource,
+          changer,
+          serviceLanguage,
+          idempotency,
+          queues,
+          tickets,
+        ),
         escalations: new EscalationService(changer, queues),
         compensations: new CompensationService(dataSource, changer, idempotency),
         queues,

@@ -45,6 +45,12 @@ export const TicketCreatedV1 = defineEvent({
       ),
       createdAt: Timestamp,
       possibleDuplicateOf: Type.Optional(Type.Union([Uuid, Type.Null()])),
+      followUpOf: Type.Optional(
+        Type.Union([Uuid, Type.Null()], {
+          description:
+            'The CLOSED ticket this one follows up: its customer wrote on it after it closed. The two are also linked (ticket.linked.v1).',
+        }),
+      ),
     },
     { additionalProperties: false },
   ),

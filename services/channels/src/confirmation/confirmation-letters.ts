@@ -163,13 +163,20 @@ export class ConfirmationLetters {
         if ('kind' in link) return link;
         const identity = customerIdentity(link.customer_id);
         if (link.choice === 'MORE_HELP') {
-          await this.tickets.request(identity, REPLY_TO_TICKET, {
-            input: {
-              ticketId: link.ticket_id,
-              body: '客户通过满意度确认函表示问题未解决，需要更多帮助。/ The customer needs more help (confirmation letter).',
-              visibility: 'PUBLIC',
+          // A customer message: tickets reopens the RESOLVED ticket for a second handling. Keyed by
+          // the letter, so a retry after a crash before `used_at` adds no second message.
+          await this.tickets.request(
+            identity,
+            REPLY_TO_TICKET,
+            {
+              input: {
+                ticketId: link.ticket_id,
+                body: '客户通过满意度确认函表示问题未解决，需要更多帮助。/ The customer needs more help (confirmation letter).',
+                visibility: 'PUBLIC',
+              },
             },
-          });
+            `letter-${link.letter_id}`,
+          );
         } else {
           await this.tickets.request(identity, CONFIRM_RESOLUTION, {
             input: { ticketId: link.ticket_id, satisfaction: link.choice },

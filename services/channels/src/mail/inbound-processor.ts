@@ -140,13 +140,28 @@ export class InboundMailProcessor {
     const text = withAttachments(row.body, row.attachment_names);
     if (found) {
       try {
-        await this.tickets.request(
+        const replied = await this.tickets.request<{
+          replyToTicket: { ticket: { id: string; number: string } };
+        }>(
           customerIdentity(found.thread.customer_id),
           REPLY_TO_TICKET,
           { input: { ticketId: found.thread.ticket_id, body: text.slice(0, 20_000), visibility: 'PUBLIC' } },
           idempotencyKey(row.message_id),
         );
-        await this.finish(row, found.thread, 'CUSTOMER_MESSAGE', found.by, false);
+        const { ticket } = replied.replyToTicket;
+        if (ticket.id === found.thread.ticket_id) {
+          await this.finish(row, found.thread, 'CUSTOMER_MESSAGE', found.by, false);
+          return;
+        }
+        // Tickets kept a CLOSED ticket closed and opened a follow-up: the conversation goes on there.
+        await this.finish(
+          row,
+          { ticket_id: ticket.id, ticket_number: ticket.number, customer_id: found.thread.customer_id },
+          'TICKET_CREATED',
+          found.by,
+          true,
+          titleFromSubject(row.subject) || undefined,
+        );
         return;
       } catch (error) {
         // An archived or merged ticket takes no messages: the mail opens a new ticket instead.

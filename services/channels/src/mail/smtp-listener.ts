@@ -1,11 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { DataSource } from 'typeorm';
-import { maskSensitive, type BackgroundWorker, type Logger } from '@deskgraph/platform';
+import type { BackgroundWorker, Logger } from '@deskgraph/platform';
 import type { MailConfig } from '../environment';
-import { automaticMailReason, MalformedMailError, normalizeMessageId, toInboundMail } from './mail-content';
+import { storeInboundMail } from './inbound-store';
+import { MalformedMailError } from './mail-content';
 
 /** An SMTP answer that refuses the mail; smtp-server sends `responseCode message`. */
 function refusal(responseCode: number, message: string): Error & { responseCode: number } {
@@ -35,85 +34,6 @@ export function createSmtpListener(options: SmtpListenerOptions): SmtpListener {
   const { config, logger } = options;
   const log = logger.child({ component: 'smtp-listener' });
 
-  async function accept(raw: Buffer, session: SMTPServerSession): Promise<string> {
-    let parsed;
-    try {
-      parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true });
-    } catch (error) {
-      throw new MalformedMailError(`the message cannot be parsed (${(error as Error).message})`);
-    }
-    const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : null;
-    const fallbackId = `${createHash('sha256').update(raw).digest('hex')}@content.${config.domain}`;
-    const automatic = automaticMailReason(parsed.headers, envelopeFrom);
-    // A bounce of a mail we sent names its Message-ID somewhere in the report.
-    const ours =
-      automatic === 'DELIVERY_REPORT'
-        ? [
-            ...new Set(
-              [...raw.toString('latin1').matchAll(/<([^<>\s]+@[^<>\s]+)>/g)]
-                .map((match) => normalizeMessageId(match[1]))
-                .filter((id) => id.endsWith(`@${config.domain.toLowerCase()}`)),
-            ),
-          ]
-        : [];
-    if (ours.length > 0) {
-      const id = randomUUID();
-      const inserted: unknown[] = await options.dataSource.query(
-        `INSERT INTO inbound_mail (id, message_id, from_address, subject, body, "references", state, ignored_reason)
-         VALUES ($1, $2, $3, '', '', $4, 'BOUNCE', $5) ON CONFLICT (message_id) DO NOTHING RETURNING id`,
-        [
-          id,
-          normalizeMessageId(parsed.messageId ?? fallbackId),
-          envelopeFrom ?? '',
-          ours,
-          maskSensitive(parsed.text ?? '').slice(0, 500),
-        ],
-      );
-      log.info(
-        { mailId: id, duplicate: inserted.length === 0, mentions: ours.length },
-        'bounce of our mail stored',
-      );
-      options.onStored();
-      return 'delivery report accepted';
-    }
-    if (automatic === 'DELIVERY_REPORT' && !parsed.from?.value?.[0]?.address) {
-      // A report that names none of our mail and has no sender: nothing to keep.
-      log.info({ remote: session.remoteAddress }, 'delivery report ignored');
-      return 'delivery report accepted';
-    }
-    const mail = toInboundMail(parsed, fallbackId);
-    const id = randomUUID();
-    const inserted: unknown[] = await options.dataSource.query(
-      `INSERT INTO inbound_mail
-         (id, message_id, from_address, from_name, subject, body, attachment_names, in_reply_to, "references", state, ignored_reason)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-       ON CONFLICT (message_id) DO NOTHING RETURNING id`,
-      [
-        id,
-        mail.messageId,
-        mail.fromAddress,
-        mail.fromName,
-        mail.subject,
-        mail.body,
-        mail.attachmentNames,
-        mail.inReplyTo,
-        mail.references,
-        automatic ? 'IGNORED' : 'PENDING',
-        automatic,
-      ],
-    );
-    if (automatic) {
-      log.info(
-        { mailId: id, reason: automatic, from: mail.fromAddress },
-        'automatic mail ignored: no ticket, no reply',
-      );
-      return 'automatic mail accepted';
-    }
-    log.info({ mailId: id, duplicate: inserted.length === 0 }, 'mail accepted');
-    options.onStored();
-    return 'queued';
-  }
-
   const server = new SMTPServer({
     name: config.domain,
     banner: 'deskgraph channels',
@@ -139,8 +59,15 @@ export function createSmtpListener(options: SmtpListenerOptions): SmtpListener {
           callback(refusal(552, `5.3.4 Message too big: the limit is ${config.maxMessageBytes} bytes`));
           return;
         }
-        accept(Buffer.concat(chunks), session).then(
-          (message) => callback(null, message),
+        storeInboundMail(
+          { dataSource: options.dataSource, config, logger: log },
+          Buffer.concat(chunks),
+          session.envelope.mailFrom ? session.envelope.mailFrom.address : null,
+        ).then(
+          (stored) => {
+            if (stored.stored) options.onStored();
+            callback(null, stored.answer);
+          },
           (error: unknown) => {
             if (error instanceof MalformedMailError) {
               log.warn({ reason: error.message, remote: session.remoteAddress }, 'mail refused: malformed');

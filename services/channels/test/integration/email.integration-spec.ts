@@ -417,6 +417,66 @@ describe('confirmation letter', () => {
     expect(after).toMatchObject({ status: 'IN_PROGRESS', satisfaction: 'UNSATISFIED' });
   });
 
+  it('should reopen the ticket for a second handling when the customer asks for more help', async () => {
+    const { ticket, urls } = await resolvedWithLetter('more.help@example.com');
+    const used = await fetch(urls[4], { method: 'POST' });
+    expect(used.status).toBe(200);
+    const [after] = await ticketsOf('more.help@example.com');
+    expect(after).toMatchObject({ id: ticket.id, status: 'IN_PROGRESS', satisfaction: null });
+    expect(after.timeline).toContainEqual(
+      expect.objectContaining({ action: 'STATUS_CHANGED', result: 'reopened for second handling' }),
+    );
+  });
+
+  it('should reopen a resolved ticket when the customer answers by mail, and open a follow-up for a closed one', async () => {
+    const address = 'reply.after@example.com';
+    const { ticket, letter } = await resolvedWithLetter(address);
+    await send({
+      from: address,
+      to: 'support@deskgraph.local',
+      subject: `Re: ${letter.parsed.subject}`,
+      text: 'Still broken, sorry.',
+      inReplyTo: letter.parsed.messageId,
+      references: [letter.parsed.messageId!],
+    });
+    const reopened = await eventually(
+      async () => {
+        const [now] = await ticketsOf(address);
+        return now.status === 'IN_PROGRESS' ? now : null;
+      },
+      { what: 'reopened by mail', timeoutMs: 60_000 },
+    );
+    expect(reopened.messages.map((message: { body: string }) => message.body)).toContain(
+      'Still broken, sorry.',
+    );
+    await setStatus(ticket.id, 'RESOLVED');
+    await setStatus(ticket.id, 'CLOSED');
+    await send({
+      from: address,
+      to: 'support@deskgraph.local',
+      subject: `Re: Please fix ${address} [${ticket.number}]`,
+      text: 'It broke again a week later.',
+    });
+    const both = await eventually(
+      async () => {
+        const found = await ticketsOf(address);
+        return found.length === 2 ? found : null;
+      },
+      { what: 'follow-up ticket', timeoutMs: 60_000 },
+    );
+    const followUp = both.find((found: { id: string }) => found.id !== ticket.id);
+    const old = both.find((found: { id: string }) => found.id === ticket.id);
+    expect(old.status).toBe('CLOSED');
+    expect(followUp).toMatchObject({ channel: 'EMAIL', status: 'NEW' });
+    expect(followUp.messages.map((message: { body: string }) => message.body)).toEqual([
+      'It broke again a week later.',
+    ]);
+    // The follow-up's thread is the customer's: an agent reply there goes to them.
+    await reply(followUp.id, 'Hello, we are on it again. Best regards');
+    const answer = await sinkMailTo(address, (mail) => (mail.parsed.subject ?? '').includes(followUp.number));
+    expect(answer.parsed.text).toContain('we are on it again');
+  });
+
   it('should change nothing for a tampered or expired link', async () => {
     const { ticket, urls } = await resolvedWithLetter('late@example.com');
     const tampered = urls[0].replace(/.$/, (last) => (last === 'A' ? 'B' : 'A'));

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { buildEvent, TicketRepliedV1, TicketReplyRefusedV1 } from '@deskgraph/events';
+import { buildEvent, TicketLinkedV1, TicketRepliedV1, TicketReplyRefusedV1 } from '@deskgraph/events';
 import { hasRole, type Identity } from '@deskgraph/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
@@ -10,12 +10,21 @@ import {
   type ForbiddenMatch,
 } from '../service-language/service-language';
 import type { ServiceLanguageService } from '../service-language/service-language.service';
+import { handOnEvents, handOnIfAway, type HandOn } from '../queue/hand-on';
+import type { QueueService } from '../queue/queue.service';
 import { assertAuthenticated, assertCanWork, canReadTicket, isCustomerOnly } from '../ticket/ticket-access';
-import { changeMeta, EVENT_SOURCE, type TicketChanger } from '../ticket/ticket-changes';
+import {
+  actorOf,
+  appendTimeline,
+  changeMeta,
+  EVENT_SOURCE,
+  type TicketChanger,
+} from '../ticket/ticket-changes';
 import { parseInput, requiredText, TICKET_LIMITS } from '../ticket/ticket-input';
 import { isPendingStatus } from '../ticket/ticket-status';
-import { statusEvent } from '../ticket/ticket-workflow.service';
+import { applyTransition, statusEvent } from '../ticket/ticket-workflow.service';
 import { TicketEntity } from '../ticket/ticket.entity';
+import type { TicketService } from '../ticket/ticket.service';
 import { TicketError, TicketErrorCode } from '../ticket/ticket.errors';
 import { MessageEntity, type MessageVisibility } from './message.entity';
 
@@ -24,6 +33,8 @@ const replySchema = z.object({
   body: requiredText('body', TICKET_LIMITS.message),
   visibility: z.enum(['PUBLIC', 'INTERNAL']).default('PUBLIC'),
 });
+
+const REOPEN_REASON = 'the customer wrote after the resolution';
 
 export interface ReplyOutcome {
   ticket: TicketEntity;
@@ -38,6 +49,8 @@ export class ConversationService {
     private readonly changer: TicketChanger,
     private readonly serviceLanguage: ServiceLanguageService,
     private readonly idempotency: IdempotencyKeys,
+    private readonly queues: QueueService,
+    private readonly tickets: TicketService,
   ) {}
 
   /** `idempotencyKey`: a retry with the same key and input returns this reply again (see README). */
@@ -92,6 +105,21 @@ export class ConversationService {
     warnings: CourtesyWarning[],
     transaction: EntityManager,
   ): Promise<ReplyOutcome> {
+    if (fromCustomer) {
+      // Locked here already, so the ticket cannot close or reopen between this look and the change.
+      const current = await transaction.findOne(TicketEntity, {
+        where: { id: input.ticketId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (
+        current &&
+        current.status === 'CLOSED' &&
+        !current.mergedIntoId &&
+        canReadTicket(identity, current)
+      ) {
+        return this.followUp(identity, current, body, warnings, transaction);
+      }
+    }
     let message: MessageEntity | null = null;
     const ticket = await this.changer.change(
       identity,
@@ -115,6 +143,14 @@ export class ConversationService {
         if (firstResponse) ticket.firstRespondedAt = now;
         // A customer's answer ends the wait on them; an agent's first answer starts the work.
         if (fromCustomer && isPendingStatus(ticket.status)) ticket.status = 'IN_PROGRESS';
+        // Writing on a resolved ticket says it is not solved: a second handling, as an UNSATISFIED
+        // confirmation starts (without a rating: the customer rated nothing).
+        let handOn: HandOn | null = null;
+        const reopened = fromCustomer && from === 'RESOLVED';
+        if (reopened) {
+          applyTransition(ticket, 'IN_PROGRESS', now);
+          handOn = await handOnIfAway(manager, this.queues, ticket);
+        }
         if (isPublicAgentReply && (ticket.status === 'NEW' || ticket.status === 'ASSIGNED')) {
           ticket.status = 'IN_PROGRESS';
           ticket.assigneeId ??= identity.userId;
@@ -138,6 +174,17 @@ export class ConversationService {
             : 'NOTE_ADDED';
         return {
           timeline: [
+            ...(reopened
+              ? [
+                  {
+                    action: 'STATUS_CHANGED',
+                    before: { status: from },
+                    after: { status: ticket.status, reopenCount: ticket.reopenCount },
+                    result: 'reopened for second handling',
+                    note: REOPEN_REASON,
+                  },
+                ]
+              : []),
             {
               action,
               before: { status: from },
@@ -147,13 +194,27 @@ export class ConversationService {
                 : fromCustomer
                   ? ticket.status === from
                     ? 'received'
-                    : 'work resumed'
+                    : reopened
+                      ? 'reopened'
+                      : 'work resumed'
                   : input.visibility === 'PUBLIC'
                     ? `sent via ${message.channel}`
                     : 'noted',
             },
+            ...(handOn ? [handOn.record] : []),
           ],
+          // The status first: consumers see the ticket in work again when the message arrives
+          // (the SLA service then awaits an answer to it, as for any message on an open ticket).
           events: (saved) => [
+            ...statusEvent(
+              saved,
+              actor,
+              now,
+              from,
+              reopened ? REOPEN_REASON : fromCustomer ? 'customer replied' : 'agent replied',
+              true,
+            ),
+            ...handOnEvents(saved, actor, now, handOn),
             buildEvent(TicketRepliedV1, {
               source: EVENT_SOURCE,
               subject: saved.id,
@@ -169,18 +230,110 @@ export class ConversationService {
                 escalationTier: saved.escalationTier,
               },
             }),
-            ...statusEvent(
-              saved,
-              actor,
-              now,
-              from,
-              fromCustomer ? 'customer replied' : 'agent replied',
-              true,
-            ),
           ],
         };
       },
       transaction,
+    );
+    return { ticket, message: message!, warnings };
+  }
+
+  /**
+   * A closed ticket stays closed (its rating, visits and figures stand): the
+   * customer's message opens a follow-up ticket — same customer, title and
+   * channel, the message as description and first message — linked to the
+   * old one, whose timeline says where the conversation went on.
+   */
+  private async followUp(
+    identity: Identity,
+    closed: TicketEntity,
+    body: string,
+    warnings: CourtesyWarning[],
+    manager: EntityManager,
+  ): Promise<ReplyOutcome> {
+    if (!(hasRole(identity, 'customer') && identity.customerId === closed.customerId)) {
+      throw new TicketError(TicketErrorCode.NotAllowed, 'Customers can only reply on their own tickets.');
+    }
+    const created = await this.tickets.createIn(
+      manager,
+      identity,
+      {
+        title: closed.title,
+        description: body,
+        channel: closed.channel,
+        customer: {
+          name: closed.customerName,
+          type: closed.customerType,
+          contact: closed.customerContact,
+          preferredChannel: closed.customerPreferredChannel,
+        },
+      },
+      closed,
+    );
+    let message: MessageEntity | null = null;
+    const ticket = await this.changer.change(
+      identity,
+      created.id,
+      null,
+      async ({ ticket, actor, now }) => {
+        message = manager.create(MessageEntity, {
+          id: randomUUID(),
+          ticketId: ticket.id,
+          authorId: identity.userId,
+          authorKind: 'CUSTOMER',
+          visibility: 'PUBLIC',
+          channel: ticket.customerPreferredChannel ?? ticket.channel,
+          body,
+          createdAt: now,
+        });
+        await manager.insert(MessageEntity, message);
+        await manager.query(
+          `INSERT INTO ticket_links (ticket_id, related_ticket_id) VALUES ($1, $2), ($2, $1) ON CONFLICT DO NOTHING`,
+          [ticket.id, closed.id],
+        );
+        await appendTimeline(manager, closed.id, actorOf(identity), now, [
+          {
+            action: 'FOLLOW_UP_OPENED',
+            before: { status: closed.status },
+            after: { followUp: ticket.number, messageId: message.id },
+            result: `closed ticket kept; follow-up ${ticket.number} opened`,
+            note: 'the customer wrote after the ticket was closed',
+          },
+        ]);
+        return {
+          timeline: [
+            {
+              action: 'CUSTOMER_REPLIED',
+              after: { status: ticket.status, messageId: message.id },
+              result: 'received',
+            },
+            { action: 'LINKED', after: { related: closed.number }, result: 'linked' },
+          ],
+          events: (saved) => [
+            buildEvent(TicketRepliedV1, {
+              source: EVENT_SOURCE,
+              subject: saved.id,
+              data: {
+                ...changeMeta(saved, actor, now),
+                messageId: message!.id,
+                author: 'CUSTOMER',
+                visibility: 'PUBLIC',
+                channel: message!.channel,
+                firstResponse: false,
+                createdAt: now.toISOString(),
+                body,
+                escalationTier: saved.escalationTier,
+              },
+            }),
+            buildEvent(TicketLinkedV1, {
+              source: EVENT_SOURCE,
+              subject: saved.id,
+              data: { ...changeMeta(saved, actor, now), relatedTicketId: closed.id },
+            }),
+          ],
+        };
+      },
+      manager,
     );
     return { ticket, message: message!, warnings };
   }
