@@ -10,8 +10,13 @@ import { summarize } from './stats';
 // protocol over plain `ws` sockets, to keep the client process light.
 // Prints figures; asserts nothing.
 //   node bench/dist/src/subscription-fanout.js [--subscribers 10000] [--tickets 10]
+//     [--gateway-node-options "--cpu-prof --cpu-prof-dir=/tmp/prof"]  (profile the gateway)
 const { values } = parseArgs({
-  options: { subscribers: { type: 'string', default: '10000' }, tickets: { type: 'string', default: '10' } },
+  options: {
+    subscribers: { type: 'string', default: '10000' },
+    tickets: { type: 'string', default: '10' },
+    'gateway-node-options': { type: 'string' },
+  },
 });
 const subscriberCount = Number(values.subscribers);
 const ticketCount = Number(values.tickets);
@@ -27,9 +32,10 @@ interface Delivery {
   ticketId: string;
 }
 
-async function gatewayRss(metricsUrl: string): Promise<number> {
+/** A gauge of the gateway's /metrics, e.g. process_resident_memory_bytes. */
+async function gatewayGauge(metricsUrl: string, name: string): Promise<number> {
   const text = await (await fetch(metricsUrl)).text();
-  const line = text.split('\n').find((candidate) => candidate.startsWith('process_resident_memory_bytes'));
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${name} `));
   return Number(line?.split(' ').pop());
 }
 
@@ -73,6 +79,9 @@ async function main() {
       MAX_SUBSCRIPTIONS_PER_CONNECTION: '5',
       LOG_LEVEL: 'warn',
     },
+    ...(values['gateway-node-options']
+      ? { processEnv: { gateway: { NODE_OPTIONS: values['gateway-node-options'] } } }
+      : {}),
   });
   const sockets: WebSocket[] = [];
   try {
@@ -98,7 +107,8 @@ async function main() {
     // Warm the gateway (schema, plans) before measuring memory.
     await graphqlOk(stack.gatewayUrl, '{ queues { id } }', {}, admin);
     global.gc?.();
-    const rssBefore = await gatewayRss(metricsUrl);
+    const rssBefore = await gatewayGauge(metricsUrl, 'process_resident_memory_bytes');
+    const heapBefore = await gatewayGauge(metricsUrl, 'nodejs_heap_size_used_bytes');
     const connectStarted = performance.now();
     for (let batch = 0; batch < subscriberCount; batch += 500) {
       const size = Math.min(500, subscriberCount - batch);
@@ -108,7 +118,8 @@ async function main() {
     }
     const connectSeconds = (performance.now() - connectStarted) / 1000;
     await new Promise((resolve) => setTimeout(resolve, 3_000));
-    const rssAfter = await gatewayRss(metricsUrl);
+    const rssAfter = await gatewayGauge(metricsUrl, 'process_resident_memory_bytes');
+    const heapAfter = await gatewayGauge(metricsUrl, 'nodejs_heap_size_used_bytes');
 
     const mutationSentAt = new Map<string, number>();
     const runStarted = performance.now();
@@ -166,6 +177,7 @@ async function main() {
         `delivery rate while fanning out one event: p50=${perEventRate.p50.toFixed(0)} messages/s\n` +
         `messages received: ${messages} in ${runSeconds.toFixed(1)} s of run (events spaced 2 s apart)\n` +
         `gateway RSS ${(rssBefore / 1e6).toFixed(0)} MB → ${(rssAfter / 1e6).toFixed(0)} MB with ${subscriberCount} connections: ${((rssAfter - rssBefore) / subscriberCount / 1024).toFixed(1)} KiB per connection\n` +
+        `gateway V8 heap used ${(heapBefore / 1e6).toFixed(0)} MB → ${(heapAfter / 1e6).toFixed(0)} MB: ${((heapAfter - heapBefore) / subscriberCount / 1024).toFixed(1)} KiB per connection (live objects and not yet collected garbage)\n` +
         `federated fetches for all of it: ${fetches?.split(' ').pop()} (one per event: one selection, one scope)\n`,
     );
     process.stdout.write(
@@ -178,6 +190,7 @@ async function main() {
         firstToLastMs: { p50: spread.p50, p99: spread.p99, max: spread.max },
         mutationToLastCreatedMs: { p50: fromMutation.p50, p99: fromMutation.p99, n: fromMutation.count },
         kibPerConnection: Number(((rssAfter - rssBefore) / subscriberCount / 1024).toFixed(1)),
+        heapKibPerConnection: Number(((heapAfter - heapBefore) / subscriberCount / 1024).toFixed(1)),
       })}\n`,
     );
   } finally {

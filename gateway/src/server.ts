@@ -11,10 +11,7 @@ import {
   GraphQLError,
   OperationTypeNode,
   getOperationAST,
-  parse,
   specifiedRules,
-  subscribe,
-  validate,
   type GraphQLSchema,
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -29,6 +26,7 @@ import {
   GRAPHQL_ERROR_CODES,
   startKafkaComponent,
   withCorrelationId,
+  authorizationScope,
   type Identity,
   type Logger,
 } from '@deskgraph/platform';
@@ -53,6 +51,8 @@ import {
   SubscriptionTicketFetcher,
   type FederatedExecutor,
 } from './subscriptions/federated-fetch';
+import { SharedSubscriptionExecutor } from './subscriptions/shared-execution';
+import { SubscriptionDocuments } from './subscriptions/subscription-documents';
 import { buildSubscriptionSchema } from './subscriptions/subscription-schema';
 import { UpdateHub } from './subscriptions/update-hub';
 
@@ -262,6 +262,18 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
     return response.body.singleResult as Awaited<ReturnType<FederatedExecutor>>;
   };
   const fetcher = new SubscriptionTicketFetcher(execute, fetcherMetrics);
+  // Payload resolvers read only the identity's authorization scope (the fetcher's memo key).
+  const sharedExecutor = new SharedSubscriptionExecutor(
+    (contextValue) => {
+      const identity = (contextValue as { identity?: Identity } | undefined)?.identity;
+      return identity ? authorizationScope(identity) : null;
+    },
+    new Counter({
+      name: 'deskgraph_gateway_subscription_shared_results_total',
+      help: 'Subscription results (payload executions) shared with other subscribers of the same selection and scope',
+      registers: [metrics.registry],
+    }),
+  );
   let subscriptionSchema: GraphQLSchema | null = null;
   gateway.onSchemaLoadOrUpdate(({ apiSchema }) => {
     subscriptionSchema = buildSubscriptionSchema(apiSchema, { hub, metricsHub, fetcher, execute });
@@ -331,7 +343,10 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
     path: '/graphql',
     maxPayload: gatewayConfig.maxRequestBytes,
   });
-  const validationRules = [...specifiedRules, ...protection.validationRules];
+  const documents = new SubscriptionDocuments(protection.parseOptions, [
+    ...specifiedRules,
+    ...protection.validationRules,
+  ]);
   const connections = new WeakMap<object, ConnectionState>();
   const stateOf = (socket: object): ConnectionState => {
     let state = connections.get(socket);
@@ -341,14 +356,11 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
 
   const wsCleanup = useServer(
     {
-      schema: () => {
-        if (!subscriptionSchema) throw new Error('Schema not loaded yet');
-        return subscriptionSchema;
-      },
       context: (ctx) => ({ identity: stateOf(ctx.extra.socket).identity }),
-      validate: (schema, document) => validate(schema, document, validationRules),
       subscribe: (args) =>
-        withCorrelationId(undefined, () => subscribe({ ...args, fieldResolver: subscriptionFieldResolver })),
+        withCorrelationId(undefined, () =>
+          sharedExecutor.subscribe({ ...args, fieldResolver: subscriptionFieldResolver }),
+        ),
       onConnect: async (ctx) => {
         if (!originAllowed(auth.allowedOrigins, ctx.extra.request.headers.origin)) {
           ctx.extra.socket.close(CLOSE_CODES.forbidden, 'Origin not allowed');
@@ -378,9 +390,9 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
         }
       },
       onSubscribe: async (ctx, id, payload) => {
-        let operation;
+        let document;
         try {
-          operation = getOperationAST(parse(payload.query, protection.parseOptions), payload.operationName);
+          document = documents.parse(payload.query);
         } catch (error) {
           const message = (error as Error).message;
           const refusal = tokenLimitRefusal(message);
@@ -390,7 +402,7 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
               : new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } }),
           ];
         }
-        if (operation?.operation !== OperationTypeNode.SUBSCRIPTION) {
+        if (getOperationAST(document, payload.operationName)?.operation !== OperationTypeNode.SUBSCRIPTION) {
           return [
             new GraphQLError(
               'Send queries and mutations as HTTP POST to /graphql; WebSocket is for subscriptions.',
@@ -412,8 +424,16 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
             ),
           ];
         }
+        if (!subscriptionSchema) throw new Error('Schema not loaded yet');
+        const invalid = documents.validate(subscriptionSchema, document);
+        if (invalid.length > 0) return [...invalid];
         state.subscriptions.add(id);
-        return undefined;
+        return {
+          schema: subscriptionSchema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+        };
       },
       onComplete: (ctx, id) => {
         stateOf(ctx.extra.socket).subscriptions?.delete(id);

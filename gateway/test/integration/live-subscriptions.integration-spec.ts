@@ -151,7 +151,7 @@ describe('live subscriptions through the gateway', () => {
     await stack?.stop();
   }, 60_000);
 
-  it('should push ticket, sla and knowledge fields and fetch each event once for subscribers sharing selection and scope', async () => {
+  it('should push ticket, sla and knowledge fields and execute each event once for subscribers sharing selection and scope', async () => {
     const query = `subscription { queueUpdates(queueIds: ["general"]) { ${SELECTION} } }`;
     const sharing = await Promise.all(
       ['sup-a', 'sup-b', 'sup-c'].map((userId) =>
@@ -160,7 +160,7 @@ describe('live subscriptions through the gateway', () => {
     );
     await settle();
     const fetchesBefore = await metric(stack, 'deskgraph_gateway_subscription_fetches_total');
-    const hitsBefore = await metric(stack, 'deskgraph_gateway_subscription_memo_hits_total');
+    const sharedBefore = await metric(stack, 'deskgraph_gateway_subscription_shared_results_total');
 
     const ticketId = await createTicket('Refund never arrived', 'C-1');
 
@@ -178,7 +178,7 @@ describe('live subscriptions through the gateway', () => {
       expect(s.updates.some((u) => u.kind === 'CREATED' && u.ticketId === ticketId)).toBe(true);
       expect(s.resultErrors).toEqual([]);
     }
-    // Every event reached all three; each cost one federated fetch and two memo hits.
+    // Every event reached all three; each cost one execution (one federated fetch), shared twice.
     await eventually(
       async () => {
         const events = new Set(sharing[0].updates.map((u) => u.eventId));
@@ -186,10 +186,11 @@ describe('live subscriptions through the gateway', () => {
           (s) => s.updates.length === events.size && s.updates.every((u) => events.has(u.eventId)),
         );
         const fetches = (await metric(stack, 'deskgraph_gateway_subscription_fetches_total')) - fetchesBefore;
-        const hits = (await metric(stack, 'deskgraph_gateway_subscription_memo_hits_total')) - hitsBefore;
-        return allSame && fetches === events.size && hits === 2 * events.size;
+        const shared =
+          (await metric(stack, 'deskgraph_gateway_subscription_shared_results_total')) - sharedBefore;
+        return allSame && fetches === events.size && shared === 2 * events.size;
       },
-      { what: 'one fetch and two memo hits per event' },
+      { what: 'one fetch and two shared results per event' },
     );
   });
 
@@ -225,6 +226,49 @@ describe('live subscriptions through the gateway', () => {
     // Two scopes: at least two fetches for the same event.
     expect(
       (await metric(stack, 'deskgraph_gateway_subscription_fetches_total')) - fetchesBefore,
+    ).toBeGreaterThanOrEqual(2);
+  });
+
+  it('should give subscribers of one selection the ticket their own scope sees when a transfer makes scopes differ', async () => {
+    // The same document and variables under two scopes: the agents of both queues see the
+    // transferred ticket, the agents of the queue it left see null. Two of each, so each
+    // scope's execution is shared; sharing across scopes would leak it or hide it.
+    const ticketId = await createTicket('Moving on', 'C-1');
+    const query = `subscription { queueUpdates(queueIds: ["general"]) { kind ticketId ticket { id queueId } } }`;
+    const general = { roles: ['agent' as const], queueIds: ['general'] };
+    const both = { roles: ['agent' as const], queueIds: ['general', 'second'] };
+    const subscribersInOrder = [
+      await track(stack, { userId: 'scope-general-1', ...general }, query, 'queueUpdates'),
+      await track(stack, { userId: 'scope-both-1', ...both }, query, 'queueUpdates'),
+      await track(stack, { userId: 'scope-general-2', ...general }, query, 'queueUpdates'),
+      await track(stack, { userId: 'scope-both-2', ...both }, query, 'queueUpdates'),
+    ];
+    await settle();
+    const sharedBefore = await metric(stack, 'deskgraph_gateway_subscription_shared_results_total');
+
+    await graphqlOk(
+      stack.gatewayUrl,
+      `mutation($input: TransferTicketInput!) { transferTicket(input: $input) { id } }`,
+      { input: { ticketId, queueId: 'second', reason: 'Billing question' } },
+      admin,
+    );
+
+    const transferred = await Promise.all(
+      subscribersInOrder.map((s) =>
+        eventually(async () => s.updates.find((u) => u.kind === 'TRANSFERRED' && u.ticketId === ticketId), {
+          what: 'the TRANSFERRED update',
+        }),
+      ),
+    );
+    expect(transferred.map((u) => u.ticket)).toEqual([
+      null,
+      { id: ticketId, queueId: 'second' },
+      null,
+      { id: ticketId, queueId: 'second' },
+    ]);
+    expect(subscribersInOrder.flatMap((s) => s.resultErrors)).toEqual([]);
+    expect(
+      (await metric(stack, 'deskgraph_gateway_subscription_shared_results_total')) - sharedBefore,
     ).toBeGreaterThanOrEqual(2);
   });
 

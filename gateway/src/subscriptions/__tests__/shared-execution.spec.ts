@@ -1,0 +1,112 @@
+import { buildSchema, parse, type DocumentNode, type ExecutionResult } from 'graphql';
+import { PushIterator } from '../update-hub';
+import { SharedSubscriptionExecutor } from '../shared-execution';
+
+// The payload resolver answers per scope, as the federated fetch does: what a
+// subscriber may see of a ticket depends on the queues of its identity.
+interface Context {
+  scope: string | null;
+}
+
+const schema = buildSchema(`
+  type Query { ok: Boolean }
+  type Ticket { id: ID! visibleTo: String! }
+  type Update { eventId: ID! ticket: Ticket }
+  type Subscription { updates: Update }
+`);
+
+function harness() {
+  const sources: PushIterator<{ eventId: string }>[] = [];
+  const resolved: string[] = [];
+  const fields = schema.getSubscriptionType()!.getFields();
+  fields.updates.subscribe = () => {
+    const iterator = new PushIterator<{ eventId: string }>(() => undefined);
+    sources.push(iterator);
+    return iterator;
+  };
+  fields.updates.resolve = (payload: unknown) => payload;
+  const updateFields = schema.getType('Update') as unknown as {
+    getFields(): Record<string, { resolve?: unknown }>;
+  };
+  updateFields.getFields().ticket.resolve = (
+    update: { eventId: string },
+    _args: unknown,
+    context: Context,
+  ) => {
+    resolved.push(`${update.eventId}:${context.scope}`);
+    return { id: update.eventId, visibleTo: String(context.scope) };
+  };
+  const executor = new SharedSubscriptionExecutor((context) => (context as Context).scope);
+  // One document per text, as SubscriptionDocuments gives the gateway.
+  const documents = new Map<string, DocumentNode>();
+  const subscribe = async (
+    scope: string | null,
+    query = 'subscription { updates { eventId ticket { id visibleTo } } }',
+  ) => {
+    if (!documents.has(query)) documents.set(query, parse(query));
+    return (await executor.subscribe({
+      schema,
+      document: documents.get(query)!,
+      contextValue: { scope },
+    })) as AsyncIterableIterator<ExecutionResult>;
+  };
+  /** One live event: the same object for every subscriber, as UpdateHub.publish gives it. */
+  const publish = (eventId: string) => {
+    const event = { eventId };
+    for (const source of sources) source.push(event);
+  };
+  return { subscribe, publish, resolved };
+}
+
+const visibleTo = (result: IteratorResult<ExecutionResult>) =>
+  (result.value.data as { updates: { ticket: { visibleTo: string } } }).updates.ticket.visibleTo;
+
+describe('SharedSubscriptionExecutor', () => {
+  it('should execute an event once for subscribers of one scope and once more for each other scope', async () => {
+    const { subscribe, publish, resolved } = harness();
+    const queueA = [await subscribe('queue-a'), await subscribe('queue-a')];
+    const queueB = [await subscribe('queue-b'), await subscribe('queue-b')];
+
+    publish('e1');
+
+    for (const subscriber of queueA) expect(visibleTo(await subscriber.next())).toBe('queue-a');
+    for (const subscriber of queueB) expect(visibleTo(await subscriber.next())).toBe('queue-b');
+    expect(resolved).toEqual(['e1:queue-a', 'e1:queue-b']);
+  });
+
+  it('should never share across different documents or when the context has no sharing key', async () => {
+    const { subscribe, publish, resolved } = harness();
+    const plain = await subscribe('queue-a');
+    const other = await subscribe('queue-a', 'subscription { updates { ticket { visibleTo } } }');
+    const anonymous = [await subscribe(null), await subscribe(null)];
+
+    publish('e2');
+
+    expect(visibleTo(await plain.next())).toBe('queue-a');
+    expect(visibleTo(await other.next())).toBe('queue-a');
+    for (const subscriber of anonymous) expect(visibleTo(await subscriber.next())).toBe('null');
+    expect(resolved).toEqual(['e2:queue-a', 'e2:queue-a', 'e2:null', 'e2:null']);
+  });
+
+  it('should execute again for a new event object even when its content is equal', async () => {
+    const { subscribe, publish, resolved } = harness();
+    const subscriber = await subscribe('queue-a');
+
+    publish('e3');
+    publish('e3');
+
+    await subscriber.next();
+    await subscriber.next();
+    expect(resolved).toEqual(['e3:queue-a', 'e3:queue-a']);
+  });
+
+  it('should end the source stream when the subscriber returns', async () => {
+    const { subscribe, publish } = harness();
+    const subscriber = await subscribe('queue-a');
+    await subscriber.return!();
+
+    publish('e4');
+
+    expect(await subscriber.next()).toEqual({ value: undefined, done: true });
+  });
+});
