@@ -26,6 +26,7 @@ export interface ChannelsServices {
   letters: ConfirmationLetters;
   smtp: SmtpListener;
   loops: { inbound: WorkLoop; outbound: WorkLoop; webhooks: WorkLoop };
+  sender: WebhookSender;
   wakeWebhooks: () => void;
 }
 
@@ -100,6 +101,7 @@ export function channelsService(options: ChannelsOptions): ServiceDefinition<Cha
         letters,
         smtp,
         loops,
+        sender,
         wakeWebhooks: () => loops.webhooks.wake(),
       };
     },
@@ -117,7 +119,13 @@ export function channelsService(options: ChannelsOptions): ServiceDefinition<Cha
     workers: (_dependencies, services) => [
       services.loops.inbound,
       services.loops.outbound,
-      services.loops.webhooks,
+      {
+        ...services.loops.webhooks,
+        stop: async () => {
+          await services.loops.webhooks.stop();
+          services.sender.close();
+        },
+      },
       {
         name: services.smtp.name,
         start: () => services.smtp.start(),
