@@ -1,23 +1,29 @@
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import nodemailer from 'nodemailer';
 import { Client as PgClient } from 'pg';
-import { graphqlOk, startTestStack, testToken } from '@deskgraph/infra';
+import { graphqlOk, startTestStack, testToken, type TestStack } from '@deskgraph/infra';
+import { cpuSeconds } from './stats';
 
 // Channels throughput: (1) email intake — mails sent over SMTP to the
 // listener, counted until each is a ticket (inbound_mail DONE); (2) webhook
 // fan-out — endpoints × ticket.created events delivered, signed, to a local
-// HTTP receiver. Prints figures, asserts nothing; the last line is one JSON
-// object. `npm run bench:channels -- --mails 500 --endpoints 50 --tickets 40`.
+// HTTP receiver that verifies each signature with its endpoint's secret.
+// Both count what arrived: every mail exactly one ticket, every delivery
+// exactly once at the receiver (lost, doubled and badly signed are printed).
+// Prints figures and CPU seconds per process, asserts nothing; the last
+// line is one JSON object.
+// `npm run bench:channels -- --mails 500 --endpoints 50 --tickets 40`.
 const { values } = parseArgs({
   options: {
     mails: { type: 'string', default: '500' },
     'smtp-connections': { type: 'string', default: '8' },
     endpoints: { type: 'string', default: '50' },
     tickets: { type: 'string', default: '40' },
+    'webhook-concurrency': { type: 'string', default: '64' },
     'timeout-seconds': { type: 'string', default: '600' },
   },
 });
@@ -26,6 +32,38 @@ const endpoints = Number(values.endpoints);
 const tickets = Number(values.tickets);
 const timeoutMs = Number(values['timeout-seconds']) * 1000;
 const out = (line = '') => process.stdout.write(`${line}\n`);
+const load = () =>
+  loadavg()
+    .map((value) => value.toFixed(1))
+    .join(' ');
+
+/** CPU seconds each stack process used while `during` ran. */
+async function cpuOf<T>(stack: TestStack, during: () => Promise<T>): Promise<[T, Record<string, number>]> {
+  const pids = Object.entries(stack.processes).map(([name, process]) => [name, process.pid] as const);
+  const before = pids.map(([, pid]) => cpuSeconds(pid));
+  const value = await during();
+  const used: Record<string, number> = {};
+  pids.forEach(([name, pid], index) => {
+    const after = cpuSeconds(pid);
+    if (after !== null && before[index] !== null) used[name] = Number((after - before[index]!).toFixed(2));
+  });
+  return [value, used];
+}
+
+const formatCpu = (used: Record<string, number>) =>
+  Object.entries(used)
+    .map(([name, seconds]) => `${name} ${seconds.toFixed(1)} s`)
+    .join(', ');
+
+/** The README's verification, as a receiver would run it. */
+function signatureValid(secret: string, rawBody: string, header: string): boolean {
+  const parts = Object.fromEntries(header.split(',').map((part) => part.split('=', 2)));
+  const timestamp = Number(parts.t);
+  if (!Number.isInteger(timestamp) || Math.abs(Date.now() / 1000 - timestamp) > 300) return false;
+  const expected = Buffer.from(createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest('hex'));
+  const given = Buffer.from(String(parts.v1 ?? ''));
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
 
 async function waitFor<T>(what: string, check: () => Promise<T | null>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -38,21 +76,39 @@ async function waitFor<T>(what: string, check: () => Promise<T | null>): Promise
 }
 
 async function main(): Promise<void> {
-  let received = 0;
+  // Endpoint n is /hook/n; its secret is known once it is created.
+  const secrets: string[] = [];
+  const seen = new Set<string>();
+  const counts = { received: 0, duplicates: 0, badSignatures: 0, connections: 0 };
   const receiver = createServer((request, response) => {
-    request.resume();
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      received++;
+      counts.received++;
+      const index = Number(request.url?.split('/')[2]);
+      const body = Buffer.concat(chunks).toString('utf8');
+      const secret = secrets[index];
+      if (!secret || !signatureValid(secret, body, String(request.headers['x-deskgraph-signature']))) {
+        counts.badSignatures++;
+        response.writeHead(401).end();
+        return;
+      }
+      const key = `${index}/${String(request.headers['x-deskgraph-event-id'])}`;
+      if (seen.has(key)) counts.duplicates++;
+      seen.add(key);
       response.writeHead(204).end();
     });
   });
+  receiver.on('connection', () => counts.connections++);
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', () => resolve()));
   const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
   const stack = await startTestStack({
     processEnv: {
       channels: {
         WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32',
-        WEBHOOK_CONCURRENCY: '64',
+        WEBHOOK_CONCURRENCY: values['webhook-concurrency']!,
+        // Every bench endpoint is on one receiver: let each take the whole concurrency.
+        WEBHOOK_ENDPOINT_CONCURRENCY: values['webhook-concurrency']!,
         WORK_POLL_INTERVAL_MS: '100',
         LOG_LEVEL: 'warn',
       },
@@ -63,11 +119,7 @@ async function main(): Promise<void> {
   await db.connect();
   const run = randomUUID().slice(0, 8);
   try {
-    out(
-      `channels bench ${run}: ${mails} mails, ${endpoints} endpoints × ${tickets} tickets; load ${loadavg()
-        .map((v) => v.toFixed(1))
-        .join(' ')}`,
-    );
+    out(`channels bench ${run}: ${mails} mails, ${endpoints} endpoints × ${tickets} tickets; load ${load()}`);
 
     // 1. Email intake.
     const transport = nodemailer.createTransport({
@@ -79,31 +131,57 @@ async function main(): Promise<void> {
       ignoreTLS: true,
     });
     const started = Date.now();
-    await Promise.all(
-      Array.from({ length: mails }, (_, index) =>
-        transport.sendMail({
-          from: `Bench ${index} <bench-${run}-${index}@example.com>`,
-          to: 'support@deskgraph.local',
-          subject: `bench-${run} mail ${index}`,
-          text: `Mail ${index} of the channels bench.`,
-        }),
-      ),
-    );
-    const acceptedMs = Date.now() - started;
-    transport.close();
-    const intakeMs = await waitFor('mail intake', async () => {
-      const { rows } = await db.query(
-        `SELECT count(*)::int AS done, max(processed_at) AS last FROM channels.inbound_mail
-          WHERE subject LIKE $1 AND state = 'DONE'`,
-        [`bench-${run} %`],
+    const [acceptedMs, intakeCpu] = await cpuOf(stack, async () => {
+      await Promise.all(
+        Array.from({ length: mails }, (_, index) =>
+          transport.sendMail({
+            from: `Bench ${index} <bench-${run}-${index}@example.com>`,
+            to: 'support@deskgraph.local',
+            subject: `bench-${run} mail ${index}`,
+            text: `Mail ${index} of the channels bench.`,
+          }),
+        ),
       );
-      return rows[0].done >= mails ? new Date(rows[0].last).getTime() - started : null;
+      const accepted = Date.now() - started;
+      transport.close();
+      await waitFor('mail intake', async () => {
+        const { rows } = await db.query(
+          `SELECT count(*) FILTER (WHERE state NOT IN ('PENDING'))::int AS settled FROM channels.inbound_mail
+          WHERE subject LIKE $1`,
+          [`bench-${run} %`],
+        );
+        return rows[0].settled >= mails ? true : null;
+      });
+      return accepted;
     });
+    // Every mail exactly one ticket: stored once, DONE, and one EMAIL ticket per mail in tickets' own table.
+    const { rows: mailRows } = await db.query(
+      `SELECT count(*)::int AS stored, count(*) FILTER (WHERE state = 'DONE')::int AS done,
+              count(DISTINCT ticket_id)::int AS tickets, max(processed_at) AS last
+         FROM channels.inbound_mail WHERE subject LIKE $1`,
+      [`bench-${run} %`],
+    );
+    const { rows: ticketRows } = await db.query(
+      `SELECT count(*)::int AS tickets, count(DISTINCT title)::int AS titles
+         FROM tickets.tickets WHERE channel = 'EMAIL' AND title LIKE $1`,
+      [`bench-${run} %`],
+    );
+    const intakeMs = new Date(mailRows[0].last).getTime() - started;
     const acceptedPerSecond = mails / (acceptedMs / 1000);
     const intakePerSecond = mails / (intakeMs / 1000);
+    const mailCheck = {
+      stored: mailRows[0].stored,
+      done: mailRows[0].done,
+      ticketsLinked: mailRows[0].tickets,
+      ticketsInTickets: ticketRows[0].tickets,
+      distinctTitles: ticketRows[0].titles,
+    };
+    const mailExact = Object.values(mailCheck).every((count) => count === mails);
     out(
-      `email: ${mails} accepted (250) in ${acceptedMs} ms = ${acceptedPerSecond.toFixed(1)}/s; all tickets in ${intakeMs} ms = ${intakePerSecond.toFixed(1)}/s`,
+      `email: ${mails} accepted (250) in ${acceptedMs} ms = ${acceptedPerSecond.toFixed(1)}/s; all tickets in ${intakeMs} ms = ${intakePerSecond.toFixed(1)}/s; load ${load()}`,
     );
+    out(`  counts ${JSON.stringify(mailCheck)}: ${mailExact ? 'every mail exactly one ticket' : 'MISMATCH'}`);
+    out(`  CPU: ${formatCpu(intakeCpu)}`);
 
     // 2. Webhook fan-out.
     const admin = await testToken({ userId: 'bench-admin', roles: ['admin'] });
@@ -111,53 +189,88 @@ async function main(): Promise<void> {
     for (let index = 0; index < endpoints; index++) {
       const data = await graphqlOk(
         stack.gatewayUrl,
-        `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { endpoint { id } } }`,
-        { input: { name: `bench ${index}`, url: receiverUrl, eventTypes: ['deskgraph.ticket.created.v1'] } },
+        `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { secret endpoint { id } } }`,
+        {
+          input: {
+            name: `bench ${index}`,
+            url: `${receiverUrl}/${index}`,
+            eventTypes: ['deskgraph.ticket.created.v1'],
+          },
+        },
         admin,
       );
+      secrets[index] = data.createWebhookEndpoint.secret;
       endpointIds.push(data.createWebhookEndpoint.endpoint.id);
     }
     // All at once, so the figure is the fan-out's rate, not the rate tickets were created at.
-    await Promise.all(
-      Array.from({ length: tickets }, (_, index) =>
-        graphqlOk(
-          stack.gatewayUrl,
-          `mutation($input: CreateTicketInput!) { createTicket(input: $input) { id } }`,
-          {
-            input: {
-              title: `bench-${run} ticket ${index}`,
-              description: 'Webhook fan-out bench.',
-              channel: 'APP',
-              customer: { id: `BENCH-${index}`, name: 'Bench' },
-            },
-          },
-          admin,
-        ),
-      ),
-    );
     const expected = endpoints * tickets;
-    const fanOut = await waitFor('webhook deliveries', async () => {
-      const { rows } = await db.query(
-        `SELECT count(*) FILTER (WHERE state = 'SUCCEEDED')::int AS ok, count(*)::int AS total,
+    const [fanOut, fanOutCpu] = await cpuOf(stack, async () => {
+      await Promise.all(
+        Array.from({ length: tickets }, (_, index) =>
+          graphqlOk(
+            stack.gatewayUrl,
+            `mutation($input: CreateTicketInput!) { createTicket(input: $input) { id } }`,
+            {
+              input: {
+                title: `bench-${run} ticket ${index}`,
+                description: 'Webhook fan-out bench.',
+                channel: 'APP',
+                customer: { id: `BENCH-${index}`, name: 'Bench' },
+              },
+            },
+            admin,
+          ),
+        ),
+      );
+      return waitFor('webhook deliveries', async () => {
+        const { rows } = await db.query(
+          `SELECT count(*) FILTER (WHERE state = 'SUCCEEDED')::int AS ok, count(*)::int AS total,
                 min(created_at) AS first, max(delivered_at) AS last
            FROM channels.webhook_deliveries WHERE endpoint_id = ANY($1)`,
-        [endpointIds],
-      );
-      return rows[0].ok >= expected ? rows[0] : null;
+          [endpointIds],
+        );
+        return rows[0].ok >= expected ? rows[0] : null;
+      });
     });
+    // A late duplicate would arrive after the last success: give stragglers a moment.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     const fanOutMs = new Date(fanOut.last).getTime() - new Date(fanOut.first).getTime();
     const deliveriesPerSecond = fanOut.ok / (Math.max(fanOutMs, 1) / 1000);
+    const hookCheck = {
+      succeeded: fanOut.ok,
+      rows: fanOut.total,
+      uniqueAtReceiver: seen.size,
+      duplicates: counts.duplicates,
+      badSignatures: counts.badSignatures,
+    };
+    const hooksExact =
+      fanOut.ok === expected &&
+      fanOut.total === expected &&
+      seen.size === expected &&
+      counts.duplicates === 0 &&
+      counts.badSignatures === 0;
     out(
-      `webhooks: ${fanOut.ok} deliveries (receiver saw ${received}) in ${fanOutMs} ms = ${deliveriesPerSecond.toFixed(1)}/s`,
+      `webhooks: ${fanOut.ok} deliveries (receiver saw ${counts.received} requests on ${counts.connections} connections) in ${fanOutMs} ms = ${deliveriesPerSecond.toFixed(1)}/s; load ${load()}`,
     );
+    out(
+      `  counts ${JSON.stringify(hookCheck)}: ${hooksExact ? 'every delivery exactly once, signed' : 'MISMATCH'}`,
+    );
+    out(`  CPU: ${formatCpu(fanOutCpu)}`);
     out(
       JSON.stringify({
         bench: 'channels',
         mails,
         emailAcceptedPerSecond: Number(acceptedPerSecond.toFixed(1)),
         emailIntakePerSecond: Number(intakePerSecond.toFixed(1)),
+        emailExactlyOnce: mailExact,
+        emailCpuSeconds: intakeCpu,
         webhookDeliveries: fanOut.ok,
         webhookDeliveriesPerSecond: Number(deliveriesPerSecond.toFixed(1)),
+        webhookExactlyOnce: hooksExact,
+        webhookDuplicates: counts.duplicates,
+        webhookBadSignatures: counts.badSignatures,
+        webhookConnections: counts.connections,
+        webhookCpuSeconds: fanOutCpu,
         loadAverage: loadavg().map((value) => Number(value.toFixed(2))),
       }),
     );

@@ -14,6 +14,7 @@ import {
 import { signIdentityHeaders, type Identity } from '@deskgraph/platform';
 import { SUPERGRAPH_PATH } from '@deskgraph/gateway';
 import { formatLoad, postGraphQL, runLoad, type LoadResult } from './load';
+import { cpuSeconds } from './stats';
 
 // Query throughput and latency of a typical agent-desk query spanning three
 // subgraphs (tickets, sla, knowledge): through the deskgraph gateway and,
@@ -38,17 +39,6 @@ const { values } = parseArgs({
 const seconds = Number(values.seconds);
 const concurrency = Number(values.concurrency);
 const warmupSeconds = Number(values['warmup-seconds']);
-
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
-function cpuSeconds(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return null;
-  }
-}
 
 const AGENT_DESK = /* GraphQL */ `
   query AgentDesk($id: ID!) {

@@ -7,6 +7,26 @@ import { runCli } from './run-cli';
 /** Columns that hold phone numbers: masked for ID and card numbers, phone numbers kept. */
 const PHONE_COLUMNS: Record<string, string[]> = { tickets: ['tickets.customer_contact'] };
 
+/**
+ * Columns that are keys, secrets or addresses, not free text: masking them
+ * would break mail threading and deduplication, robot signatures and the
+ * way a customer is reached. Each service's remask migration names the same.
+ */
+const KEEP_COLUMNS: Record<string, string[]> = {
+  channels: [
+    'inbound_mail.message_id',
+    'inbound_mail.in_reply_to',
+    'inbound_mail.references',
+    'inbound_mail.from_address',
+    'mail_message_ids.message_id',
+    'mail_threads.address',
+    'outbound_mail.message_id',
+    'outbound_mail.to_address',
+    'webhook_endpoints.url',
+    'webhook_endpoints.secret',
+  ],
+};
+
 // `npm run privacy:remask`: re-masks the text stored in every service schema
 // (and analytics' projection generations) with the current detector. The same
 // pass runs once as each service's RemaskStoredText migration; run this after
@@ -21,7 +41,7 @@ runCli(async () => {
   try {
     const { rows } = await client.query<{ nspname: string }>(
       `SELECT nspname FROM pg_namespace
-        WHERE nspname IN ('tickets', 'sla', 'knowledge', 'analytics') OR nspname LIKE 'analytics\\_g%'
+        WHERE nspname IN ('tickets', 'sla', 'knowledge', 'analytics', 'channels') OR nspname LIKE 'analytics\\_g%'
         ORDER BY nspname`,
     );
     for (const { nspname: schema } of rows) {
@@ -31,6 +51,7 @@ runCli(async () => {
         {
           schema,
           phoneColumns: PHONE_COLUMNS[schema],
+          keepColumns: KEEP_COLUMNS[schema],
         },
       );
       await client.query('COMMIT');

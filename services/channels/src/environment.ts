@@ -41,6 +41,8 @@ export const mailModel = z
       .string()
       .default('')
       .refine((value) => value === '' || /^smtps?:\/\//.test(value), 'must be an smtp:// or smtps:// URL'),
+    /** Connections to the relay kept open and shared by all outgoing mail. */
+    SMTP_RELAY_CONNECTIONS: z.coerce.number().int().min(1).max(50).default(5),
     MAIL_FROM: z.string().min(3).default('客服中心 <support@deskgraph.local>'),
     /** First retry of a mail the relay did not take, doubling per attempt (seconds). */
     MAIL_RETRY_BASE_SECONDS: z.coerce.number().positive().default(30),
@@ -52,6 +54,7 @@ export const mailModel = z
     domain: env.MAIL_DOMAIN,
     maxMessageBytes: env.SMTP_MAX_MESSAGE_BYTES,
     relayUrl: env.SMTP_RELAY_URL || null,
+    relayConnections: env.SMTP_RELAY_CONNECTIONS,
     from: env.MAIL_FROM,
     retryBaseMs: env.MAIL_RETRY_BASE_SECONDS * 1000,
     maxAttempts: env.MAIL_MAX_ATTEMPTS,
@@ -198,6 +201,8 @@ export const webhookModel = z
     /** CIDRs of private/loopback/link-local networks receivers may still be in, e.g. 10.1.0.0/16. */
     WEBHOOK_ALLOWED_NETWORKS: list,
     WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(32),
+    /** Deliveries in flight per endpoint at most, so one slow receiver cannot take every slot. */
+    WEBHOOK_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(8),
     /** Link to a ticket in robot messages; {number} is replaced by the ticket number. */
     TICKET_LINK_TEMPLATE: z
       .string()
@@ -213,6 +218,7 @@ export const webhookModel = z
     disableAfterFailures: env.WEBHOOK_DISABLE_AFTER_FAILURES,
     allowedNetworks: env.WEBHOOK_ALLOWED_NETWORKS,
     concurrency: env.WEBHOOK_CONCURRENCY,
+    endpointConcurrency: env.WEBHOOK_ENDPOINT_CONCURRENCY,
     ticketLinkTemplate: env.TICKET_LINK_TEMPLATE,
   }));
 

@@ -29,6 +29,7 @@ export interface ChannelsServices {
   smtp: SmtpListener;
   imapPollers: BackgroundWorker[];
   loops: { inbound: WorkLoop; outbound: WorkLoop; webhooks: WorkLoop };
+  sender: WebhookSender;
   wakeWebhooks: () => void;
 }
 
@@ -114,6 +115,7 @@ export function channelsService(options: ChannelsOptions): ServiceDefinition<Cha
         smtp,
         imapPollers,
         loops,
+        sender,
         wakeWebhooks: () => loops.webhooks.wake(),
       };
     },
@@ -131,7 +133,13 @@ export function channelsService(options: ChannelsOptions): ServiceDefinition<Cha
     workers: (_dependencies, services) => [
       services.loops.inbound,
       services.loops.outbound,
-      services.loops.webhooks,
+      {
+        ...services.loops.webhooks,
+        stop: async () => {
+          await services.loops.webhooks.stop();
+          services.sender.close();
+        },
+      },
       {
         name: services.smtp.name,
         start: () => services.smtp.start(),

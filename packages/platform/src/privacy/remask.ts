@@ -9,6 +9,8 @@ export interface RemaskOptions {
   schema: string;
   /** `table.column` pairs that hold phone numbers (masked as phone fields, see DetectionOptions). */
   phoneColumns?: readonly string[];
+  /** `table.column` pairs that hold keys, secrets or addresses rather than free text: left as they are. */
+  keepColumns?: readonly string[];
   /** Rows read per batch. */
   batchSize?: number;
 }
@@ -82,7 +84,9 @@ export async function remaskStoredText(run: SqlRunner, options: RemaskOptions): 
   const phoneColumns = new Set(options.phoneColumns ?? []);
   const result: RemaskResult = { rowsChanged: 0, rowsDeleted: 0, columns: {} };
   const byTable = new Map<string, TextColumn[]>();
+  const keep = new Set(options.keepColumns ?? []);
   for (const column of await textColumns(run, options.schema)) {
+    if (keep.has(`${column.table}.${column.column}`)) continue;
     byTable.set(column.table, [...(byTable.get(column.table) ?? []), column]);
   }
   for (const [table, columns] of byTable) {

@@ -112,6 +112,10 @@ export class OutboundMailService {
   private getTransport(): Transporter {
     const url = new URL(this.config.relayUrl!);
     this.transport ??= nodemailer.createTransport({
+      // Pooled: a round's mails share SMTP_RELAY_CONNECTIONS open connections instead of one each.
+      pool: true,
+      maxConnections: this.config.relayConnections,
+      maxMessages: 100,
       host: url.hostname,
       port: Number(url.port || (url.protocol === 'smtps:' ? 465 : 587)),
       secure: url.protocol === 'smtps:',

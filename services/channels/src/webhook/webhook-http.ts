@@ -1,11 +1,44 @@
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { lookup as dnsLookup } from 'node:dns';
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { checkLiteralHost, guardedLookup, type AllowedNetworks } from './ssrf';
+
+/** Keep-alive connection pools for deliveries, one per origin inside each agent. */
+export interface WebhookAgents {
+  http: HttpAgent;
+  https: HttpsAgent;
+}
+
+/**
+ * Keep-alive agents whose every new socket goes through the request-forgery
+ * guard: the guarded lookup is an agent option, so no request can open a
+ * connection without it, and a pooled connection is one to an address that
+ * passed the check when it was opened (the agents key sockets by host and
+ * port, so a name never borrows another's). `maxSockets` bounds the
+ * connections per origin.
+ */
+export function createWebhookAgents(options: {
+  allowed: AllowedNetworks;
+  maxSocketsPerOrigin: number;
+  resolve?: typeof dnsLookup;
+}): WebhookAgents {
+  const settings = {
+    keepAlive: true,
+    maxSockets: options.maxSocketsPerOrigin,
+    maxFreeSockets: options.maxSocketsPerOrigin,
+    // The most recently used socket first: idle ones time out at the receiver instead of being kept warm.
+    scheduling: 'lifo' as const,
+    lookup: guardedLookup(options.allowed, options.resolve) as never,
+  };
+  return { http: new HttpAgent(settings), https: new HttpsAgent(settings) };
+}
 
 export interface WebhookHttpOptions {
   timeoutMs: number;
   maxResponseBytes: number;
   allowed: AllowedNetworks;
+  /** Pooled connections; without them each request opens (and closes) its own, still guarded. */
+  agents?: WebhookAgents;
 }
 
 export interface WebhookResponse {
@@ -37,7 +70,9 @@ export function postWebhook(
       reject(error);
       return;
     }
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const secure = url.protocol === 'https:';
+    const send = secure ? httpsRequest : httpRequest;
+    const agent = options.agents ? (secure ? options.agents.https : options.agents.http) : false;
     const request = send(
       url,
       {
@@ -47,8 +82,7 @@ export function postWebhook(
           'content-length': Buffer.byteLength(body),
           ...headers,
         },
-        lookup: guardedLookup(options.allowed) as never,
-        agent: false,
+        ...(agent ? { agent } : { agent: false, lookup: guardedLookup(options.allowed) as never }),
       },
       (response) => {
         const chunks: Buffer[] = [];

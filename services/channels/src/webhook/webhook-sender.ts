@@ -3,16 +3,23 @@ import type { Logger, OutboxWriter } from '@deskgraph/platform';
 import type { WebhookConfig } from '../environment';
 import { channelEvents } from '../events/channel-events';
 import { updateReturning } from '../work/sql';
+import { forEachBounded } from '../work/bounded';
 import { backoffDelayMs } from '../work/work-loop';
 import { robotAccepted, robotRequest, type EndpointFormat } from './robot-messages';
 import { signWebhook } from './signatures';
 import { ForbiddenAddressError, parseAllowedNetworks, type AllowedNetworks } from './ssrf';
-import { postWebhook } from './webhook-http';
+import { createWebhookAgents, postWebhook, type WebhookAgents } from './webhook-http';
 import type { DeliveryRow, EndpointRow } from './webhook.service';
 
 type Claimed = DeliveryRow & Pick<EndpointRow, 'url' | 'format' | 'secret' | 'enabled'>;
 
 const LEASE_SECONDS = 120;
+
+interface Success {
+  id: string;
+  status: number;
+  at: Date;
+}
 
 interface AttemptResult {
   ok: boolean;
@@ -23,13 +30,17 @@ interface AttemptResult {
 }
 
 /**
- * Sends due deliveries, up to WEBHOOK_CONCURRENCY at once. A delivery is
- * claimed with a lease (SKIP LOCKED), so replicas share the work and one
- * that dies mid-send leaves it to be sent again: at least once, with the
- * same event id and delivery id for the receiver to deduplicate on.
+ * Sends due deliveries, WEBHOOK_CONCURRENCY at once and at most
+ * WEBHOOK_ENDPOINT_CONCURRENCY per endpoint, over keep-alive connections
+ * (one pool per origin, every new connection checked by the request-forgery
+ * guard). Deliveries are claimed in batches with a lease (SKIP LOCKED), so
+ * replicas share the work and one that dies mid-send leaves them to be sent
+ * again: at least once, with the same event id and delivery id for the
+ * receiver to deduplicate on. A round's successes are recorded together.
  */
 export class WebhookSender {
   private readonly allowed: AllowedNetworks;
+  private readonly agents: WebhookAgents;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -38,6 +49,13 @@ export class WebhookSender {
     private readonly logger: Logger,
   ) {
     this.allowed = parseAllowedNetworks(config.allowedNetworks);
+    this.agents = createWebhookAgents({ allowed: this.allowed, maxSocketsPerOrigin: config.concurrency });
+  }
+
+  /** Closes pooled connections (at shutdown). */
+  close(): void {
+    this.agents.http.destroy();
+    this.agents.https.destroy();
   }
 
   async runOnce(): Promise<number> {
@@ -53,12 +71,48 @@ export class WebhookSender {
        RETURNING d.*, e.url, e.format, e.secret, e.enabled`,
       [this.config.concurrency * 4],
     );
-    let next = 0;
-    const worker = async () => {
-      while (next < rows.length) await this.deliver(rows[next++]);
-    };
-    await Promise.all(Array.from({ length: Math.min(this.config.concurrency, rows.length) }, worker));
+    const succeeded: Success[] = [];
+    /** Per endpoint: whether its latest finished attempt of the round succeeded. */
+    const lastOutcome = new Map<string, boolean>();
+    try {
+      await forEachBounded(
+        rows,
+        (row) => row.endpoint_id,
+        { total: this.config.concurrency, perKey: this.config.endpointConcurrency },
+        async (row) => {
+          const outcome = await this.deliver(row);
+          if (outcome) succeeded.push(outcome);
+          if (row.enabled) lastOutcome.set(row.endpoint_id, outcome !== null);
+        },
+      );
+    } finally {
+      await this.recordSuccesses(
+        succeeded,
+        [...lastOutcome].filter(([, ok]) => ok).map(([endpointId]) => endpointId),
+      );
+    }
     return rows.length;
+  }
+
+  /** One statement for a round's successes, and the failure runs of endpoints whose last attempt worked end. */
+  private async recordSuccesses(succeeded: Success[], endpointIds: string[]): Promise<void> {
+    if (succeeded.length === 0) return;
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `UPDATE webhook_deliveries d SET state = 'SUCCEEDED', delivered_at = done.at, last_status = done.status, last_error = NULL
+           FROM unnest($1::uuid[], $2::int[], $3::timestamptz[]) AS done(id, status, at)
+          WHERE d.id = done.id`,
+        [
+          succeeded.map((entry) => entry.id),
+          succeeded.map((entry) => entry.status),
+          succeeded.map((entry) => entry.at),
+        ],
+      );
+      await manager.query(
+        `UPDATE webhook_endpoints SET consecutive_failures = 0 WHERE id = ANY($1) AND consecutive_failures > 0`,
+        [endpointIds],
+      );
+    });
   }
 
   private async attempt(row: Claimed): Promise<AttemptResult> {
@@ -76,7 +130,7 @@ export class WebhookSender {
             'x-deskgraph-event-type': row.event_type,
             'x-deskgraph-delivery-id': row.id,
           },
-          { ...this.config, allowed: this.allowed },
+          { ...this.config, allowed: this.allowed, agents: this.agents },
         );
         const ok = response.status >= 200 && response.status < 300;
         return {
@@ -91,7 +145,7 @@ export class WebhookSender {
         request.url,
         request.body,
         { 'user-agent': 'deskgraph-webhooks/1' },
-        { ...this.config, allowed: this.allowed },
+        { ...this.config, allowed: this.allowed, agents: this.agents },
       );
       const ok = response.status >= 200 && response.status < 300 && robotAccepted(format, response.body);
       return {
@@ -112,28 +166,17 @@ export class WebhookSender {
     }
   }
 
-  private async deliver(row: Claimed): Promise<void> {
+  /** Sends one delivery; a success is returned for the round to record, a failure is recorded here. */
+  private async deliver(row: Claimed): Promise<Success | null> {
     if (!row.enabled) {
       await this.dataSource.query(
         `UPDATE webhook_deliveries SET state = 'SKIPPED', last_error = 'endpoint disabled' WHERE id = $1`,
         [row.id],
       );
-      return;
+      return null;
     }
     const result = await this.attempt(row);
-    if (result.ok) {
-      await this.dataSource.transaction(async (manager) => {
-        await manager.query(
-          `UPDATE webhook_deliveries SET state = 'SUCCEEDED', delivered_at = now(), last_status = $2, last_error = NULL WHERE id = $1`,
-          [row.id, result.status],
-        );
-        await manager.query(
-          `UPDATE webhook_endpoints SET consecutive_failures = 0 WHERE id = $1 AND consecutive_failures > 0`,
-          [row.endpoint_id],
-        );
-      });
-      return;
-    }
+    if (result.ok) return { id: row.id, status: result.status!, at: new Date() };
     const giveUp = result.permanent || row.attempts >= this.config.maxAttempts;
     await this.dataSource.transaction(async (manager) => {
       const [endpoint] = await updateReturning<{ enabled: boolean; consecutive_failures: number }>(
@@ -179,5 +222,6 @@ export class WebhookSender {
         giveUp ? 'webhook delivery failed for good' : 'webhook delivery failed; will retry',
       );
     });
+    return null;
   }
 }

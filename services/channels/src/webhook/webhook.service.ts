@@ -263,7 +263,10 @@ export class WebhookService {
     }
     const data = event.data as { queueId?: unknown };
     const queueId = typeof data.queueId === 'string' ? data.queueId : (facts?.queueId ?? null);
-    let queued = 0;
+    const ids: string[] = [];
+    const endpointIds: string[] = [];
+    const bodies: string[] = [];
+    let generic: string | null = null;
     for (const endpoint of endpoints) {
       const types =
         endpoint.event_types.length > 0
@@ -281,17 +284,22 @@ export class WebhookService {
         continue;
       const body =
         endpoint.format === 'GENERIC'
-          ? JSON.stringify(event)
+          ? (generic ??= JSON.stringify(event))
           : robotText(event, facts, this.config.ticketLinkTemplate);
       if (body === null) continue;
-      await manager.query(
-        `INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, ticket_id, body, state)
-         VALUES ($1, $2, $3, $4, $5, $6, 'PENDING')
-         ON CONFLICT (endpoint_id, event_id) WHERE replay_of IS NULL DO NOTHING`,
-        [randomUUID(), endpoint.id, event.id, event.type, ticketId, body],
-      );
-      queued++;
+      ids.push(randomUUID());
+      endpointIds.push(endpoint.id);
+      bodies.push(body);
     }
-    return queued;
+    if (ids.length === 0) return 0;
+    // One statement for every endpoint's delivery: fan-out costs one round trip per event, not one per endpoint.
+    await manager.query(
+      `INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, ticket_id, body, state)
+       SELECT queued.id, queued.endpoint_id, $3, $4, $5, queued.body, 'PENDING'
+         FROM unnest($1::uuid[], $2::uuid[], $6::text[]) AS queued(id, endpoint_id, body)
+       ON CONFLICT (endpoint_id, event_id) WHERE replay_of IS NULL DO NOTHING`,
+      [ids, endpointIds, event.id, event.type, ticketId, bodies],
+    );
+    return ids.length;
   }
 }
