@@ -150,41 +150,101 @@ it('should deliver signed events of the chosen type and queue, retrying until th
   expect(await deliveries(endpoint.id)).toHaveLength(1);
 });
 
-it('should page WeCom, DingTalk and Feishu robots in their signed formats for a P0 ticket', async () => {
-  behaviour['/wecom'] = () => ({ status: 200, body: '{"errcode":0,"errmsg":"ok"}' });
-  behaviour['/dingtalk'] = (_count, request) => {
-    const url = new URL(request.path, 'http://x');
-    const timestamp = url.searchParams.get('timestamp')!;
+/** Robot requests whose signature or format the receiver refused, by path. */
+const refusedRobotRequests: string[] = [];
+
+/** WECOM, DINGTALK and FEISHU robots as the vendors document them: format and signature checked, code 0 only when both are right. */
+function robotReceiver(format: 'WECOM' | 'DINGTALK' | 'FEISHU') {
+  return (_count: number, request: ReceivedRequest) => {
+    const ok = robotRequestValid(format, request);
+    if (!ok) refusedRobotRequests.push(request.path);
+    const refusal = { WECOM: '{"errcode":40008}', DINGTALK: '{"errcode":310000}', FEISHU: '{"code":19021}' }[
+      format
+    ];
+    return {
+      status: 200,
+      body: ok ? (format === 'FEISHU' ? '{"code":0}' : '{"errcode":0,"errmsg":"ok"}') : refusal,
+    };
+  };
+}
+
+function robotRequestValid(format: 'WECOM' | 'DINGTALK' | 'FEISHU', request: ReceivedRequest): boolean {
+  const url = new URL(request.path, 'http://x');
+  const body = JSON.parse(request.body) as Record<string, unknown>;
+  const textBody = (value: unknown) =>
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { content?: unknown }).content === 'string';
+  const fresh = (ms: number) => Math.abs(Date.now() - ms) < 3_600_000;
+  if (format === 'WECOM') {
+    return url.searchParams.get('key') === 'abc' && body.msgtype === 'text' && textBody(body.text);
+  }
+  if (format === 'DINGTALK') {
+    const timestamp = url.searchParams.get('timestamp') ?? '';
     const expected = createHmac('sha256', DINGTALK_SECRET)
       .update(`${timestamp}\n${DINGTALK_SECRET}`)
       .digest('base64');
-    return {
-      status: 200,
-      body: url.searchParams.get('sign') === expected ? '{"errcode":0}' : '{"errcode":310000}',
-    };
-  };
-  behaviour['/feishu'] = (_count, request) => {
-    const body = JSON.parse(request.body) as { timestamp: string; sign: string };
-    const expected = createHmac('sha256', `${body.timestamp}\n${FEISHU_SECRET}`).update('').digest('base64');
-    return { status: 200, body: body.sign === expected ? '{"code":0}' : '{"code":19021}' };
-  };
-  const robots = [
-    await createEndpoint({ name: 'WeCom', url: `${receiver.url}/wecom?key=abc`, format: 'WECOM' }),
-    await createEndpoint({
+    return (
+      url.searchParams.get('access_token') === 'abc' &&
+      fresh(Number(timestamp)) &&
+      url.searchParams.get('sign') === expected &&
+      body.msgtype === 'text' &&
+      textBody(body.text)
+    );
+  }
+  const timestamp = String(body.timestamp);
+  const expected = createHmac('sha256', `${timestamp}\n${FEISHU_SECRET}`).update('').digest('base64');
+  const content = body.content as { text?: unknown } | undefined;
+  return (
+    fresh(Number(timestamp) * 1000) &&
+    body.sign === expected &&
+    body.msg_type === 'text' &&
+    typeof content?.text === 'string'
+  );
+}
+
+async function createRobots(prefix: string, extra: Record<string, unknown> = {}) {
+  behaviour[`/${prefix}-wecom`] = robotReceiver('WECOM');
+  behaviour[`/${prefix}-dingtalk`] = robotReceiver('DINGTALK');
+  behaviour[`/${prefix}-feishu`] = robotReceiver('FEISHU');
+  return {
+    [`/${prefix}-wecom`]: await createEndpoint({
+      name: 'WeCom',
+      url: `${receiver.url}/${prefix}-wecom?key=abc`,
+      format: 'WECOM',
+      ...extra,
+    }),
+    [`/${prefix}-dingtalk`]: await createEndpoint({
       name: 'DingTalk',
-      url: `${receiver.url}/dingtalk?access_token=abc`,
+      url: `${receiver.url}/${prefix}-dingtalk?access_token=abc`,
       format: 'DINGTALK',
       secret: DINGTALK_SECRET,
+      ...extra,
     }),
-    await createEndpoint({
+    [`/${prefix}-feishu`]: await createEndpoint({
       name: 'Feishu',
-      url: `${receiver.url}/feishu/hook`,
+      url: `${receiver.url}/${prefix}-feishu/hook`,
       format: 'FEISHU',
       secret: FEISHU_SECRET,
+      ...extra,
     }),
-  ];
+  };
+}
+
+/** The text each robot request to `path` carried, in arrival order. */
+function robotTexts(path: string): string[] {
+  return receiver.requests
+    .filter((request) => request.path.startsWith(path))
+    .map((request) => {
+      const body = JSON.parse(request.body);
+      return (body.text?.content ?? body.content?.text) as string;
+    });
+}
+
+it('should page WeCom, DingTalk and Feishu robots in their signed formats for a P0 ticket', async () => {
+  const robots = await createRobots('p0');
   const ticket = await createTicket('支付系统宕机', { priority: 'P0' });
-  for (const robot of robots) {
+  for (const robot of Object.values(robots)) {
     const [delivery] = await eventually(
       async () => {
         const list = await deliveries(robot.endpoint.id);
@@ -195,11 +255,8 @@ it('should page WeCom, DingTalk and Feishu robots in their signed formats for a 
     expect(delivery.eventType).toBe('deskgraph.ticket.duty_manager_notified.v1');
     expect(delivery.attempts).toBe(1);
   }
-  const texts = ['/wecom', '/dingtalk', '/feishu'].map((path) => {
-    const body = JSON.parse(receiver.requests.find((request) => request.path.startsWith(path))!.body);
-    return (body.text?.content ?? body.content?.text) as string;
-  });
-  for (const text of texts) {
+  for (const path of Object.keys(robots)) {
+    const [text] = robotTexts(path);
     for (const part of [
       '值班',
       ticket.number,
@@ -329,4 +386,75 @@ it('should refuse unknown event types and non-admins', async () => {
   const agent = await testToken({ userId: 'agent-1', roles: ['agent'], queueIds: ['general'] });
   const refused = await graphqlRequest(stack.gatewayUrl, `{ webhookEndpoints { id } }`, {}, agent);
   expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+});
+
+// Last: it shortens the P1 first-response target for the rest of the stack's life.
+it('should page the robots, signed, for the SLA warning, the breach and the escalation the breach causes', async () => {
+  const robots = await createRobots('sla', { queueIds: ['second'] });
+  const { slaPolicyVersions } = await graphqlOk(
+    stack.gatewayUrl,
+    `{ slaPolicyVersions { definition } }`,
+    {},
+    admin,
+  );
+  const current = slaPolicyVersions.at(-1).definition as {
+    calendarId: string;
+    rules: { target: string; priority?: string; minutes: number }[];
+  };
+  // P1 first response in 3 s, warned at half of it: the real SLA timers fire within the test.
+  const rules = current.rules.map((rule) =>
+    rule.target === 'FIRST_RESPONSE' && rule.priority === 'P1' ? { ...rule, minutes: 0.05 } : rule,
+  );
+  await graphqlOk(
+    stack.gatewayUrl,
+    `mutation($input: SlaPolicyInput!) { setSlaPolicy(input: $input) { version } }`,
+    { input: { calendarId: current.calendarId, warningShare: 0.5, rules } },
+    admin,
+  );
+  const ticket = await createTicket('退款接口超时', { priority: 'P1', queueId: 'second' });
+  const expectedTypes = [
+    'deskgraph.sla.clock_breached.v1',
+    'deskgraph.sla.clock_warned.v1',
+    'deskgraph.ticket.duty_manager_notified.v1',
+    'deskgraph.ticket.escalated.v1',
+  ];
+  for (const robot of Object.values(robots)) {
+    const log = await eventually(
+      async () => {
+        const list = await deliveries(robot.endpoint.id);
+        return list.filter((entry) => entry.state === 'SUCCEEDED').length >= expectedTypes.length
+          ? list
+          : null;
+      },
+      { what: 'SLA pages delivered', timeoutMs: 90_000 },
+    );
+    expect(log.map((entry) => entry.eventType).sort()).toEqual(expectedTypes);
+    expect(log.every((entry) => entry.state === 'SUCCEEDED')).toBe(true);
+  }
+  // Signed right every time: a robot answers a bad signature with a non-zero code. (A retry after a
+  // timeout on a loaded machine is allowed; it repeats the same page.)
+  expect(refusedRobotRequests).toEqual([]);
+  for (const path of Object.keys(robots)) {
+    const texts = [...new Set(robotTexts(path))];
+    expect(texts).toHaveLength(expectedTypes.length);
+    for (const headline of [
+      /^【SLA 预警】首次响应即将超时/,
+      /^【SLA 超时】首次响应已超时/,
+      /^【工单升级】纵向升级：/,
+      /^【值班提醒】P1 /,
+    ]) {
+      expect(texts.filter((text) => headline.test(text))).toHaveLength(1);
+    }
+    for (const text of texts) {
+      for (const part of [
+        `工单：${ticket.number}`,
+        '标题：退款接口超时',
+        '优先级：P1',
+        '队列：second',
+        `链接：https://desk.example.com/tickets/${ticket.number}`,
+      ]) {
+        expect(text).toContain(part);
+      }
+    }
+  }
 });
