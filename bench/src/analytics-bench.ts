@@ -6,6 +6,7 @@ import type { DeskgraphEvent } from '@deskgraph/events';
 import { graphqlOk, startTestStack, testToken } from '@deskgraph/infra';
 import {
   activeGeneration,
+  aggregateTables,
   applyEvents,
   createAnalyticsDataSource,
   generationSchema,
@@ -234,6 +235,11 @@ async function main() {
         TICKET_METRICS,
         { period: { kind: 'MONTH', anchor: lastMonth }, filter: { queueIds: [QUEUES[0]] } },
       ],
+      [
+        'ticketMetrics month, one agent',
+        TICKET_METRICS,
+        { period: { kind: 'MONTH', anchor: lastMonth }, filter: { agentIds: [AGENTS[0]] } },
+      ],
       ['queueMetrics month', QUEUE_METRICS, { period: { kind: 'MONTH', anchor: lastMonth } }],
       ['agentMetrics month', AGENT_METRICS, { period: { kind: 'MONTH', anchor: lastMonth } }],
       ['weeklyReview', WEEKLY_REVIEW, {}],
@@ -258,9 +264,8 @@ async function main() {
         if (built % 20_000 === 0) console.log(`  built ${built} tickets`);
       }
       const buildSeconds = (Date.now() - started) / 1000;
-      await dataSource.query(
-        `ANALYZE "${schema}".agg_counters, "${schema}".agg_histograms, "${schema}".agg_backlog, "${schema}".tickets`,
-      );
+      const analyzed = [...aggregateTables().map(([table]) => table), 'tickets', 'ticket_agents'];
+      await dataSource.query(`ANALYZE ${analyzed.map((table) => `"${schema}".${table}`).join(', ')}`);
       console.log(
         `${size} tickets: built ${events} events in ${buildSeconds.toFixed(0)} s (${Math.round(events / buildSeconds)} events/s)`,
       );
