@@ -205,6 +205,8 @@ const WEEKLY_REVIEW = `query { weeklyReview { averageHandlingTimeMs weekOverWeek
 async function main() {
   const stack = await startTestStack({
     env: { RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000', LOG_LEVEL: 'warn' },
+    // The machine may be shared and loaded: a slow start is not a failure of what this measures.
+    readyTimeoutMs: 600_000,
   });
   const dataSource = createAnalyticsDataSource({ url: stack.databaseUrl, poolSize: 2 });
   await dataSource.initialize();
