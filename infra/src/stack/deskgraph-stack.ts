@@ -22,6 +22,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Extra environment for one process, over `env`. */
   processEnv?: Partial<Record<ProcessName, Record<string, string>>>;
+  /** How long each process may take to become ready (default 120 s); a bench on a loaded machine waits longer. */
+  readyTimeoutMs?: number;
 }
 
 export interface RunningStack {
@@ -71,6 +73,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       env: { ...common, PORT: String(port), HOST: '127.0.0.1', ...env, ...options.processEnv?.[name] },
       logFile: options.logDir ? join(options.logDir, `${name}.log`) : undefined,
       readyUrl: `http://127.0.0.1:${port}/health/ready`,
+      readyTimeoutMs: options.readyTimeoutMs,
     });
   // Channels acts on tickets through the tickets subgraph, and its links point at its own port.
   const channelsEnv = {

@@ -58,7 +58,7 @@ export interface TestStack extends RunningStack {
  * namespace so test files never see each other's data.
  */
 export async function startTestStack(
-  options: Pick<StackOptions, 'env' | 'processEnv'> & { namespace?: string } = {},
+  options: Pick<StackOptions, 'env' | 'processEnv' | 'readyTimeoutMs'> & { namespace?: string } = {},
 ): Promise<TestStack> {
   const { test } = parseEnvironment({ test: testModel });
   const suffix = randomBytes(4).toString('hex');
@@ -82,6 +82,7 @@ export async function startTestStack(
     kafkaBrokers: test.kafkaBrokers,
     namespace,
     gatewayPort,
+    readyTimeoutMs: options.readyTimeoutMs,
     subgraphPorts,
     logDir: join(repositoryRoot, '.deskgraph', 'test-logs', namespace),
     env: {

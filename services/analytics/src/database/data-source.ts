@@ -7,6 +7,7 @@ import { ProcessedEventsRetention1765100000001 } from './migrations/176510000000
 import { RemaskStoredText1765150000000 } from './migrations/1765150000000-remask-stored-text';
 import { AggregateBackfill1765200000000 } from './migrations/1765200000000-aggregate-backfill';
 import { OutboxWakeInProcess1765300000000 } from './migrations/1765300000000-outbox-wake-in-process';
+import { AggregateRollups1765400000000 } from './migrations/1765400000000-aggregate-rollups';
 
 export const ANALYTICS_SCHEMA = 'analytics';
 
@@ -26,6 +27,7 @@ export function createAnalyticsDataSource(database: DatabaseConfig) {
       RemaskStoredText1765150000000,
       AggregateBackfill1765200000000,
       OutboxWakeInProcess1765300000000,
+      AggregateRollups1765400000000,
     ],
   });
 }

@@ -3,6 +3,15 @@ import { AGE_BUCKETS, type MetricBucket } from './kpi-math';
 import type { Counters, Quantiles, ScopeCounters } from './aggregate-metrics';
 import { RESOLVED_STATUSES, type TicketMetrics } from './ticket-metrics';
 import { localDateOf, startOfLocalDay } from './period';
+import {
+  aggregateTable,
+  DAY_DESK,
+  DAY_QUEUE,
+  MONTH_DESK,
+  MONTH_QUEUE,
+  type AggregateKind,
+  type Grain,
+} from '../projection/aggregate-grains';
 
 /**
  * SQL over the daily aggregates. Every statement aggregates in PostgreSQL
@@ -26,38 +35,109 @@ export function dayRange(from: Date, to: Date, timeZone: string): DayRange | nul
   return { from: deskDay(from, timeZone), to: deskDay(to, timeZone) };
 }
 
+/**
+ * The rows of one aggregate kind over whole desk days, from the coarsest
+ * grains that answer (aggregate-grains.ts): month rows for the whole months
+ * inside the range, day rows for the days at its ends; desk-wide tables
+ * unless the caller filters or groups by queue. `where` (on figure, key) is
+ * pushed into each branch. Yields `queue_id` (null desk-wide), `figure`,
+ * `key`, `bucket` (histograms), `n`, `total`.
+ */
+function aggregateSource(
+  kind: AggregateKind,
+  days: DayRange,
+  queueIds: string[] | null,
+  byQueue: boolean,
+  parameters: unknown[],
+  where = 'true',
+): string {
+  const perQueue = byQueue || queueIds !== null;
+  const dayGrain = perQueue ? DAY_QUEUE : DAY_DESK;
+  const monthGrain = perQueue ? MONTH_QUEUE : MONTH_DESK;
+  const queues = queueCondition(queueIds, parameters);
+  const columns = `${perQueue ? 'queue_id' : 'NULL::text AS queue_id'}, figure, key, ${kind === 'histograms' ? 'bucket, ' : ''}n, total`;
+  const branch = (grain: Grain, from: string, to: string) => {
+    parameters.push(from, to);
+    const range = `day >= $${parameters.length - 1}::date AND day < $${parameters.length}::date`;
+    return `SELECT ${columns} FROM §.${aggregateTable(kind, grain)} WHERE ${range}${queues} AND (${where})`;
+  };
+  const spans = monthSpans(days);
+  const branches = spans.days.map(([from, to]) => branch(dayGrain, from, to));
+  if (spans.months) branches.push(branch(monthGrain, ...spans.months));
+  return `(${branches.join(' UNION ALL ')})`;
+}
+
+/** [from, to) split into whole calendar months (if any) and the days left at either end. */
+export function monthSpans(days: DayRange): { days: [string, string][]; months: [string, string] | null } {
+  const firstWhole = days.from.endsWith('-01') ? days.from : nextMonth(days.from);
+  const lastWhole = `${days.to.slice(0, 8)}01`;
+  if (firstWhole >= lastWhole) return { days: [[days.from, days.to]], months: null };
+  const ends: [string, string][] = [
+    [days.from, firstWhole],
+    [lastWhole, days.to],
+  ];
+  return { days: ends.filter(([from, to]) => from < to), months: [firstWhole, lastWhole] };
+}
+
+function nextMonth(day: string): string {
+  const year = Number(day.slice(0, 4));
+  const month = Number(day.slice(5, 7));
+  return month === 12
+    ? `${String(year + 1).padStart(4, '0')}-01-01`
+    : `${day.slice(0, 5)}${String(month + 1).padStart(2, '0')}-01`;
+}
+
 function queueCondition(queueIds: string[] | null, parameters: unknown[]): string {
   if (!queueIds) return '';
   parameters.push(queueIds);
   return ` AND queue_id = ANY($${parameters.length}::text[])`;
 }
 
-/** Counters per queue and summed over the scope; agent figures other than `agent.handled` are left out. */
+const SCOPE_FIGURES = `figure <> 'kw' AND (figure NOT LIKE 'agent.%' OR figure = 'agent.handled')`;
+/** The figures of byQueue breakdowns (volume and breaches): all a desk-wide ticketMetrics needs per queue. */
+const BREAKDOWN_FIGURES = `(figure = 'vol' AND key = '') OR figure = 'sla.BREACHED'`;
+
+/**
+ * Counters summed over the scope, and per queue; agent figures other than
+ * `agent.handled` are left out. `perQueue: 'breakdowns'` keeps per queue only
+ * what byQueue breakdowns show, so a desk-wide scope reads the desk-wide
+ * grains for the rest.
+ */
 export async function loadScopeCounters(
   run: Run,
   days: DayRange,
   queueIds: string[] | null,
+  perQueue: 'all' | 'breakdowns' = 'all',
 ): Promise<ScopeCounters> {
-  const parameters: unknown[] = [days.from, days.to];
-  const queues = queueCondition(queueIds, parameters);
-  const rows = await run<{ queue_id: string; figure: string; key: string; n: number; total: number }>(
-    `SELECT queue_id, figure, key, sum(n)::float8 AS n, sum(total)::float8 AS total FROM §.agg_counters
-      WHERE day >= $1::date AND day < $2::date${queues}
-        AND figure <> 'kw' AND (figure NOT LIKE 'agent.%' OR figure = 'agent.handled')
-      GROUP BY queue_id, figure, key HAVING sum(n) <> 0 OR sum(total) <> 0`,
-    parameters,
-  );
+  type Row = { queue_id: string | null; figure: string; key: string; n: number; total: number };
+  const grouped = (byQueue: boolean, where: string) => {
+    const parameters: unknown[] = [];
+    const source = aggregateSource('counters', days, queueIds, byQueue, parameters, where);
+    return run<Row>(
+      `SELECT queue_id, figure, key, sum(n)::float8 AS n, sum(total)::float8 AS total FROM ${source} s
+        GROUP BY queue_id, figure, key HAVING sum(n) <> 0 OR sum(total) <> 0`,
+      parameters,
+    );
+  };
+  const apart = perQueue === 'breakdowns' && queueIds === null;
+  const [rows, deskRows] = await Promise.all([
+    grouped(true, apart ? BREAKDOWN_FIGURES : SCOPE_FIGURES),
+    apart ? grouped(false, SCOPE_FIGURES) : Promise.resolve(null),
+  ]);
   const all: Counters = new Map();
-  const perQueue = new Map<string, Counters>();
+  const perQueueCounters = new Map<string, Counters>();
   for (const row of rows) {
     const compound = `${row.figure}|${row.key}`;
-    const sum = all.get(compound) ?? { n: 0, total: 0 };
-    all.set(compound, { n: sum.n + row.n, total: sum.total + row.total });
-    const queue = perQueue.get(row.queue_id) ?? new Map();
+    if (!deskRows) {
+      const sum = all.get(compound) ?? { n: 0, total: 0 };
+      all.set(compound, { n: sum.n + row.n, total: sum.total + row.total });
+    }
+    const queue = perQueueCounters.get(row.queue_id!) ?? new Map();
     queue.set(compound, { n: row.n, total: row.total });
-    perQueue.set(row.queue_id, queue);
+    perQueueCounters.set(row.queue_id!, queue);
   }
-  return { all, perQueue };
+  for (const row of deskRows ?? []) all.set(`${row.figure}|${row.key}`, { n: row.n, total: row.total });
+  return { all, perQueue: perQueueCounters };
 }
 
 /** The `agent.*` counters summed per agent (key) over the scope. */
@@ -66,11 +146,10 @@ export async function loadAgentCounters(
   days: DayRange,
   queueIds: string[] | null,
 ): Promise<Counters> {
-  const parameters: unknown[] = [days.from, days.to];
-  const queues = queueCondition(queueIds, parameters);
+  const parameters: unknown[] = [];
+  const source = aggregateSource('counters', days, queueIds, false, parameters, `figure LIKE 'agent.%'`);
   const rows = await run<{ figure: string; key: string; n: number; total: number }>(
-    `SELECT figure, key, sum(n)::float8 AS n, sum(total)::float8 AS total FROM §.agg_counters
-      WHERE day >= $1::date AND day < $2::date${queues} AND figure LIKE 'agent.%'
+    `SELECT figure, key, sum(n)::float8 AS n, sum(total)::float8 AS total FROM ${source} s
       GROUP BY figure, key HAVING sum(n) <> 0 OR sum(total) <> 0`,
     parameters,
   );
@@ -83,12 +162,10 @@ export async function loadTopKeywords(
   days: DayRange,
   queueIds: string[] | null,
 ): Promise<MetricBucket[]> {
-  const parameters: unknown[] = [days.from, days.to];
-  const queues = queueCondition(queueIds, parameters);
+  const parameters: unknown[] = [];
+  const source = aggregateSource('counters', days, queueIds, false, parameters, `figure = 'kw'`);
   const rows = await run<{ key: string; n: number }>(
-    `WITH k AS (SELECT key, sum(n)::float8 AS n FROM §.agg_counters
-                 WHERE day >= $1::date AND day < $2::date${queues} AND figure = 'kw'
-                 GROUP BY key HAVING sum(n) > 0)
+    `WITH k AS (SELECT key, sum(n)::float8 AS n FROM ${source} s GROUP BY key HAVING sum(n) > 0)
      SELECT key, n FROM k WHERE n >= COALESCE((SELECT n FROM k ORDER BY n DESC OFFSET 9 LIMIT 1), 0)`,
     parameters,
   );
@@ -111,15 +188,14 @@ export async function loadQuantiles(
   queueIds: string[] | null,
   group: QuantileGroup,
 ): Promise<Quantiles> {
-  const parameters: unknown[] = [days.from, days.to];
-  const queues = queueCondition(queueIds, parameters);
+  const parameters: unknown[] = [];
   const groupBy = group === 'none' ? `''` : group === 'queue' ? 'queue_id' : 'key';
   const figures = group === 'agent' ? `figure LIKE 'agent.%'` : `figure NOT LIKE 'agent.%'`;
+  const source = aggregateSource('histograms', days, queueIds, group === 'queue', parameters, figures);
   const rows = await run<{ g: string; figure: string; key: string; below: number; n: number; total: number }>(
     `WITH h AS (
        SELECT ${groupBy} AS g, figure, key, bucket, sum(n)::float8 AS n, sum(total)::float8 AS total
-         FROM §.agg_histograms WHERE day >= $1::date AND day < $2::date${queues} AND ${figures}
-        GROUP BY 1, 2, 3, 4 HAVING sum(n) > 0),
+         FROM ${source} s GROUP BY 1, 2, 3, 4 HAVING sum(n) > 0),
      c AS (
        SELECT h.*, sum(n) OVER (PARTITION BY g, figure, key ORDER BY bucket) - n AS below,
               sum(n) OVER (PARTITION BY g, figure, key) AS count FROM h)

@@ -265,7 +265,7 @@ export class MetricsService {
   ): Promise<TicketMetrics> {
     const run = this.run(schema);
     const [counters, quantiles, keywords] = await Promise.all([
-      scope ?? loadScopeCounters(run, days, filter.queueIds),
+      scope ?? loadScopeCounters(run, days, filter.queueIds, 'breakdowns'),
       loadQuantiles(run, days, filter.queueIds, 'none'),
       loadTopKeywords(run, days, filter.queueIds),
     ]);

@@ -8,6 +8,14 @@ import {
 } from './ticket-contribution';
 
 import { ticketFieldsOf, type TicketRow } from '../metrics/ticket-metrics';
+import {
+  aggregateTable,
+  GRAINS,
+  keyColumns,
+  spanStart,
+  type AggregateKind,
+  type Grain,
+} from './aggregate-grains';
 
 type Query = (sql: string, parameters: unknown[]) => Promise<unknown>;
 
@@ -131,80 +139,90 @@ function sorted<T>(rows: Map<string, T>): [string, T][] {
   return [...rows].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+interface AggregateRow {
+  day: string;
+  queue: string;
+  figure: string;
+  key: string;
+  bucket: number;
+  n: number;
+  total: number;
+}
+
+/**
+ * Adds the batch's counter (or histogram) deltas to every grain's table
+ * (aggregate-grains.ts): one upsert per table, rows in key order; deltas that
+ * cancel out at a coarser grain (a transfer within a day) are not written.
+ */
 async function upsertCounters(
   q: Query,
   rows: Map<string, { n: number; total: number }>,
   bucketed: boolean,
 ): Promise<void> {
   if (rows.size === 0) return;
-  const days: string[] = [];
-  const queues: string[] = [];
-  const figures: string[] = [];
-  const keys: string[] = [];
-  const buckets: number[] = [];
-  const ns: number[] = [];
-  const totals: number[] = [];
-  for (const [compound, value] of sorted(rows)) {
+  const kind: AggregateKind = bucketed ? 'histograms' : 'counters';
+  const parsed: AggregateRow[] = [];
+  for (const [compound, value] of rows) {
     const parts = compound.split(SEPARATOR);
     // Keys may hold the separator (keywords, phrases): day, queue and figure never do; bucket is last.
     const [day, queue, figure] = parts;
     const key = parts.slice(3, bucketed ? -1 : undefined).join(SEPARATOR);
-    days.push(day);
-    queues.push(queue);
-    figures.push(figure);
-    keys.push(key);
-    if (bucketed) buckets.push(Number(parts.at(-1)));
-    ns.push(value.n);
-    totals.push(value.total);
+    parsed.push({ day, queue, figure, key, bucket: bucketed ? Number(parts.at(-1)) : 0, ...value });
   }
-  type Changed = { day: string; queue_id: string; figure: string; key: string; bucket?: number };
-  const changed = (
-    bucketed
-      ? await q(
-          `WITH changed AS (
-             INSERT INTO §.agg_histograms (day, queue_id, figure, key, bucket, n, total)
-             SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::bigint[])
-             ON CONFLICT (day, queue_id, figure, key, bucket)
-             DO UPDATE SET n = agg_histograms.n + EXCLUDED.n, total = agg_histograms.total + EXCLUDED.total
-             RETURNING day, queue_id, figure, key, bucket, n, total)
-           SELECT day::text, queue_id, figure, key, bucket FROM changed WHERE n = 0 AND total = 0`,
-          [days, queues, figures, keys, buckets, ns, totals],
-        )
-      : await q(
-          `WITH changed AS (
-             INSERT INTO §.agg_counters (day, queue_id, figure, key, n, total)
-             SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
-             ON CONFLICT (day, queue_id, figure, key)
-             DO UPDATE SET n = agg_counters.n + EXCLUDED.n, total = agg_counters.total + EXCLUDED.total
-             RETURNING day, queue_id, figure, key, n, total)
-           SELECT day::text, queue_id, figure, key FROM changed WHERE n = 0 AND total = 0`,
-          [days, queues, figures, keys, ns, totals],
-        )
-  ) as Changed[];
+  for (const grain of GRAINS) {
+    const summed = new Map<string, AggregateRow>();
+    for (const row of parsed) {
+      const day = spanStart(row.day, grain);
+      const queue = grain.queue ? row.queue : '';
+      const compound = [day, queue, row.figure, row.key, row.bucket].join(SEPARATOR);
+      const sum = summed.get(compound);
+      if (sum) {
+        sum.n += row.n;
+        sum.total += row.total;
+      } else summed.set(compound, { ...row, day, queue });
+    }
+    const changes = sorted(summed)
+      .map(([, row]) => row)
+      .filter((row) => row.n !== 0 || row.total !== 0);
+    if (changes.length > 0) await upsertGrain(q, kind, grain, changes);
+  }
+}
+
+async function upsertGrain(q: Query, kind: AggregateKind, grain: Grain, rows: AggregateRow[]): Promise<void> {
+  const name = aggregateTable(kind, grain);
+  const table = `§.${name}`;
+  const keys = keyColumns(kind, grain);
+  const names = keys.map(([column]) => column);
+  const valueOf: Record<string, (row: AggregateRow) => unknown> = {
+    day: (row) => row.day,
+    queue_id: (row) => row.queue,
+    figure: (row) => row.figure,
+    key: (row) => row.key,
+    bucket: (row) => row.bucket,
+  };
+  const keyArrays = names.map((column) => rows.map(valueOf[column]));
+  const keyTypes = keys.map(([, type]) => type);
+  const unnestKeys = keyTypes.map((type, index) => `$${index + 1}::${type}[]`).join(', ');
+  const m = keys.length;
+  const changed = (await q(
+    `WITH changed AS (
+       INSERT INTO ${table} (${names.join(', ')}, n, total)
+       SELECT * FROM unnest(${unnestKeys}, $${m + 1}::bigint[], $${m + 2}::bigint[])
+       ON CONFLICT (${names.join(', ')})
+       DO UPDATE SET n = ${name}.n + EXCLUDED.n, total = ${name}.total + EXCLUDED.total
+       RETURNING ${names.join(', ')}, n, total)
+     SELECT ${names.map((column) => (column === 'day' ? 'day::text' : column)).join(', ')} FROM changed
+      WHERE n = 0 AND total = 0`,
+    [...keyArrays, rows.map((row) => row.n), rows.map((row) => row.total)],
+  )) as Record<string, unknown>[];
   // A ticket that left a row (transfer, reclassification, merge) leaves it at zero: purge it, so no
   // reader lists a key with nothing behind it (e.g. a type with count 0).
-  const zero = changed;
-  if (zero.length === 0) return;
-  const columns = [
-    zero.map((row) => row.day),
-    zero.map((row) => row.queue_id),
-    zero.map((row) => row.figure),
-    zero.map((row) => row.key),
-  ];
-  if (bucketed) {
-    await q(
-      `DELETE FROM §.agg_histograms h
-        USING unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::int[]) AS z(day, queue_id, figure, key, bucket)
-        WHERE (h.day, h.queue_id, h.figure, h.key, h.bucket) = (z.day, z.queue_id, z.figure, z.key, z.bucket)
-          AND h.n = 0 AND h.total = 0`,
-      [...columns, zero.map((row) => row.bucket)],
-    );
-  } else {
-    await q(
-      `DELETE FROM §.agg_counters c
-        USING unnest($1::date[], $2::text[], $3::text[], $4::text[]) AS z(day, queue_id, figure, key)
-        WHERE (c.day, c.queue_id, c.figure, c.key) = (z.day, z.queue_id, z.figure, z.key) AND c.n = 0 AND c.total = 0`,
-      columns,
-    );
-  }
+  if (changed.length === 0) return;
+  await q(
+    `DELETE FROM ${table} h
+      USING unnest(${unnestKeys}) AS z(${names.join(', ')})
+      WHERE (${names.map((column) => `h.${column}`).join(', ')}) = (${names.map((column) => `z.${column}`).join(', ')})
+        AND h.n = 0 AND h.total = 0`,
+    names.map((column) => changed.map((row) => row[column])),
+  );
 }

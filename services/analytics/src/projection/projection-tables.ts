@@ -1,3 +1,4 @@
+import { aggregateTable, keyColumns, ROLLUPS } from './aggregate-grains';
 /**
  * Projection tables live in a generation schema (analytics_g1, analytics_g2 …)
  * so a rebuild can fill a fresh generation from the topics while the current
@@ -99,6 +100,7 @@ export async function createProjectionTables(run: Run, schema: string): Promise<
     )`);
   await createServicePracticeTables(run, schema);
   await createAggregateTables(run, schema);
+  await createRollupTables(run, schema);
 }
 
 /**
@@ -190,4 +192,24 @@ export async function createServicePracticeTables(run: Run, schema: string): Pro
       "satisfied" BOOLEAN
     )`);
   await run(`CREATE INDEX IF NOT EXISTS "visits_ticket_idx" ON "${schema}"."visits" ("ticket_id")`);
+}
+
+/**
+ * The coarser aggregate grains (month, desk-wide; see aggregate-grains.ts):
+ * the same columns as `agg_counters` / `agg_histograms`, `day` being the
+ * first day of the span, without `queue_id` when desk-wide. Idempotent.
+ */
+export async function createRollupTables(run: Run, schema: string): Promise<void> {
+  for (const grain of ROLLUPS) {
+    for (const kind of ['counters', 'histograms'] as const) {
+      const keys = keyColumns(kind, grain);
+      await run(`
+        CREATE TABLE IF NOT EXISTS "${schema}"."${aggregateTable(kind, grain)}" (
+          ${keys.map(([name, type]) => `"${name}" ${type.toUpperCase()} NOT NULL`).join(', ')},
+          "n" BIGINT NOT NULL,
+          "total" BIGINT NOT NULL,
+          PRIMARY KEY (${keys.map(([name]) => `"${name}"`).join(', ')})
+        )`);
+    }
+  }
 }

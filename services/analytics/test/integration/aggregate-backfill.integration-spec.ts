@@ -18,17 +18,15 @@ import { backfillAggregatesStep } from '../../src/projection/aggregate-backfill'
 import { applyEvents } from '../../src/projection/projection.applier';
 import { createProjectionTables, generationSchema } from '../../src/projection/projection-tables';
 import { eventsOf, scenario, TIME_ZONE } from './event-scenarios';
+import { aggregateTables } from '../../src/projection/aggregate-grains';
+import { AggregateRollups1765400000000 } from '../../src/database/migrations/1765400000000-aggregate-rollups';
 
 // Upgrade path (issue #14): a generation with projection rows but no (or
 // partial) aggregates gets them from the start-time backfill, exactly as the
 // appliers would have written them, even while the live consumer keeps
 // applying events between the backfill's chunks.
 
-const AGGREGATES = {
-  agg_counters: 'day, queue_id, figure, key',
-  agg_histograms: 'day, queue_id, figure, key, bucket',
-  agg_backlog: 'queue_id, age_day, change_day',
-};
+const AGGREGATES = Object.fromEntries(aggregateTables());
 
 describe('analytics: aggregate backfill after an upgrade', () => {
   const suffix = randomBytes(4).toString('hex');
@@ -85,7 +83,9 @@ describe('analytics: aggregate backfill after an upgrade', () => {
   async function upgrade(): Promise<void> {
     const runner = dataSource.createQueryRunner();
     try {
+      // The upgrade from before the aggregates runs every later migration too.
       await new AggregateBackfill1765200000000().up(runner);
+      await new AggregateRollups1765400000000().up(runner);
     } finally {
       await runner.release();
     }

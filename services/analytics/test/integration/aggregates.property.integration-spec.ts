@@ -34,6 +34,7 @@ import { applyEvents, factKey } from '../../src/projection/projection.applier';
 import { createProjectionTables, generationSchema } from '../../src/projection/projection-tables';
 import { KEYSET, keysetPage, type KeysetDrill, type TicketPage } from '../../src/metrics/drill-down';
 import { HISTOGRAM_GAMMA } from '../../src/projection/ticket-contribution';
+import { aggregateTable, DAY_QUEUE, keyColumns, ROLLUPS } from '../../src/projection/aggregate-grains';
 import { BASE, eventsOf, HOUR, scenario, TIME_ZONE } from './event-scenarios';
 import type { KpiTargetService } from '../../src/targets/kpi-target.service';
 
@@ -124,23 +125,28 @@ describe('analytics: daily aggregates equal the figures computed from the projec
 
   async function figures(schema: string, run: Run, period: ResolvedPeriod, queueIds: string[] | null) {
     const days = dayRange(period.from, period.to, TIME_ZONE)!;
-    const [scope, quantiles, keywords, agentCounters, agentQuantiles, queueQuantiles] = await Promise.all([
-      loadScopeCounters(run, days, queueIds),
-      loadQuantiles(run, days, queueIds, 'none'),
-      loadTopKeywords(run, days, queueIds),
-      loadAgentCounters(run, days, queueIds),
-      loadQuantiles(run, days, queueIds, 'agent'),
-      loadQuantiles(run, days, queueIds, 'queue'),
-    ]);
+    const [scope, breakdowns, quantiles, keywords, agentCounters, agentQuantiles, queueQuantiles] =
+      await Promise.all([
+        loadScopeCounters(run, days, queueIds),
+        loadScopeCounters(run, days, queueIds, 'breakdowns'),
+        loadQuantiles(run, days, queueIds, 'none'),
+        loadTopKeywords(run, days, queueIds),
+        loadAgentCounters(run, days, queueIds),
+        loadQuantiles(run, days, queueIds, 'agent'),
+        loadQuantiles(run, days, queueIds, 'queue'),
+      ]);
     const cohort = await service.loadCohort(schema, period, { ...ALL, queueIds });
     return {
       aggregated: {
         metrics: metricsFromCounters(period, scope, quantiles, emptyBacklog(), keywords, OPTIONS),
+        // Desk-wide figures from the desk-wide grains, per-queue breakdowns from the queue ones.
+        fromBreakdowns: metricsFromCounters(period, breakdowns, quantiles, emptyBacklog(), keywords, OPTIONS),
         agents: agentFiguresFromCounters(agentCounters, agentQuantiles),
         queues: queueFiguresFromCounters(scope.perQueue, queueQuantiles),
       },
       rows: {
         metrics: computeTicketMetrics(period, cohort, emptyBacklog(), OPTIONS),
+        fromBreakdowns: computeTicketMetrics(period, cohort, emptyBacklog(), OPTIONS),
         agents: computeAgentMetrics(cohort),
         queues: computeQueueMetrics(cohort),
       },
@@ -168,12 +174,37 @@ describe('analytics: daily aggregates equal the figures computed from the projec
           TIME_ZONE,
         );
         const day = resolvePeriod({ kind: 'DAY', anchor: new Date(BASE + 5 * 24 * HOUR) }, TIME_ZONE);
-        for (const period of [week, fortnight, day]) {
+        // Whole months read the month grains: November alone, and with days of October and December around it.
+        const month = resolvePeriod({ kind: 'MONTH', anchor: new Date(BASE + 3 * 24 * HOUR) }, TIME_ZONE);
+        const months = resolvePeriod(
+          { from: new Date('2026-10-19T16:00:00Z'), to: new Date('2026-12-04T16:00:00Z') },
+          TIME_ZONE,
+        );
+        for (const period of [week, fortnight, day, month, months]) {
           for (const queueIds of [null, ['q2']]) {
             const { aggregated, rows } = await figures(schema, run, period, queueIds);
             expectSameFigures(aggregated, rows);
             const again = await figures(clean.schema, clean.run, period, queueIds);
             expect(comparable(again.aggregated, [])).toEqual(comparable(aggregated, []));
+          }
+        }
+        // Every coarser grain holds the sums of the day × queue rows (no zero rows left behind).
+        for (const grain of ROLLUPS) {
+          for (const kind of ['counters', 'histograms'] as const) {
+            const columns = keyColumns(kind, grain).map(([column]) =>
+              column === 'day' && grain.month ? `date_trunc('month', day)::date AS day` : column,
+            );
+            const order = columns.map((_, index) => index + 1).join(', ');
+            const [expected, stored] = await Promise.all([
+              run(
+                `SELECT ${columns.join(', ')}, sum(n)::bigint AS n, sum(total)::bigint AS total
+                   FROM §.${aggregateTable(kind, DAY_QUEUE)} GROUP BY ${order}
+                 HAVING sum(n) <> 0 OR sum(total) <> 0 ORDER BY ${order}`,
+                [],
+              ),
+              run(`SELECT * FROM §.${aggregateTable(kind, grain)} ORDER BY ${order}`, []),
+            ]);
+            expect(stored).toEqual(expected);
           }
         }
         // Volume drill-downs paged by PostgreSQL (keyset, 2 ids a page) walk the tickets the rows give.

@@ -25,6 +25,7 @@ import { type Identity } from '@deskgraph/platform';
 import { eventually } from '@deskgraph/infra';
 import { PROJECTION_GROUP } from '../../src/events/consumers/projection.consumer';
 import { AnalyticsHarness } from './analytics-harness';
+import { aggregateTables } from '../../src/projection/aggregate-grains';
 
 // A scripted week of tickets produced straight onto the topics, as the ticket
 // and SLA services would publish them, against real PostgreSQL and Kafka.
@@ -982,11 +983,7 @@ describe('analytics: KPIs rebuilt from the event streams', () => {
     );
     expect(generation).toBe(2);
     // The aggregates rebuilt from the topics are the live ones, row for row.
-    for (const [table, key] of [
-      ['agg_counters', 'day, queue_id, figure, key'],
-      ['agg_histograms', 'day, queue_id, figure, key, bucket'],
-      ['agg_backlog', 'queue_id, age_day, change_day'],
-    ]) {
+    for (const [table, key] of aggregateTables()) {
       const [live, rebuilt] = await Promise.all(
         ['analytics_g1', 'analytics_g2'].map((schema) =>
           harness.service.dependencies.dataSource.query(`SELECT * FROM ${schema}.${table} ORDER BY ${key}`),
