@@ -21,7 +21,7 @@ interface CpuProfile {
 }
 
 export interface ProfileSummary {
-  /** Milliseconds of samples inside the windows, idle excluded. */
+  /** Milliseconds of samples inside the windows, idle excluded (wall time: includes waiting for a core). */
   busyMs: number;
   /** False when no window overlapped the profile and the whole profile was used. */
   windowed: boolean;

@@ -890,7 +890,11 @@ async function main() {
   out(JSON.stringify(report));
 }
 
-/** Per process: CPU ms per ticket and the top self-time modules and functions over the profiled phases. */
+/**
+ * Per process: CPU ms per ticket (from /proc) and how it splits over the top self-time modules and
+ * functions of the profile. On a busy machine V8 samples a process also while it waits for a
+ * core, so the profile gives shares, and /proc the CPU time they are shares of.
+ */
 function printProfiles(directory: string, pids: Record<string, number>, phases: PhaseResult[]) {
   const windows = phases.map((result) => result.window);
   const tickets = phases.reduce((sum, result) => sum + result.accepted, 0);
@@ -906,17 +910,22 @@ function printProfiles(directory: string, pids: Record<string, number>, phases: 
       continue;
     }
     const profile = summarizeProfile(file, windows);
-    const perTicket = (ms: number) => round(ms / Math.max(1, tickets));
-    out(
-      `${name}: ${perTicket(profile.busyMs)} ms per ticket sampled${profile.windowed ? '' : ' (whole run: no window matched)'}`,
+    const cpuMs = phases.reduce(
+      (sum, result) => sum + (result.cpuMsPerTicket[name] ?? 0) * result.accepted,
+      0,
     );
-    out(`  modules: ${profile.modules.map((entry) => `${entry.name} ${perTicket(entry.ms)}`).join(', ')}`);
+    const msPerTicket = round(cpuMs / Math.max(1, tickets));
+    const share = (ms: number) => Math.round((ms / Math.max(1, profile.busyMs)) * msPerTicket * 100) / 100;
+    out(
+      `${name}: ${msPerTicket} CPU ms per ticket${profile.windowed ? '' : ' (profile of the whole run: no window matched)'}`,
+    );
+    out(`  modules: ${profile.modules.map((entry) => `${entry.name} ${share(entry.ms)}`).join(', ')}`);
     for (const entry of profile.functions)
-      out(`  ${perTicket(entry.ms).toFixed(2).padStart(6)} ms  ${entry.name}`);
+      out(`  ${share(entry.ms).toFixed(2).padStart(6)} ms  ${entry.name}`);
     summary[name] = {
-      msPerTicket: perTicket(profile.busyMs),
-      modules: profile.modules.map((entry) => ({ name: entry.name, msPerTicket: perTicket(entry.ms) })),
-      functions: profile.functions.map((entry) => ({ name: entry.name, msPerTicket: perTicket(entry.ms) })),
+      msPerTicket,
+      modules: profile.modules.map((entry) => ({ name: entry.name, msPerTicket: share(entry.ms) })),
+      functions: profile.functions.map((entry) => ({ name: entry.name, msPerTicket: share(entry.ms) })),
     };
   }
   return summary;
