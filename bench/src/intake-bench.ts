@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import { Agent, request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -9,6 +10,8 @@ import { Client as PgClient } from 'pg';
 import { namespaced, TOPICS } from '@deskgraph/events';
 import { signDevelopmentToken } from '@deskgraph/gateway';
 import { startTestStack, TEST_JWT_SECRET, type TestStack } from '@deskgraph/infra';
+import { monotonicMicros, profilesByPid, summarizeProfile } from './cpu-profile';
+import { clusterTicks, listeningPid, machineTicks, parentPid, processTicks } from './process-cpu';
 import { formatMs, summarize } from './stats';
 
 // Ticket storm: createTicket through the gateway, open loop, in rate steps,
@@ -22,6 +25,11 @@ import { formatMs, summarize } from './stats';
 // uses a running one (its gateway must allow the rate: RATE_LIMIT_PER_SECOND).
 // SQL statements per ticket per service come from each subgraph's /metrics
 // (deskgraph_database_statements_total): a figure the machine's load does not move.
+// `--cpu-prof DIR` starts the stack's Node processes with `--cpu-prof` into DIR
+// and prints, per process, CPU ms per ticket and the top self-time functions
+// and modules over the steps (run one step below saturation, e.g. `--steps 150
+// --burst 0`); PostgreSQL and Kafka CPU come from /proc, their waits from
+// pg_stat_activity sampled every 250 ms.
 const { values } = parseArgs({
   options: {
     steps: { type: 'string', default: '25,50,100,250,500,1000,2000' },
@@ -36,6 +44,7 @@ const { values } = parseArgs({
     'jwt-secret': { type: 'string', default: 'deskgraph-development-jwt-secret' },
     pids: { type: 'string', default: '' },
     subgraphs: { type: 'string', default: '' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const steps = values.steps
@@ -47,6 +56,8 @@ const burstSize = Number(values.burst);
 const burstConcurrency = Number(values['burst-concurrency']);
 const drainTimeoutMs = Number(values['drain-timeout-seconds']) * 1000;
 const SAMPLE_MS = 1000;
+const ACTIVITY_SAMPLE_MS = 250;
+const profileDirectory = values['cpu-prof'] ? resolvePath(values['cpu-prof']) : null;
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 const runId = randomUUID().slice(0, 8);
 const titlePrefix = `intake-bench ${runId} `;
@@ -76,6 +87,8 @@ function namedList(list: string): [string, string][] {
 
 async function target(): Promise<Target> {
   if (values.gateway) {
+    if (profileDirectory)
+      throw new Error('--cpu-prof starts the stack itself: it cannot be used with --gateway');
     if (!values['database-url'] || !values['kafka-brokers']) {
       throw new Error('--gateway needs --database-url and --kafka-brokers of the same stack');
     }
@@ -92,8 +105,15 @@ async function target(): Promise<Target> {
     };
   }
   // One agent token sends everything, so the per-user limit must not be what is measured.
+  if (profileDirectory) mkdirSync(profileDirectory, { recursive: true });
   const stack = await startTestStack({
-    env: { LOG_LEVEL: 'warn', RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000' },
+    env: {
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_SECOND: '1000000',
+      RATE_LIMIT_BURST: '1000000',
+      // Each process writes its profile when it exits (the stack stops them gracefully).
+      ...(profileDirectory ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDirectory}` } : {}),
+    },
   });
   const pids = Object.fromEntries(
     Object.entries(stack.processes).map(([name, managed]) => [name, managed.pid ?? 0]),
@@ -349,9 +369,14 @@ class LagSampler {
   }
 }
 
-/** Every second: backends of each service waiting on a lock (pg_stat_activity), the sign of a hot row. */
-class LockWaitSampler {
-  readonly samples: { at: number; waits: Record<string, number> }[] = [];
+/**
+ * Every 250 ms, what each service's PostgreSQL backends are doing (pg_stat_activity): running
+ * ("CPU": active with no wait event, or waiting for a core), waiting (by wait event; "Lock" ones
+ * are a hot row or lock), or idle in a transaction (waiting for the Node process). Averages per
+ * phase say where the database time goes.
+ */
+class ActivitySampler {
+  readonly samples: { at: number; waits: Record<string, number>; activity: Record<string, number> }[] = [];
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly database: PgClient) {}
@@ -359,21 +384,32 @@ class LockWaitSampler {
   start() {
     const tick = async () => {
       try {
-        // By wait event: "object" is the commit-time lock of NOTIFY, "tuple"/"transactionid" a hot row.
-        const { rows } = await this.database.query<{ app: string; waits: number }>(
-          `SELECT substring(application_name FROM 11) || ' ' || wait_event AS app, count(*)::int AS waits
+        const { rows } = await this.database.query<{
+          app: string;
+          what: string;
+          lock: boolean;
+          count: number;
+        }>(
+          `SELECT substring(application_name FROM 11) AS app,
+                  CASE WHEN state = 'active' THEN coalesce(wait_event_type || ':' || wait_event, 'CPU')
+                       ELSE state END AS what,
+                  coalesce(state = 'active' AND wait_event_type = 'Lock', false) AS lock, count(*)::int AS count
              FROM pg_stat_activity
-            WHERE datname = current_database() AND application_name LIKE 'deskgraph-%' AND wait_event_type = 'Lock'
-            GROUP BY 1`,
+            WHERE datname = current_database() AND application_name LIKE 'deskgraph-%' AND state <> 'idle'
+            GROUP BY 1, 2, 3`,
         );
-        this.samples.push({
-          at: Date.now(),
-          waits: Object.fromEntries(rows.map((row) => [row.app, row.waits])),
-        });
+        const waits: Record<string, number> = {};
+        const activity: Record<string, number> = {};
+        for (const row of rows) {
+          // By wait event: "object" is the commit-time lock of NOTIFY, "tuple"/"transactionid" a hot row.
+          if (row.lock) waits[`${row.app} ${row.what.slice('Lock:'.length)}`] = row.count;
+          activity[`${row.app} ${row.what}`] = row.count;
+        }
+        this.samples.push({ at: Date.now(), waits, activity });
       } catch (error) {
-        process.stderr.write(`lock sample failed: ${(error as Error).message}\n`);
+        process.stderr.write(`activity sample failed: ${(error as Error).message}\n`);
       }
-      this.timer = setTimeout(tick, SAMPLE_MS);
+      this.timer = setTimeout(tick, ACTIVITY_SAMPLE_MS);
     };
     void tick();
   }
@@ -382,55 +418,66 @@ class LockWaitSampler {
     if (this.timer) clearTimeout(this.timer);
   }
 
-  worstSince(from: number): Record<string, number> {
+  /** Most backends of each service seen waiting on a lock at once. */
+  worstLockWaitsSince(from: number): Record<string, number> {
     const worst: Record<string, number> = {};
     for (const sample of this.samples.filter((candidate) => candidate.at >= from)) {
       for (const [app, waits] of Object.entries(sample.waits)) worst[app] = Math.max(worst[app] ?? 0, waits);
     }
     return worst;
   }
+
+  /** Mean number of backends per service and state over the samples since `from`, most first. */
+  activitySince(from: number): Record<string, number> {
+    const samples = this.samples.filter((candidate) => candidate.at >= from);
+    const totals: Record<string, number> = {};
+    for (const sample of samples) {
+      for (const [key, count] of Object.entries(sample.activity)) totals[key] = (totals[key] ?? 0) + count;
+    }
+    return Object.fromEntries(
+      Object.entries(totals)
+        .sort(([, a], [, b]) => b - a)
+        .map(([key, total]) => [key, Math.round((total / Math.max(1, samples.length)) * 100) / 100]),
+    );
+  }
 }
 
 // ---- CPU -------------------------------------------------------------------
 
-function processTicks(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]); // utime + stime
-  } catch {
-    return null;
+/** What to measure, in clock ticks: a process by pid, or the whole PostgreSQL cluster by its postmaster. */
+type Meters = Record<string, () => number | null>;
+
+function processMeters(pids: Record<string, number>, postmasterPid: number | null, kafkaPid: number | null) {
+  const meters: Meters = {};
+  for (const [name, pid] of Object.entries({ ...pids, bench: process.pid })) {
+    meters[name] = () => processTicks(pid);
   }
+  if (postmasterPid) meters.postgresql = () => clusterTicks(postmasterPid);
+  if (kafkaPid) meters.kafka = () => processTicks(kafkaPid);
+  return meters;
 }
 
-function machineTicks(): { busy: number; total: number } {
-  const [, ...numbers] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
-  const ticks = numbers.map(Number);
-  const idle = ticks[3] + (ticks[4] ?? 0);
-  const total = ticks.reduce((sum, value) => sum + value, 0);
-  return { busy: total - idle, total };
-}
-
-function cpuMeter(pids: Record<string, number>) {
-  const all = { ...pids, bench: process.pid };
-  const start = Object.fromEntries(Object.entries(all).map(([name, pid]) => [name, processTicks(pid)]));
+function cpuMeter(meters: Meters) {
+  const start = Object.fromEntries(Object.entries(meters).map(([name, ticks]) => [name, ticks()]));
   const machine = machineTicks();
   const started = Date.now();
   return () => {
     const seconds = (Date.now() - started) / 1000;
     const perProcess: Record<string, number> = {};
-    for (const [name, pid] of Object.entries(all)) {
-      const now = processTicks(pid);
+    const cpuMs: Record<string, number> = {};
+    for (const [name, ticks] of Object.entries(meters)) {
+      const now = ticks();
       const before = start[name];
       if (now !== null && before !== null) {
         perProcess[name] = Math.round(((now - before) / CLOCK_TICKS / seconds) * 1000) / 10;
+        cpuMs[name] = ((now - before) / CLOCK_TICKS) * 1000;
       }
     }
     const machineNow = machineTicks();
     const machinePercent =
       Math.round(((machineNow.busy - machine.busy) / Math.max(1, machineNow.total - machine.total)) * 1000) /
       10;
-    return { perProcess, machinePercent };
+    return { perProcess, cpuMs, machinePercent };
   };
 }
 
@@ -449,7 +496,13 @@ interface PhaseResult {
   worstLockWaits: Record<string, number>;
   drainSeconds: number | null;
   cpuPercent: Record<string, number>;
+  /** CPU time of each process (PostgreSQL: the whole cluster) during the phase and its drain, per accepted ticket. */
+  cpuMsPerTicket: Record<string, number>;
   machineCpuPercent: number;
+  /** Mean PostgreSQL backends of each service by state / wait event (pg_stat_activity every 250 ms). */
+  databaseActivity: Record<string, number>;
+  /** CLOCK_MONOTONIC µs from the phase's start to the end of its drain, for the CPU profiles. */
+  window: [number, number];
   /**
    * SQL statements each service sent during the phase and its drain, less what it sends idle
    * (relay poll, timers) over the same time, per accepted ticket.
@@ -485,17 +538,19 @@ async function phase(
   name: string,
   targetRate: number | null,
   sampler: LagSampler,
-  locks: LockWaitSampler,
-  pids: Record<string, number>,
+  activity: ActivitySampler,
+  meters: Meters,
   subgraphs: Record<string, string>,
   run: () => Promise<{ answered: Sent[]; sendSeconds: number; lastAnswerSeconds: number }>,
 ): Promise<PhaseResult> {
   const from = Date.now();
-  const cpu = cpuMeter(pids);
+  const windowStart = monotonicMicros();
+  const cpu = cpuMeter(meters);
   const statementsBefore = await readStatements(subgraphs);
   const { answered, lastAnswerSeconds } = await run();
   const drainMs = await sampler.drain(drainTimeoutMs);
-  const { perProcess, machinePercent } = cpu();
+  const { perProcess, cpuMs, machinePercent } = cpu();
+  const windowEnd = monotonicMicros();
   const statementsAfter = await readStatements(subgraphs);
   const accepted = answered.filter((result) => result.ok);
   const errors: Record<string, number> = {};
@@ -515,10 +570,15 @@ async function phase(
       max: round(latency.max),
     },
     worstLag: sampler.worstSince(from),
-    worstLockWaits: locks.worstSince(from),
+    worstLockWaits: activity.worstLockWaitsSince(from),
     drainSeconds: drainMs === null ? null : Math.round(drainMs / 100) / 10,
     cpuPercent: perProcess,
+    cpuMsPerTicket: Object.fromEntries(
+      Object.entries(cpuMs).map(([name, ms]) => [name, round(ms / Math.max(1, accepted.length))]),
+    ),
     machineCpuPercent: machinePercent,
+    databaseActivity: activity.activitySince(from),
+    window: [windowStart, windowEnd],
     statementsPerTicket: Object.fromEntries(
       Object.keys(statementsAfter).map((name) => {
         const idle = (idleStatementsPerSecond[name] ?? 0) * ((Date.now() - from) / 1000);
@@ -554,6 +614,15 @@ function printPhase(result: PhaseResult) {
   out(
     `           CPU (% of one core): ${cpu}; machine ${result.machineCpuPercent}% of ${cpus().length} cores`,
   );
+  const perTicket = Object.entries(result.cpuMsPerTicket)
+    .map(([process, ms]) => `${process} ${ms}`)
+    .join(', ');
+  out(`           CPU ms per ticket: ${perTicket}`);
+  const database = Object.entries(result.databaseActivity)
+    .slice(0, 8)
+    .map(([what, backends]) => `${what} ${backends}`)
+    .join(', ');
+  out(`           PostgreSQL backends (mean, by service and state/wait): ${database || 'none'}`);
   const statements = Object.entries(result.statementsPerTicket)
     .map(([service, count]) => `${service} ${count}`)
     .join(', ');
@@ -661,6 +730,8 @@ async function exactCounts(
 // ---- main ---------------------------------------------------------------------
 
 async function main() {
+  let report: Record<string, unknown> | null = null;
+  let profiled: PhaseResult[] = [];
   const where = await target();
   const sign = (userId: string, roles: ('agent' | 'supervisor' | 'analyst')[]) =>
     signDevelopmentToken({
@@ -684,9 +755,10 @@ async function main() {
   const database = new PgClient({ connectionString: where.databaseUrl });
   await database.connect();
   const sampler = new LagSampler(admin, where.namespace);
-  const lockDatabase = new PgClient({ connectionString: where.databaseUrl });
-  await lockDatabase.connect();
-  const locks = new LockWaitSampler(lockDatabase);
+  const activityDatabase = new PgClient({ connectionString: where.databaseUrl });
+  await activityDatabase.connect();
+  const activity = new ActivitySampler(activityDatabase);
+  const meters = processMeters(where.pids, ...(await infrastructurePids(database, where.kafkaBrokers)));
   try {
     const since = new Date();
     const send = createSender(where.gatewayUrl, token);
@@ -706,10 +778,10 @@ async function main() {
         .join(', ')}`,
     );
     sampler.start();
-    locks.start();
+    activity.start();
     const results: PhaseResult[] = [];
     for (const rate of steps) {
-      const result = await phase(`${rate}/s`, rate, sampler, locks, where.pids, where.subgraphs, () =>
+      const result = await phase(`${rate}/s`, rate, sampler, activity, meters, where.subgraphs, () =>
         openLoop(send, rate, stepSeconds),
       );
       printPhase(result);
@@ -717,13 +789,13 @@ async function main() {
     }
     const burstResult =
       burstSize > 0
-        ? await phase('burst', null, sampler, locks, where.pids, where.subgraphs, () =>
+        ? await phase('burst', null, sampler, activity, meters, where.subgraphs, () =>
             burst(send, burstSize, burstConcurrency),
           )
         : null;
     if (burstResult) printPhase(burstResult);
     sampler.stop();
-    locks.stop();
+    activity.stop();
     if (sampler.uncommitted().length > 0) {
       out(
         `groups without committed offsets (lag not measurable from Kafka): ${sampler.uncommitted().join(', ')}`,
@@ -788,30 +860,83 @@ async function main() {
           Object.values(result.worstLag).every((lag) => lag.seconds < 1),
       )
       .reduce((best, result) => Math.max(best, result.targetRate!), 0);
-    out(
-      JSON.stringify({
-        bench: 'intake',
-        sustainedRate: sustained,
-        stepSeconds,
-        steps: results,
-        burst: burstResult,
-        counts,
-        duplicates,
-        countsAgree: agree,
-        uncommittedGroups: sampler.uncommitted(),
-        idleStatementsPerSecond,
-        loadAverage: loadavg(),
-        cores: cpus().length,
-      }),
+    report = {
+      bench: 'intake',
+      sustainedRate: sustained,
+      stepSeconds,
+      steps: results,
+      burst: burstResult,
+      counts,
+      duplicates,
+      countsAgree: agree,
+      uncommittedGroups: sampler.uncommitted(),
+      idleStatementsPerSecond,
+      loadAverage: loadavg(),
+      cores: cpus().length,
+    };
+    profiled = [...results, ...(burstResult ? [burstResult] : [])].filter(
+      (result, _, all) => result.name !== 'burst' || all.length === 1,
     );
   } finally {
     sampler.stop();
-    locks.stop();
-    await lockDatabase.end();
+    activity.stop();
+    await activityDatabase.end();
     await database.end();
     await admin.disconnect();
     await where.stack?.stop();
   }
+  // The profiles are written as the stack's processes exit, so they are read after it stopped.
+  if (profileDirectory && report) report.cpuProfile = printProfiles(profileDirectory, where.pids, profiled);
+  out(JSON.stringify(report));
+}
+
+/**
+ * Per process: CPU ms per ticket (from /proc) and how it splits over the top self-time modules and
+ * functions of the profile. On a busy machine V8 samples a process also while it waits for a
+ * core, so the profile gives shares, and /proc the CPU time they are shares of.
+ */
+function printProfiles(directory: string, pids: Record<string, number>, phases: PhaseResult[]) {
+  const windows = phases.map((result) => result.window);
+  const tickets = phases.reduce((sum, result) => sum + result.accepted, 0);
+  const files = profilesByPid(directory);
+  const summary: Record<string, { msPerTicket: number; modules: unknown; functions: unknown }> = {};
+  out(
+    `\nCPU profiles (${directory}) over ${phases.map((result) => result.name).join(', ')}: ${tickets} tickets`,
+  );
+  for (const [name, pid] of Object.entries(pids)) {
+    const file = files.get(pid);
+    if (!file) {
+      out(`${name}: no profile written (did it exit gracefully?)`);
+      continue;
+    }
+    const profile = summarizeProfile(file, windows);
+    const cpuMs = phases.reduce(
+      (sum, result) => sum + (result.cpuMsPerTicket[name] ?? 0) * result.accepted,
+      0,
+    );
+    const msPerTicket = round(cpuMs / Math.max(1, tickets));
+    const share = (ms: number) => Math.round((ms / Math.max(1, profile.busyMs)) * msPerTicket * 100) / 100;
+    out(
+      `${name}: ${msPerTicket} CPU ms per ticket${profile.windowed ? '' : ' (profile of the whole run: no window matched)'}`,
+    );
+    out(`  modules: ${profile.modules.map((entry) => `${entry.name} ${share(entry.ms)}`).join(', ')}`);
+    for (const entry of profile.functions)
+      out(`  ${share(entry.ms).toFixed(2).padStart(6)} ms  ${entry.name}`);
+    summary[name] = {
+      msPerTicket,
+      modules: profile.modules.map((entry) => ({ name: entry.name, msPerTicket: share(entry.ms) })),
+      functions: profile.functions.map((entry) => ({ name: entry.name, msPerTicket: share(entry.ms) })),
+    };
+  }
+  return summary;
+}
+
+/** The PostgreSQL postmaster (parent of our backend) and the Kafka broker (listener of its port), if visible. */
+async function infrastructurePids(database: PgClient, kafkaBrokers: string) {
+  const { rows } = await database.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+  const postmaster = parentPid(rows[0].pid);
+  const port = Number(kafkaBrokers.split(',')[0].split(':').pop());
+  return [postmaster, listeningPid(port)] as const;
 }
 
 main().then(

@@ -52,6 +52,12 @@ export interface EventConsumerOptions {
   topics: string[];
   namespace: string;
   handle: EventHandler;
+  /**
+   * The event types the handler acts on, when it ignores the rest of its topics: a message whose
+   * `ce_type` header names another type is passed over unparsed and unrecorded (its offset is
+   * still committed). Messages without the header are read as usual.
+   */
+  eventTypes?: readonly string[];
   logger: Logger;
   metrics: Metrics;
   /** Attempts before an event whose handler keeps failing is dead-lettered. */
@@ -341,10 +347,22 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     }
   }
 
+  /** False for a message whose ce_type header names a type the handler does not act on. */
+  const wanted = options.eventTypes ? new Set(options.eventTypes) : null;
+  function isWanted(message: KafkaMessage): boolean {
+    const type = message.headers?.ce_type;
+    return !wanted || type === undefined || wanted.has(String(type));
+  }
+
   /** Validates the messages and applies them in order; invalid ones are dead-lettered in place. */
   async function processMessages(from: PartitionBatch, messages: KafkaMessage[]): Promise<void> {
     let run: Received[] = [];
+    let passedOver = 0;
     for (const message of messages) {
+      if (!isWanted(message)) {
+        passedOver++;
+        continue;
+      }
       let event: DeskgraphEvent;
       try {
         event = validateEvent(JSON.parse(message.value?.toString('utf8') ?? ''));
@@ -359,6 +377,14 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
       run.push({ message, event });
     }
     await applyRun(from, run);
+    if (passedOver > 0) {
+      // Everything up to the last message is applied, dead-lettered or not ours: commit past it.
+      from.resolveOffset(messages[messages.length - 1].offset);
+      options.metrics.eventsConsumed.inc(
+        { group: groupId, type: 'other', outcome: 'passed_over' },
+        passedOver,
+      );
+    }
   }
 
   async function run(consumer: Consumer): Promise<void> {

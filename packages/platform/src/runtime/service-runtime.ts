@@ -46,6 +46,8 @@ export interface ConsumerDefinition {
   group: string;
   topics: string[];
   handle: EventHandler;
+  /** The types the handler acts on, when it ignores the rest of its topics (see EventConsumerOptions). */
+  eventTypes?: readonly string[];
 }
 
 /** A long-running piece of a service besides its consumers, e.g. a timer scheduler. */
@@ -159,6 +161,7 @@ export async function startService<TServices extends object>(
       topics: consumer.topics,
       namespace: config.kafka.namespace,
       handle: consumer.handle,
+      eventTypes: consumer.eventTypes,
       logger,
       metrics,
     }),

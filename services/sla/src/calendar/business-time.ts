@@ -14,9 +14,28 @@ function localInstant(date: string, time: string, zone: string): number {
   return DateTime.fromISO(`${date}T${time}`, { zone }).toMillis();
 }
 
+// A calendar version never changes once stored (the policy store keeps one object per version),
+// so its days' intervals are computed once: luxon's time-zone offsets were a third of the sla
+// process's CPU in the intake storm. Bounded per calendar; a cleared cache only costs recomputing.
+const intervalCache = new WeakMap<BusinessCalendar, Map<string, Interval[]>>();
+const MAX_CACHED_DAYS = 4096;
+
 /** The working intervals of one local day as absolute instants (DST handled by luxon). */
 export function workingIntervals(calendar: BusinessCalendar, day: DateTime): Interval[] {
   const date = day.toISODate()!;
+  let days = intervalCache.get(calendar);
+  if (!days) intervalCache.set(calendar, (days = new Map()));
+  let intervals = days.get(date);
+  if (!intervals) {
+    if (days.size >= MAX_CACHED_DAYS) days.clear();
+    intervals = computeWorkingIntervals(calendar, day, date);
+    days.set(date, intervals);
+  }
+  // A copy: callers may reorder it.
+  return [...intervals];
+}
+
+function computeWorkingIntervals(calendar: BusinessCalendar, day: DateTime, date: string): Interval[] {
   if (calendar.holidays.includes(date)) return [];
   const extra = calendar.extraWorkingDays.find((candidate) => candidate.date === date);
   const shifts = extra ? extra.shifts : (calendar.weekly[day.weekday as 1 | 2 | 3 | 4 | 5 | 6 | 7] ?? []);

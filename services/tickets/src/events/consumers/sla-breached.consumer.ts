@@ -34,6 +34,8 @@ export function slaBreachedConsumer(escalations: EscalationService): ConsumerDef
   return {
     group: 'tickets',
     topics: [TOPICS.sla],
+    // Warnings, starts and fulfilments are most of the topic: pass over them unparsed.
+    eventTypes: ['deskgraph.sla.clock_breached.v1'],
     handle: (event, context) => escalateOnBreach(escalations, event, context),
   };
 }
