@@ -158,7 +158,15 @@ describe('IMAP polling', () => {
     });
     expect(ticket.description).toContain('My account is locked.');
     expect(ticket.description).not.toContain(ID_NUMBER);
-    expect(await inboundRows(address)).toEqual([{ message_id: 'first.imap@example.com', state: 'DONE' }]);
+    // The ticket is created through the graph before the stored mail is marked DONE: wait for the mark.
+    const rows = await eventually(
+      async () => {
+        const now = await inboundRows(address);
+        return now.every((row) => row.state !== 'PENDING') ? now : null;
+      },
+      { what: 'stored mail marked done', timeoutMs: 30_000 },
+    );
+    expect(rows).toEqual([{ message_id: 'first.imap@example.com', state: 'DONE' }]);
     const flags = await eventually(
       async () => {
         const now = await inboxFlags();
