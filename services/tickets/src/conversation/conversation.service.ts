@@ -203,19 +203,16 @@ export class ConversationService {
             },
             ...(handOn ? [handOn.record] : []),
           ],
-          // The status first: consumers see the ticket in work again when the message arrives
-          // (the SLA service then awaits an answer to it, as for any message on an open ticket).
-          events: (saved) => [
-            ...statusEvent(
+          events: (saved) => {
+            const status = statusEvent(
               saved,
               actor,
               now,
               from,
               reopened ? REOPEN_REASON : fromCustomer ? 'customer replied' : 'agent replied',
               true,
-            ),
-            ...handOnEvents(saved, actor, now, handOn),
-            buildEvent(TicketRepliedV1, {
+            );
+            const replied = buildEvent(TicketRepliedV1, {
               source: EVENT_SOURCE,
               subject: saved.id,
               data: {
@@ -229,8 +226,14 @@ export class ConversationService {
                 ...(input.visibility === 'PUBLIC' ? { body } : {}),
                 escalationTier: saved.escalationTier,
               },
-            }),
-          ],
+            });
+            // A reopening goes first, so consumers see the ticket in work again when the message
+            // arrives (the SLA service then awaits an answer to it). Every other reply keeps the
+            // published order: the message, then the status it caused.
+            return reopened
+              ? [...status, ...handOnEvents(saved, actor, now, handOn), replied]
+              : [replied, ...status];
+          },
         };
       },
       transaction,
