@@ -35,7 +35,10 @@ interface Delivery {
 /** A gauge of the gateway's /metrics, e.g. process_resident_memory_bytes. */
 async function gatewayGauge(metricsUrl: string, name: string): Promise<number> {
   const text = await (await fetch(metricsUrl)).text();
-  const line = text.split('\n').find((candidate) => candidate.startsWith(`${name} `));
+  // Every process labels its metrics with its service name: `name{service="gateway"} value`.
+  const line = text
+    .split('\n')
+    .find((candidate) => candidate.startsWith(`${name} `) || candidate.startsWith(`${name}{`));
   return Number(line?.split(' ').pop());
 }
 
