@@ -1,31 +1,8 @@
-import { remaskStoredText } from '@deskgraph/platform';
+import { REMASK_COLUMN_RULES, remaskStoredText } from '@deskgraph/platform';
 import { Client } from 'pg';
 import { loadLauncherConfig } from '../environment';
 import { InfrastructureError } from '../stack/process-utils';
 import { runCli } from './run-cli';
-
-/** Columns that hold phone numbers: masked for ID and card numbers, phone numbers kept. */
-const PHONE_COLUMNS: Record<string, string[]> = { tickets: ['tickets.customer_contact'] };
-
-/**
- * Columns that are keys, secrets or addresses, not free text: masking them
- * would break mail threading and deduplication, robot signatures and the
- * way a customer is reached. Each service's remask migration names the same.
- */
-const KEEP_COLUMNS: Record<string, string[]> = {
-  channels: [
-    'inbound_mail.message_id',
-    'inbound_mail.in_reply_to',
-    'inbound_mail.references',
-    'inbound_mail.from_address',
-    'mail_message_ids.message_id',
-    'mail_threads.address',
-    'outbound_mail.message_id',
-    'outbound_mail.to_address',
-    'webhook_endpoints.url',
-    'webhook_endpoints.secret',
-  ],
-};
 
 // `npm run privacy:remask`: re-masks the text stored in every service schema
 // (and analytics' projection generations) with the current detector. The same
@@ -48,11 +25,7 @@ runCli(async () => {
       await client.query('BEGIN');
       const result = await remaskStoredText(
         async (sql, parameters) => (await client.query(sql, parameters)).rows,
-        {
-          schema,
-          phoneColumns: PHONE_COLUMNS[schema],
-          keepColumns: KEEP_COLUMNS[schema],
-        },
+        { schema, ...REMASK_COLUMN_RULES[schema] },
       );
       await client.query('COMMIT');
       process.stdout.write(

@@ -15,6 +15,32 @@ export interface RemaskOptions {
   batchSize?: number;
 }
 
+/**
+ * Per service schema, the columns the remask pass treats specially: phone
+ * columns are masked for ID and card numbers but keep the phone number; keep
+ * columns are keys, secrets or addresses, not free text (masking them would
+ * break mail threading and deduplication, robot signatures and the way a
+ * customer is reached). Used by `npm run privacy:remask` and the services'
+ * RemaskStoredText migrations alike.
+ */
+export const REMASK_COLUMN_RULES: Record<string, Pick<RemaskOptions, 'phoneColumns' | 'keepColumns'>> = {
+  tickets: { phoneColumns: ['tickets.customer_contact'] },
+  channels: {
+    keepColumns: [
+      'inbound_mail.message_id',
+      'inbound_mail.in_reply_to',
+      'inbound_mail.references',
+      'inbound_mail.from_address',
+      'mail_message_ids.message_id',
+      'mail_threads.address',
+      'outbound_mail.message_id',
+      'outbound_mail.to_address',
+      'webhook_endpoints.url',
+      'webhook_endpoints.secret',
+    ],
+  },
+};
+
 export interface RemaskResult {
   rowsChanged: number;
   /** Rows whose masked form already existed under a unique key: the row in clear is deleted. */
