@@ -143,8 +143,15 @@ describe('tracing across the event pipeline', () => {
         consumed('deskgraph-gateway', 'sla').length > 0 &&
         consumed('deskgraph-sla', 'tickets').length > 0 &&
         consumed('deskgraph-analytics', 'tickets').length > 0 &&
-        consumed('deskgraph-knowledge', 'tickets').length > 0,
-      { timeoutMs: 60_000, what: 'spans from every process of the trace' },
+        consumed('deskgraph-knowledge', 'tickets').length > 0 &&
+        // Each process exports on its own schedule, so a child (a consumer's span) can
+        // arrive before its parent (the publish span in another process): wait for both.
+        inTrace().every(
+          (span) =>
+            span.parentSpanId === callerSpanId ||
+            inTrace().some((parent) => parent.spanId === span.parentSpanId),
+        ),
+      { timeoutMs: 60_000, what: 'spans from every process of the trace, each with its parent' },
     );
 
     const spans = inTrace();
