@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startTestStack, testToken } from '@deskgraph/infra';
@@ -9,6 +10,11 @@ import { SearchMissRecorder } from '@deskgraph/knowledge/dist/src/search/search-
 import { SearchService } from '@deskgraph/knowledge/dist/src/search/search.service';
 import { OutboxWriter } from '@deskgraph/platform';
 import { parseSearchQuery, tsQuerySql } from '@deskgraph/knowledge/dist/src/search/search-query';
+import {
+  JUDGED_ARTICLES,
+  JUDGED_QUERIES,
+  precisionAt5,
+} from '@deskgraph/knowledge/dist/test/integration/judged-queries';
 import { Client } from 'pg';
 import { CorpusGenerator } from './search-corpus';
 import { summarize } from './stats';
@@ -23,8 +29,12 @@ import { summarize } from './stats';
 // match at the largest size, and times the service's search against the
 // statements it replaced (main before the postings: a count and a two-phase
 // ranking over the GIN indexes, in parallel) on the same data in the same
-// moment, without the gateway, for every query class. Prints figures;
-// asserts nothing.
+// moment, without the gateway, for every query class. Relevance at every
+// size: the knowledge tests' judged articles are loaded after the first
+// 1 000 generated ones, and precision@5 of the judged queries (the judged
+// articles among the first five, out of min(5, relevant)) is measured
+// through the gateway among all the generated articles that match them too.
+// Prints figures; asserts nothing.
 //   node bench/dist/src/search-bench.js [--articles 100000] [--iterations 40] [--warmup 5]
 //   node bench/dist/src/search-bench.js --database-url URL   (only the comparison without the
 //     gateway, on a database an earlier run or loadPublishedArticles filled with this corpus)
@@ -129,7 +139,11 @@ async function main() {
       });
       const body = (await response.json()) as {
         data?: {
-          searchArticles: { totalCount: number; totalCountCapped: boolean; edges: { score: number }[] };
+          searchArticles: {
+            totalCount: number;
+            totalCountCapped: boolean;
+            edges: { score: number; node: { id: string } }[];
+          };
         };
         errors?: unknown[];
       };
@@ -148,8 +162,44 @@ async function main() {
       return matches as number;
     };
 
+    // The judged articles, stored once after the first 1 000 generated ones (not first in the
+    // indexes' physical order, which would favour them on the GIN path).
+    const keyOf = new Map<string, string>();
+    const judgedBatch = JUDGED_ARTICLES.map(({ key, ...article }) => {
+      const id = randomUUID();
+      keyOf.set(id, key);
+      return { ...article, id, tags: [], categoryId: null };
+    });
+    const judgedRelevance = async () => {
+      const results: { query: string; kind: string; relevant: string[]; top: string[]; precision: number }[] =
+        [];
+      for (const judged of JUDGED_QUERIES) {
+        const top = (await send(judged.query)).result.edges
+          .slice(0, 5)
+          .map((edge) => keyOf.get(edge.node.id) ?? 'generated');
+        results.push({ ...judged, top, precision: precisionAt5(top, judged.relevant) });
+      }
+      const mean = (kind?: string) => {
+        const selected = results.filter((result) => !kind || result.kind === kind);
+        const value = selected.reduce((sum, result) => sum + result.precision, 0) / selected.length;
+        return Number(value.toFixed(3));
+      };
+      return {
+        precisionAt5: mean(),
+        zh: mean('zh'),
+        en: mean('en'),
+        mixed: mean('mixed'),
+        misses: results
+          .filter((result) => result.precision < 1)
+          .map(({ query, relevant, top }) => ({ query, relevant, top })),
+      };
+    };
+
     const report: Record<string, unknown> = {};
+    const relevance: Record<string, Awaited<ReturnType<typeof judgedRelevance>>> = {};
+    const loadAverages: Record<string, number[]> = {};
     let loaded = 0;
+    let judgedLoaded = false;
     for (const level of LEVELS) {
       const started = performance.now();
       const batches = function* () {
@@ -157,13 +207,19 @@ async function main() {
           const size = Math.min(BATCH, level - loaded);
           yield Array.from({ length: size }, () => generator.article());
           loaded += size;
+          if (!judgedLoaded) {
+            judgedLoaded = true;
+            yield judgedBatch;
+          }
         }
       };
       await loadPublishedArticles(client, batches());
       for (const table of ['articles', 'article_terms', 'term_frequencies'])
         await client.query(`VACUUM ANALYZE knowledge.${table}`);
       process.stdout.write(
-        `\n${level.toLocaleString('en')} articles (loaded in ${((performance.now() - started) / 1000).toFixed(0)} s)\n`,
+        `\n${level.toLocaleString('en')} articles (+${judgedBatch.length} judged; loaded in ${((performance.now() - started) / 1000).toFixed(0)} s; load average ${loadavg()
+          .map((value) => value.toFixed(2))
+          .join(' ')})\n`,
       );
       const byClass = new Map<QueryClass, number[]>();
       for (const [kind, query] of queries) {
@@ -191,6 +247,10 @@ async function main() {
         );
       }
       report[String(level)] = classes;
+      relevance[String(level)] = await judgedRelevance();
+      process.stdout.write(`  judged query set: ${JSON.stringify(relevance[String(level)])}\n`);
+      loadAverages[String(level)] = loadavg().map((value) => Number(value.toFixed(2)));
+      process.stdout.write(`  load average ${loadAverages[String(level)].join(' ')}\n`);
     }
 
     // Relevance at scale: the best scores the bounded ranking returns against ranking every match.
@@ -218,7 +278,7 @@ async function main() {
       `${iterations} sequential requests per query after ${warmup} warm-up, through the gateway; load average ${load.join(' ')}\n`,
     );
     process.stdout.write(
-      `${JSON.stringify({ bench: 'search', articles: loaded, iterations, latencyMs: report, topTenScoreKept: kept, withoutGateway, loadAverage: load })}\n`,
+      `${JSON.stringify({ bench: 'search', articles: loaded, iterations, latencyMs: report, precisionAt5: relevance, topTenScoreKept: kept, withoutGateway, loadAverageAfterLevel: loadAverages, loadAverage: load })}\n`,
     );
   } finally {
     await client.end();
