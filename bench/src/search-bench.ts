@@ -33,7 +33,9 @@ import { summarize } from './stats';
 // size: the knowledge tests' judged articles are loaded after the first
 // 1 000 generated ones, and precision@5 of the judged queries (the judged
 // articles among the first five, out of min(5, relevant)) is measured
-// through the gateway among all the generated articles that match them too.
+// through the gateway among all the generated articles that match them too,
+// next to the same figure for an exact ranking of every match (ts_rank_cd),
+// the ceiling for any bounded ranking on this corpus.
 // Prints figures; asserts nothing.
 //   node bench/dist/src/search-bench.js [--articles 100000] [--iterations 40] [--warmup 5]
 //   node bench/dist/src/search-bench.js --database-url URL   (only the comparison without the
@@ -171,17 +173,37 @@ async function main() {
       return { ...article, id, tags: [], categoryId: null };
     });
     const judgedRelevance = async () => {
-      const results: { query: string; kind: string; relevant: string[]; top: string[]; precision: number }[] =
-        [];
+      const results: {
+        query: string;
+        kind: string;
+        relevant: string[];
+        top: string[];
+        precision: number;
+        exact: number;
+      }[] = [];
       for (const judged of JUDGED_QUERIES) {
         const top = (await send(judged.query)).result.edges
           .slice(0, 5)
           .map((edge) => keyOf.get(edge.node.id) ?? 'generated');
-        results.push({ ...judged, top, precision: precisionAt5(top, judged.relevant) });
+        // The ceiling of any bounded ranking: ts_rank_cd over every match.
+        const sql = tsQuerySql(parseSearchQuery(judged.query), 1)!;
+        const exactTop = (
+          await client.query(
+            `SELECT id FROM knowledge.articles WHERE search_vector @@ ${sql.sql} AND status = 'PUBLISHED'
+              ORDER BY ts_rank_cd(search_vector, ${sql.sql}, 32) DESC, id LIMIT 5`,
+            sql.parameters,
+          )
+        ).rows.map((row: { id: string }) => keyOf.get(row.id) ?? 'generated');
+        results.push({
+          ...judged,
+          top,
+          precision: precisionAt5(top, judged.relevant),
+          exact: precisionAt5(exactTop, judged.relevant),
+        });
       }
-      const mean = (kind?: string) => {
+      const mean = (kind?: string, of: 'precision' | 'exact' = 'precision') => {
         const selected = results.filter((result) => !kind || result.kind === kind);
-        const value = selected.reduce((sum, result) => sum + result.precision, 0) / selected.length;
+        const value = selected.reduce((sum, result) => sum + result[of], 0) / selected.length;
         return Number(value.toFixed(3));
       };
       return {
@@ -189,6 +211,7 @@ async function main() {
         zh: mean('zh'),
         en: mean('en'),
         mixed: mean('mixed'),
+        exactRankingPrecisionAt5: mean(undefined, 'exact'),
         misses: results
           .filter((result) => result.precision < 1)
           .map(({ query, relevant, top }) => ({ query, relevant, top })),
