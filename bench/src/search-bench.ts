@@ -1,14 +1,20 @@
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { startTestStack, testToken } from '@deskgraph/infra';
+import { startTestStack, TEST_SHARED_SECRET, testToken } from '@deskgraph/infra';
 import { loadPublishedArticles } from '@deskgraph/knowledge/dist/src/article/bulk-insert';
 import { ArticleService } from '@deskgraph/knowledge/dist/src/article/article.service';
 import { createKnowledgeDataSource } from '@deskgraph/knowledge/dist/src/database/data-source';
 import { SearchMissRecorder } from '@deskgraph/knowledge/dist/src/search/search-misses';
 import { SearchService } from '@deskgraph/knowledge/dist/src/search/search.service';
-import { OutboxWriter } from '@deskgraph/platform';
+import { OutboxWriter, signIdentityHeaders } from '@deskgraph/platform';
 import { parseSearchQuery, tsQuerySql } from '@deskgraph/knowledge/dist/src/search/search-query';
+import {
+  JUDGED_ARTICLES,
+  JUDGED_QUERIES,
+  precisionAt5,
+} from '@deskgraph/knowledge/dist/test/integration/judged-queries';
 import { Client } from 'pg';
 import { CorpusGenerator } from './search-corpus';
 import { summarize } from './stats';
@@ -23,8 +29,14 @@ import { summarize } from './stats';
 // match at the largest size, and times the service's search against the
 // statements it replaced (main before the postings: a count and a two-phase
 // ranking over the GIN indexes, in parallel) on the same data in the same
-// moment, without the gateway, for every query class. Prints figures;
-// asserts nothing.
+// moment, without the gateway, for every query class. Relevance at every
+// size: the knowledge tests' judged articles are loaded after the first
+// 1 000 generated ones, and precision@5 of the judged queries (the judged
+// articles among the first five, out of min(5, relevant)) is measured
+// through the gateway among all the generated articles that match them too,
+// next to the same figure for an exact ranking of every match (ts_rank_cd),
+// the ceiling for any bounded ranking on this corpus.
+// Prints figures; asserts nothing.
 //   node bench/dist/src/search-bench.js [--articles 100000] [--iterations 40] [--warmup 5]
 //   node bench/dist/src/search-bench.js --database-url URL   (only the comparison without the
 //     gateway, on a database an earlier run or loadPublishedArticles filled with this corpus)
@@ -120,16 +132,27 @@ async function main() {
     const token = await testToken({ userId: 'bench-agent', roles: ['agent'], queueIds: ['general'] });
     const generator = new CorpusGenerator(42);
     const queries = benchQueries(generator);
-    const send = async (query: string) => {
+    // Through the gateway, or straight to the knowledge subgraph with the identity headers the
+    // gateway would sign: the difference is the gateway's share of a request.
+    const send = async (query: string, via: 'gateway' | 'subgraph' = 'gateway') => {
       const started = performance.now();
-      const response = await fetch(stack.gatewayUrl, {
+      const response = await fetch(via === 'gateway' ? stack.gatewayUrl : stack.subgraphUrls.knowledge, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        headers: {
+          'content-type': 'application/json',
+          ...(via === 'gateway'
+            ? { authorization: `Bearer ${token}` }
+            : signIdentityHeaders(BENCH_AGENT, TEST_SHARED_SECRET)),
+        },
         body: JSON.stringify({ query: SEARCH, variables: { q: query } }),
       });
       const body = (await response.json()) as {
         data?: {
-          searchArticles: { totalCount: number; totalCountCapped: boolean; edges: { score: number }[] };
+          searchArticles: {
+            totalCount: number;
+            totalCountCapped: boolean;
+            edges: { score: number; node: { id: string } }[];
+          };
         };
         errors?: unknown[];
       };
@@ -148,8 +171,65 @@ async function main() {
       return matches as number;
     };
 
+    // The judged articles, stored once after the first 1 000 generated ones (not first in the
+    // indexes' physical order, which would favour them on the GIN path).
+    const keyOf = new Map<string, string>();
+    const judgedBatch = JUDGED_ARTICLES.map(({ key, ...article }) => {
+      const id = randomUUID();
+      keyOf.set(id, key);
+      return { ...article, id, tags: [], categoryId: null };
+    });
+    const judgedRelevance = async () => {
+      const results: {
+        query: string;
+        kind: string;
+        relevant: string[];
+        top: string[];
+        precision: number;
+        exact: number;
+      }[] = [];
+      for (const judged of JUDGED_QUERIES) {
+        const top = (await send(judged.query)).result.edges
+          .slice(0, 5)
+          .map((edge) => keyOf.get(edge.node.id) ?? 'generated');
+        // The ceiling of any bounded ranking: ts_rank_cd over every match.
+        const sql = tsQuerySql(parseSearchQuery(judged.query), 1)!;
+        const exactTop = (
+          await client.query(
+            `SELECT id FROM knowledge.articles WHERE search_vector @@ ${sql.sql} AND status = 'PUBLISHED'
+              ORDER BY ts_rank_cd(search_vector, ${sql.sql}, 32) DESC, id LIMIT 5`,
+            sql.parameters,
+          )
+        ).rows.map((row: { id: string }) => keyOf.get(row.id) ?? 'generated');
+        results.push({
+          ...judged,
+          top,
+          precision: precisionAt5(top, judged.relevant),
+          exact: precisionAt5(exactTop, judged.relevant),
+        });
+      }
+      const mean = (kind?: string, of: 'precision' | 'exact' = 'precision') => {
+        const selected = results.filter((result) => !kind || result.kind === kind);
+        const value = selected.reduce((sum, result) => sum + result[of], 0) / selected.length;
+        return Number(value.toFixed(3));
+      };
+      return {
+        precisionAt5: mean(),
+        zh: mean('zh'),
+        en: mean('en'),
+        mixed: mean('mixed'),
+        exactRankingPrecisionAt5: mean(undefined, 'exact'),
+        misses: results
+          .filter((result) => result.precision < 1)
+          .map(({ query, relevant, top }) => ({ query, relevant, top })),
+      };
+    };
+
     const report: Record<string, unknown> = {};
+    const relevance: Record<string, Awaited<ReturnType<typeof judgedRelevance>>> = {};
+    const loadAverages: Record<string, number[]> = {};
     let loaded = 0;
+    let judgedLoaded = false;
     for (const level of LEVELS) {
       const started = performance.now();
       const batches = function* () {
@@ -157,15 +237,22 @@ async function main() {
           const size = Math.min(BATCH, level - loaded);
           yield Array.from({ length: size }, () => generator.article());
           loaded += size;
+          if (!judgedLoaded) {
+            judgedLoaded = true;
+            yield judgedBatch;
+          }
         }
       };
       await loadPublishedArticles(client, batches());
       for (const table of ['articles', 'article_terms', 'term_frequencies'])
         await client.query(`VACUUM ANALYZE knowledge.${table}`);
       process.stdout.write(
-        `\n${level.toLocaleString('en')} articles (loaded in ${((performance.now() - started) / 1000).toFixed(0)} s)\n`,
+        `\n${level.toLocaleString('en')} articles (+${judgedBatch.length} judged; loaded in ${((performance.now() - started) / 1000).toFixed(0)} s; load average ${loadavg()
+          .map((value) => value.toFixed(2))
+          .join(' ')})\n`,
       );
       const byClass = new Map<QueryClass, number[]>();
+      const subgraphByClass = new Map<QueryClass, number[]>();
       for (const [kind, query] of queries) {
         for (let index = 0; index < warmup; index++) await send(query);
         const samples: number[] = [];
@@ -176,21 +263,35 @@ async function main() {
           last = result;
         }
         byClass.set(kind, [...(byClass.get(kind) ?? []), ...samples]);
+        const direct: number[] = [];
+        for (let index = 0; index < iterations; index++) direct.push((await send(query, 'subgraph')).elapsed);
+        subgraphByClass.set(kind, [...(subgraphByClass.get(kind) ?? []), ...direct]);
         const s = summarize(samples);
+        const d = summarize(direct);
         const matches = await matchShare(query);
         process.stdout.write(
-          `  ${kind.padEnd(10)} ${query.padEnd(24)} matches ${String(matches).padStart(7)} (${((100 * matches) / level).toFixed(1).padStart(4)} %)  totalCount ${last!.totalCount}${last!.totalCountCapped ? '+' : ''}  p50 ${s.p50.toFixed(1)} ms  p95 ${s.p95.toFixed(1)} ms\n`,
+          `  ${kind.padEnd(10)} ${query.padEnd(24)} matches ${String(matches).padStart(7)} (${((100 * matches) / level).toFixed(1).padStart(4)} %)  totalCount ${last!.totalCount}${last!.totalCountCapped ? '+' : ''}  p50 ${s.p50.toFixed(1)} ms  p95 ${s.p95.toFixed(1)} ms  (subgraph alone p50 ${d.p50.toFixed(1)} / p95 ${d.p95.toFixed(1)})\n`,
         );
       }
-      const classes: Record<string, { p50: number; p95: number }> = {};
+      const classes: Record<string, { p50: number; p95: number; subgraph: { p50: number; p95: number } }> =
+        {};
       for (const [kind, samples] of byClass) {
         const s = summarize(samples);
-        classes[kind] = { p50: Number(s.p50.toFixed(1)), p95: Number(s.p95.toFixed(1)) };
+        const d = summarize(subgraphByClass.get(kind)!);
+        classes[kind] = {
+          p50: Number(s.p50.toFixed(1)),
+          p95: Number(s.p95.toFixed(1)),
+          subgraph: { p50: Number(d.p50.toFixed(1)), p95: Number(d.p95.toFixed(1)) },
+        };
         process.stdout.write(
-          `  class ${kind.padEnd(10)} p50 ${s.p50.toFixed(1)} ms  p95 ${s.p95.toFixed(1)} ms\n`,
+          `  class ${kind.padEnd(10)} p50 ${s.p50.toFixed(1)} ms  p95 ${s.p95.toFixed(1)} ms  (subgraph alone p50 ${d.p50.toFixed(1)} / p95 ${d.p95.toFixed(1)})\n`,
         );
       }
       report[String(level)] = classes;
+      relevance[String(level)] = await judgedRelevance();
+      process.stdout.write(`  judged query set: ${JSON.stringify(relevance[String(level)])}\n`);
+      loadAverages[String(level)] = loadavg().map((value) => Number(value.toFixed(2)));
+      process.stdout.write(`  load average ${loadAverages[String(level)].join(' ')}\n`);
     }
 
     // Relevance at scale: the best scores the bounded ranking returns against ranking every match.
@@ -218,7 +319,7 @@ async function main() {
       `${iterations} sequential requests per query after ${warmup} warm-up, through the gateway; load average ${load.join(' ')}\n`,
     );
     process.stdout.write(
-      `${JSON.stringify({ bench: 'search', articles: loaded, iterations, latencyMs: report, topTenScoreKept: kept, withoutGateway, loadAverage: load })}\n`,
+      `${JSON.stringify({ bench: 'search', articles: loaded, iterations, latencyMs: report, precisionAt5: relevance, topTenScoreKept: kept, withoutGateway, loadAverageAfterLevel: loadAverages, loadAverage: load })}\n`,
     );
   } finally {
     await client.end();

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { fillBodyPostings, rebuildArticleTerms, type Queryable } from '../search/article-terms';
+import {
+  fillBodyPostings,
+  lockPostingsRewrite,
+  rebuildArticleTerms,
+  type Queryable,
+} from '../search/article-terms';
 import { articleSearchColumns } from '../search/text-analysis';
 import type { ArticleAudience } from './article.entity';
 
@@ -70,7 +75,9 @@ const TERM_TRIGGERS = ['article_terms_inserted', 'article_terms_updated', 'artic
  * and the indexes recreated from their own definitions, and the body
  * postings of common terms filled (fillBodyPostings). Row by row, a GIN
  * and the postings cost most of an insert; built once they cost a sort.
- * Blocks searches while it runs: for benchmarks, seeding and imports.
+ * Blocks searches while it runs: for benchmarks, seeding and imports. Holds
+ * the postings rewrite lock (lockPostingsRewrite), so the background fill of
+ * body postings stands aside until it commits.
  * `database` must be one connection (a pg Client or a QueryRunner).
  */
 export async function loadPublishedArticles(
@@ -80,6 +87,9 @@ export async function loadPublishedArticles(
   let loaded = 0;
   await database.query('BEGIN');
   try {
+    // First, before any table lock: waits for a body-postings round to end and makes the
+    // next ones skip, instead of the two taking table locks in opposite orders.
+    await lockPostingsRewrite(database);
     // Index builds and the frequencies' aggregate (hundreds of thousands of terms) in memory.
     await database.query(`SET LOCAL maintenance_work_mem = '512MB'`);
     await database.query(`SET LOCAL work_mem = '256MB'`);

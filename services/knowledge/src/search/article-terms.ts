@@ -1,3 +1,5 @@
+import type { DataSource } from 'typeorm';
+
 // The search postings, derived from `articles.search_vector` inside
 // PostgreSQL so a term is the same lexeme the vector holds (same stemming,
 // same bigrams):
@@ -27,6 +29,29 @@ export const HEAD_TERM_SQL = `u.weights && ARRAY['A', 'B']`;
 /** Anything that runs SQL: a pg Client, a DataSource or a QueryRunner. */
 export interface Queryable {
   query(sql: string, parameters?: unknown[]): Promise<unknown>;
+}
+
+/**
+ * The one lock of wholesale rewrites of the postings, transaction-scoped: a
+ * bulk load (loadPublishedArticles) takes it first in its transaction, before
+ * it drops indexes, disables triggers and truncates; the background fill of
+ * body postings tries it first in its own and skips its round while a load
+ * holds it. Without it the fill's statement and the load took their table
+ * locks in different orders and deadlocked.
+ */
+const POSTINGS_REWRITE_LOCK = 'knowledge.article_terms:rewrite';
+
+/** Waits for the postings rewrite lock, held until the caller's transaction ends. */
+export async function lockPostingsRewrite(database: Queryable): Promise<void> {
+  await database.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [POSTINGS_REWRITE_LOCK]);
+}
+
+/** Takes the postings rewrite lock for the caller's transaction if it is free; false if someone holds it. */
+export async function tryLockPostingsRewrite(database: Queryable): Promise<boolean> {
+  const result = (await database.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [
+    POSTINGS_REWRITE_LOCK,
+  ])) as { locked: boolean }[] | { rows: { locked: boolean }[] };
+  return (Array.isArray(result) ? result : result.rows)[0].locked;
 }
 
 /** Refills both tables from the published articles (idempotent; runs in the caller's transaction if any). */
@@ -104,4 +129,18 @@ export async function fillBodyPostings(
     [options.commonArticles, options.perTerm, options.maxTerms],
   )) as { added: number }[] | { rows: { added: number }[] };
   return (Array.isArray(result) ? result : result.rows)[0].added;
+}
+
+/**
+ * One round of the background fill (fillBodyPostings) in its own transaction,
+ * under the postings rewrite lock: null, and nothing touched, while a bulk
+ * load holds the lock (the load fills every list itself when it commits).
+ */
+export async function fillBodyPostingsUnlessLoading(
+  dataSource: DataSource,
+  options: BodyPostingsOptions = BODY_POSTINGS_DEFAULTS,
+): Promise<number | null> {
+  return dataSource.transaction(async (manager) =>
+    (await tryLockPostingsRewrite(manager)) ? fillBodyPostings(manager, options) : null,
+  );
 }

@@ -1,13 +1,18 @@
 import type { BackgroundWorker, Logger } from '@deskgraph/platform';
 import type { DataSource } from 'typeorm';
-import { BODY_POSTINGS_DEFAULTS, fillBodyPostings, type BodyPostingsOptions } from './article-terms';
+import {
+  BODY_POSTINGS_DEFAULTS,
+  fillBodyPostingsUnlessLoading,
+  type BodyPostingsOptions,
+} from './article-terms';
 
 /**
  * Keeps the body postings of common terms filled (see fillBodyPostings): the
  * triggers drop an article's postings when it changes and add only its head
  * terms, so edits, archives and new articles would thin the lists out. A few
- * lists per round, off the request path; replicas may both run it (the
- * insert skips what is there).
+ * lists per round, off the request path, in a transaction; replicas may
+ * both run it (the insert skips what is there). A round is skipped while a
+ * bulk load rewrites the postings (it holds their rewrite lock).
  */
 export function bodyPostingsWorker(
   dataSource: DataSource,
@@ -19,9 +24,11 @@ export function bodyPostingsWorker(
   let round: Promise<void> = Promise.resolve();
   const run = () => {
     round = round
-      .then(() => fillBodyPostings(dataSource, { ...postings, maxTerms: options.termsPerRound }))
+      .then(() => fillBodyPostingsUnlessLoading(dataSource, { ...postings, maxTerms: options.termsPerRound }))
       .then((added) => {
-        if (added > 0) logger.info({ added }, 'body postings of common terms filled');
+        if (added === null)
+          logger.info('body postings not filled: a bulk load holds the postings; next round');
+        else if (added > 0) logger.info({ added }, 'body postings of common terms filled');
       })
       .catch((error: unknown) => logger.warn({ err: error }, 'body postings not filled; retrying later'));
   };

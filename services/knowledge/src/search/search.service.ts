@@ -164,17 +164,16 @@ export class SearchService {
            SELECT 1 FROM articles a, q WHERE a.search_vector @@ q.query AND ${where} LIMIT ${countCap + 1}) capped`,
         filterParameters,
       ) as Promise<{ matches: string }[]>;
-    let counting: Promise<{ matches: string }[]> | null;
-    if (intersect) {
-      counting = null;
-    } else if (oneTerm && rarest) {
+    let counting: Promise<{ matches: string }[]>;
+    if (oneTerm && rarest) {
       // One plain term and no filter beyond audience and locale: its frequency is the count.
       counting = Promise.resolve([{ matches: String(rarest.articles) }]);
     } else if (plan && rarest && rarest.articles > 10 * countCap) {
       // Even the rarest term is in ten times `countCap` articles: the GIN bitmap would hold
-      // all of them. The rarest term's best postings usually prove "more than the cap" with
-      // cap + 1 matches among them (tried only when it has that many postings); otherwise
-      // the index is counted. A plain conjunction is checked on the other terms' postings
+      // all of them. The rarest term's postings usually prove "more than the cap" with
+      // cap + 1 matches among at most 4 × (cap + 1) of them, read in index order (any
+      // matches prove it: no sort) and checked one by one until enough passed; otherwise the
+      // index is counted. A plain conjunction is checked on the other terms' postings
       // (index probes), anything else on the article's vector and the filters.
       const others = plan.required.slice(1);
       const headOnly = plan.terms.conjunction && !extraFilters;
@@ -190,6 +189,7 @@ export class SearchService {
         filter.locale,
         4 * (countCap + 1),
         countParameter,
+        false,
       );
       const check = headOnly
         ? `SELECT 1 WHERE (SELECT count(*) FROM article_terms x
@@ -199,11 +199,9 @@ export class SearchService {
               WHERE a.id = d.article_id AND a.search_vector @@ q.query AND ${where} OFFSET 0`;
       counting = (
         this.dataSource.query(
-          `WITH q AS MATERIALIZED (SELECT ${tsQuery.sql} AS query), driver AS MATERIALIZED (${driver})
+          `WITH q AS MATERIALIZED (SELECT ${tsQuery.sql} AS query)
            SELECT count(*) AS matches FROM (
-             SELECT 1 FROM driver d, LATERAL (${check}) checked
-              WHERE (SELECT count(*) FROM driver) > ${countCap}
-              LIMIT ${countCap + 1}) capped`,
+             SELECT 1 FROM (${driver}) d, LATERAL (${check}) checked LIMIT ${countCap + 1}) capped`,
           countParameters,
         ) as Promise<{ matches: string }[]>
       ).then((rows) => (Number(rows[0].matches) > countCap ? rows : countByIndex()));
@@ -219,27 +217,36 @@ export class SearchService {
     const candidates = parameter(this.config.rankCandidates);
     const limit = parameter(input.first + 1);
     let head: string;
+    // How many candidates the GIN top-up waits for (below).
+    let found = '(SELECT count(DISTINCT id) FROM head)';
     if (intersect && rarest && plan) {
       const postings = this.driverPostings(
         rarest.term,
         audiences,
         filter.locale,
-        4 * (countCap + 1),
+        4 * this.config.rankCandidates,
         parameter,
       );
       const others = plan.required.slice(1).map((term) => term.term);
-      // OFFSET 0 keeps the probes a subquery per posting in the postings' order, so the
-      // LIMIT stops them once `countCap` + 1 articles hold every term.
+      // The probes run per posting in the postings' order until `rankCandidates` articles
+      // hold every term (a plain conjunction of terms), reading their static scores too.
+      // Only the best of them by the sum of those scores (the order ts_rank_cd mostly
+      // follows; it adds proximity) have their vectors read and ranked: all of them when
+      // fewer were found.
       head = `driver AS MATERIALIZED (${postings}),
             hits AS MATERIALIZED (
-              SELECT d.article_id FROM driver d
-               WHERE (SELECT count(*) FROM article_terms x
-                       WHERE x.article_id = d.article_id AND x.term = ANY (${parameter(others)}::text[])) = ${others.length}
-               LIMIT ${countCap + 1}),
+              SELECT d.article_id, d.score + o.score AS score FROM driver d, LATERAL (
+                SELECT count(*) AS terms, sum(x.score) AS score FROM article_terms x
+                 WHERE x.article_id = d.article_id AND x.term = ANY (${parameter(others)}::text[])) o
+               WHERE o.terms = ${others.length}
+               LIMIT ${candidates}),
             head AS MATERIALIZED (
               SELECT a.id, ts_rank_cd(a.search_vector, q.query, 32) AS rank
-                FROM (SELECT article_id FROM hits LIMIT ${candidates} OFFSET 0) h, articles a, q
+                FROM (SELECT article_id FROM hits ORDER BY score DESC, article_id
+                       LIMIT CASE WHEN (SELECT count(*) FROM hits) < ${candidates} THEN ${candidates}
+                                  ELSE ${parameter(this.rankedVectors())} END) h, articles a, q
                WHERE a.id = h.article_id AND ${where})`;
+      found = '(SELECT count(*) FROM hits)';
     } else if (usePostings && rarest) {
       // The best postings of the rarest required term (title, summary and tags, in
       // static-score order, per audience and locale) by btree range scans. A plain
@@ -278,14 +285,13 @@ export class SearchService {
     // Two phases, so the cost follows the page and not the number of matches: a bounded
     // set of candidates (above), topped up from the GIN index only when there are fewer
     // than `rankCandidates` of them, at most that many; only those are ranked.
-    const rows: { id: string; score: string; headline: string | null; hits: string | null }[] =
-      await this.dataSource.query(
-        `WITH q AS MATERIALIZED (SELECT ${tsQuery.sql} AS query),
+    const rows: { id: string; score: string; headline: string | null }[] = await this.dataSource.query(
+      `WITH q AS MATERIALIZED (SELECT ${tsQuery.sql} AS query),
             ${head},
             rest AS MATERIALIZED (
               SELECT a.id, ts_rank_cd(a.search_vector, q.query, 32) AS rank
                 FROM articles a, q WHERE a.search_vector @@ q.query AND ${where}
-               LIMIT CASE WHEN (SELECT count(DISTINCT id) FROM head) < ${candidates} THEN ${candidates} ELSE 0 END),
+               LIMIT CASE WHEN ${found} < ${candidates} THEN ${candidates} ELSE 0 END),
             ranked AS (
               SELECT id, round(max(rank)::numeric, 6) AS score
                 FROM (SELECT id, rank FROM head UNION ALL SELECT id, rank FROM rest) candidates
@@ -293,17 +299,12 @@ export class SearchService {
             page AS (
               SELECT ranked.id, ranked.score FROM ranked ${after}
                ORDER BY ranked.score DESC, ranked.id ASC LIMIT ${limit})
-       SELECT page.id, page.score::text AS score, ${headline} AS headline,
-              ${intersect ? '(SELECT count(*) FROM hits)' : 'NULL'} AS hits
+       SELECT page.id, page.score::text AS score, ${headline} AS headline
          FROM page JOIN articles a ON a.id = page.id
         ORDER BY page.score DESC, page.id ASC`,
-        parameters,
-      );
-    // The intersection counts past the cap on its own; short of it (the terms meet in bodies
-    // too, or the page is past the end), the GIN index counts.
-    const intersected = Number(rows[0]?.hits ?? 0);
-    const matches =
-      intersected > countCap ? intersected : Number((await (counting ?? countByIndex()))[0].matches);
+      parameters,
+    );
+    const matches = Number((await counting)[0].matches);
     const totalCount = Math.min(matches, countCap);
     if (totalCount === 0 && !input.after) this.misses.record(parsed.normalized);
     const page = rows.slice(0, input.first);
@@ -430,15 +431,30 @@ export class SearchService {
     locale: string | null | undefined,
     scan: number,
     parameter: (value: unknown) => string,
+    ordered = true,
   ): string {
     const limit = parameter(scan);
+    // Unordered (for counts): each list in index order, no sort, read only as far as consumed.
+    const order = (columns: string) =>
+      ordered ? `ORDER BY ${columns}.score DESC, ${columns}.article_id` : '';
     return `SELECT p.article_id, p.score FROM term_frequencies f, LATERAL (
                SELECT t.article_id, t.score FROM article_terms t
                 WHERE t.term = f.term AND t.audience = f.audience AND t.locale = f.locale
-                ORDER BY t.score DESC, t.article_id LIMIT ${limit}) p
+                ${order('t')} LIMIT ${limit}) p
               WHERE f.term = ${parameter(term)} AND f.audience = ANY (${parameter(audiences)}::text[])
                 AND f.articles > 0 ${locale ? `AND f.locale = ${parameter(locale)}` : ''}
-              ORDER BY p.score DESC, p.article_id LIMIT ${limit}`;
+              ${order('p')} LIMIT ${limit}`;
+  }
+
+  /**
+   * Candidates of a several-term query found in the postings whose vectors are ranked: a
+   * quarter of `rankCandidates` (at least a full page), the best by their postings' scores.
+   */
+  private rankedVectors(): number {
+    return Math.min(
+      this.config.rankCandidates,
+      Math.max(SEARCH_LIMITS.pageSize + 1, Math.ceil(this.config.rankCandidates / 4)),
+    );
   }
 
   /**

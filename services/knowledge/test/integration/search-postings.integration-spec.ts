@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { dropDatabase, ensureDatabase, splitDatabaseUrl } from '@deskgraph/infra';
 import {
+  createLogger,
   createServiceDataSource,
   databaseModel,
   migrateDataSource,
@@ -21,7 +22,13 @@ import { KnowledgeDomain1764000000000 } from '../../src/database/migrations/1764
 import { ProcessedEventsRetention1765100000001 } from '../../src/database/migrations/1765100000001-processed-events-retention';
 import { RemaskStoredText1765150000000 } from '../../src/database/migrations/1765150000000-remask-stored-text';
 import { MixedScriptSearch1765200000000 } from '../../src/database/migrations/1765200000000-mixed-script-search';
-import { fillBodyPostings, rebuildArticleTerms } from '../../src/search/article-terms';
+import {
+  fillBodyPostings,
+  lockPostingsRewrite,
+  rebuildArticleTerms,
+  tryLockPostingsRewrite,
+} from '../../src/search/article-terms';
+import { bodyPostingsWorker } from '../../src/search/body-postings-worker';
 import { SearchMissRecorder } from '../../src/search/search-misses';
 import { SearchService } from '../../src/search/search.service';
 import { undoMigrationsThrough } from './undo-migrations';
@@ -429,5 +436,109 @@ describe('knowledge search postings on real PostgreSQL', () => {
       )
     ).map((row: { indexname: string }) => row.indexname);
     expect(indexes).toEqual(expect.arrayContaining(['article_terms_ranked_idx', 'articles_search_idx']));
+  }, 60_000);
+
+  it('should skip a body-postings round instead of waiting on the tables when a bulk load is running', async () => {
+    const options = { commonArticles: 20, perTerm: 3 * RANK_CANDIDATES };
+    const runner = dataSource.createQueryRunner();
+    await runner.connect();
+    // The load stops between two batches: it has dropped the indexes, disabled the triggers
+    // and inserted rows, all in its open transaction, as the worker's minute comes round.
+    let resume = () => {};
+    let reachedPause = () => {};
+    const paused = new Promise<void>((resolve) => (reachedPause = resolve));
+    async function* batches() {
+      yield Array.from({ length: 30 }, (_, index) => article(`Wombat ${index}`, 'platypus burrow'));
+      reachedPause();
+      await new Promise<void>((resolve) => (resume = resolve));
+      yield Array.from({ length: 10 }, (_, index) => article(`Echidna ${index}`, 'platypus burrow'));
+    }
+    const loading = loadPublishedArticles(runner, batches()).finally(() => runner.release());
+    await paused;
+
+    const logged: string[] = [];
+    const logger = createLogger('knowledge-test', 'info', { write: (line: string) => logged.push(line) });
+    const worker = bodyPostingsWorker(
+      dataSource,
+      logger,
+      { intervalMs: 3_600_000, termsPerRound: 50 },
+      options,
+    );
+    await worker.start();
+    // The round either ends on its own or waits on a table lock the load holds (it would
+    // wait until the load ends, or deadlock with it once the load truncates the postings).
+    let watching = true;
+    const waitingOnTables = (async () => {
+      while (watching) {
+        const waiting = await dataSource.query(
+          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
+              AND wait_event <> 'advisory' AND pid <> pg_backend_pid()`,
+        );
+        if (waiting.length > 0) return 'waiting on the load' as const;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return 'stopped watching' as const;
+    })();
+    const outcome = await Promise.race([worker.stop().then(() => 'round ended' as const), waitingOnTables]);
+    watching = false;
+    resume();
+    const loaded = await loading.catch((error: Error) => error.message);
+    await worker.stop();
+
+    expect(outcome).toBe('round ended');
+    expect(logged.join('')).toContain('a bulk load holds the postings');
+    expect(loaded).toBe(40);
+    // Once the load has committed, the next round fills the list.
+    const platypus = async () =>
+      (
+        await dataSource.query(`SELECT count(*)::int AS postings FROM article_terms WHERE term = 'platypus'`)
+      )[0].postings;
+    expect(await platypus()).toBe(0);
+    await worker.start();
+    await worker.stop();
+    expect(await platypus()).toBe(3 * RANK_CANDIDATES);
+  }, 60_000);
+
+  it('should take the postings rewrite lock before any table lock when a bulk load waits for a body-postings round', async () => {
+    // A body-postings round in progress holds the lock in its transaction.
+    const round = dataSource.createQueryRunner();
+    await round.connect();
+    await round.startTransaction();
+    expect(await tryLockPostingsRewrite(round.manager)).toBe(true);
+    const runner = dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ pid }] = await runner.query(`SELECT pg_backend_pid() AS pid`);
+      let loadEnded = false;
+      const loading = loadPublishedArticles(runner, [[article('Numbat', 'termite mound')]]).finally(
+        () => (loadEnded = true),
+      );
+      // The load waits for the round on the lock, holding nothing in the knowledge schema yet.
+      let waiting: unknown[] = [];
+      while (waiting.length === 0 && !loadEnded) {
+        waiting = await dataSource.query(
+          `SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock' AND wait_event = 'advisory'`,
+          [pid],
+        );
+        if (waiting.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(loadEnded).toBe(false);
+      const held = await dataSource.query(
+        `SELECT c.relname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+          WHERE l.pid = $1 AND c.relnamespace = 'knowledge'::regnamespace`,
+        [pid],
+      );
+      expect(held).toEqual([]);
+      await round.commitTransaction();
+      expect(await loading).toBe(1);
+      // Nobody else holds it now: a transaction takes it at once.
+      await round.startTransaction();
+      await lockPostingsRewrite(round.manager);
+      await round.commitTransaction();
+    } finally {
+      if (round.isTransactionActive) await round.rollbackTransaction();
+      await round.release();
+      await runner.release();
+    }
   }, 60_000);
 });
