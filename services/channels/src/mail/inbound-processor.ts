@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import type { Logger, OutboxWriter } from '@deskgraph/platform';
+import { maskSensitive, type Logger, type OutboxWriter } from '@deskgraph/platform';
 import { channelEvents } from '../events/channel-events';
 import {
   CREATE_TICKET,
@@ -103,7 +103,7 @@ export class InboundMailProcessor {
         [
           row.id,
           giveUp ? 'FAILED' : row.state,
-          String((error as Error).message).slice(0, 1000),
+          maskSensitive(String((error as Error).message)).slice(0, 1000),
           backoffDelayMs(row.attempts, 1000, 30_000),
         ],
       );

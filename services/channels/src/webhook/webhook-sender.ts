@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { Logger, OutboxWriter } from '@deskgraph/platform';
+import { maskSensitive, type Logger, type OutboxWriter } from '@deskgraph/platform';
 import type { WebhookConfig } from '../environment';
 import { channelEvents } from '../events/channel-events';
 import { updateReturning } from '../work/sql';
@@ -136,7 +136,7 @@ export class WebhookSender {
         return {
           ok,
           status: response.status,
-          error: ok ? null : `HTTP ${response.status}: ${response.body.slice(0, 200)}`,
+          error: ok ? null : `HTTP ${response.status}: ${maskSensitive(response.body.slice(0, 200))}`,
           permanent: false,
         };
       }
@@ -151,7 +151,7 @@ export class WebhookSender {
       return {
         ok,
         status: response.status,
-        error: ok ? null : `HTTP ${response.status}: ${response.body.slice(0, 200)}`,
+        error: ok ? null : `HTTP ${response.status}: ${maskSensitive(response.body.slice(0, 200))}`,
         permanent: false,
       };
     } catch (error) {
@@ -160,7 +160,7 @@ export class WebhookSender {
       return {
         ok: false,
         status: null,
-        error: String((error as Error).message ?? error).slice(0, 500),
+        error: maskSensitive(String((error as Error).message ?? error)).slice(0, 500),
         permanent: forbidden,
       };
     }
