@@ -183,7 +183,16 @@ async function main(): Promise<void> {
     out(`  counts ${JSON.stringify(mailCheck)}: ${mailExact ? 'every mail exactly one ticket' : 'MISMATCH'}`);
     out(`  CPU: ${formatCpu(intakeCpu)}`);
 
-    // 2. Webhook fan-out.
+    // 2. Webhook fan-out. It starts once channels has consumed the mail tickets' own ticket.created
+    // events: endpoints created while those were still queued would get deliveries for them too.
+    await waitFor('channels to consume the mail tickets', async () => {
+      const { rows } = await db.query(
+        `SELECT count(*)::int AS known FROM channels.ticket_facts f
+           JOIN channels.inbound_mail m ON m.ticket_id = f.ticket_id WHERE m.subject LIKE $1`,
+        [`bench-${run} %`],
+      );
+      return rows[0].known >= mails ? true : null;
+    });
     const admin = await testToken({ userId: 'bench-admin', roles: ['admin'] });
     const endpointIds: string[] = [];
     for (let index = 0; index < endpoints; index++) {
