@@ -27,16 +27,20 @@ export interface ClaimingPoolOptions<T> {
 /**
  * A work queue worked continuously: up to `limits.total` items in progress
  * (at most `limits.perKey` of one key, so one slow receiver cannot take every
- * slot), and as slots free up, more are claimed, with no round that waits for
- * its slowest item. Items are claimed only when there is room for them, so a
- * claimed row's lease runs while it is worked on, not while it waits.
- * Claims are made a few slots at a time (a quarter of `total`) so a busy
- * queue costs one claim per several items, and once a claim finds the queue
- * drained, only a wake-up or the poll interval looks again.
+ * slot), and as they finish the next start, with no round that waits for its
+ * slowest item. At most `total` more are claimed ahead, waiting here for a
+ * slot (a short wait: a claimed row's lease is far longer), and the buffer is
+ * refilled half at a time, so a busy queue costs one claim per many items.
+ * Nothing of a key already holding `perKey` items here is claimed. Once a
+ * claim finds the queue drained, only a wake-up or the poll interval looks
+ * again.
  */
 export function createClaimingPool<T>(options: ClaimingPoolOptions<T>): WorkLoop {
   const { total, perKey } = options.limits;
-  const refill = Math.max(1, Math.floor(total / 4));
+  // Claimed items waiting for a slot, at most `total`: a finished item's slot is taken at once, and
+  // claims are made half the buffer at a time, so a fast queue costs one claim per many items.
+  const capacity = total * 2;
+  const refill = Math.max(1, Math.floor(total / 2));
   const waiting: T[] = [];
   /** Items here (waiting or in progress) per key, and in progress per key. */
   const held = new Map<string, number>();
@@ -97,7 +101,7 @@ export function createClaimingPool<T>(options: ClaimingPoolOptions<T>): WorkLoop
 
   async function run(): Promise<void> {
     while (started) {
-      const room = total - inProgress - waiting.length;
+      const room = capacity - inProgress - waiting.length;
       if (room > 0 && (woken || !drained) && (room >= refill || inProgress + waiting.length === 0)) {
         woken = false;
         const busy = [...held].filter(([, count]) => count >= perKey).map(([key]) => key);
