@@ -14,6 +14,12 @@ import { cpuSeconds } from './stats';
 // HTTP receiver that verifies each signature with its endpoint's secret.
 // Both count what arrived: every mail exactly one ticket, every delivery
 // exactly once at the receiver (lost, doubled and badly signed are printed).
+// Each worker alone too, from a queue filled at once: (1b) `--stored-mails`
+// rows written to inbound_mail in one transaction (the parsed form the
+// listener stores) until each is a ticket, and (2b) `--queued-deliveries`
+// rows written to webhook_deliveries, spread over the endpoints, until each
+// arrived: the processor's and the sender's own rates, without the SMTP
+// dialogue or the event pipeline in front of them.
 // Prints figures and CPU seconds per process, asserts nothing; the last
 // line is one JSON object.
 // `npm run bench:channels -- --mails 500 --endpoints 50 --tickets 40`.
@@ -25,6 +31,8 @@ const { values } = parseArgs({
     tickets: { type: 'string', default: '40' },
     'webhook-concurrency': { type: 'string', default: '64' },
     'timeout-seconds': { type: 'string', default: '600' },
+    'stored-mails': { type: 'string', default: '300' },
+    'queued-deliveries': { type: 'string', default: '3000' },
   },
 });
 const mails = Number(values.mails);
@@ -183,7 +191,47 @@ async function main(): Promise<void> {
     out(`  counts ${JSON.stringify(mailCheck)}: ${mailExact ? 'every mail exactly one ticket' : 'MISMATCH'}`);
     out(`  CPU: ${formatCpu(intakeCpu)}`);
 
-    // 2. Webhook fan-out.
+    // 1b. The mail processor alone: stored mail, all due at once (before any endpoint exists).
+    const storedMails = Number(values['stored-mails']);
+    const storedStart = Date.now();
+    const [storedMs, storedCpu] = await cpuOf(stack, async () => {
+      await db.query(
+        `INSERT INTO channels.inbound_mail (id, message_id, from_address, from_name, subject, body, state)
+         SELECT gen_random_uuid(), 'stored-' || $1 || '-' || n || '@example.com', 'stored-' || $1 || '-' || n || '@example.com',
+                'Stored ' || n, 'stored-' || $1 || ' mail ' || n, 'Mail ' || n || ' of the stored-mail phase.', 'PENDING'
+           FROM generate_series(1, $2) AS n`,
+        [run, storedMails],
+      );
+      return waitFor('stored mail intake', async () => {
+        const { rows } = await db.query(
+          `SELECT count(*) FILTER (WHERE state = 'DONE')::int AS done, max(processed_at) AS last
+             FROM channels.inbound_mail WHERE subject LIKE $1`,
+          [`stored-${run} %`],
+        );
+        return rows[0].done >= storedMails ? new Date(rows[0].last).getTime() - storedStart : null;
+      });
+    });
+    const { rows: storedTickets } = await db.query(
+      `SELECT count(*)::int AS tickets FROM tickets.tickets WHERE channel = 'EMAIL' AND title LIKE $1`,
+      [`stored-${run} %`],
+    );
+    const storedPerSecond = storedMails / (storedMs / 1000);
+    const storedExact = storedTickets[0].tickets === storedMails;
+    out(
+      `stored mail only: ${storedMails} mails into tickets in ${storedMs} ms = ${storedPerSecond.toFixed(1)}/s (${storedTickets[0].tickets} EMAIL tickets: ${storedExact ? 'exactly one each' : 'MISMATCH'}); load ${load()}`,
+    );
+    out(`  CPU: ${formatCpu(storedCpu)}`);
+
+    // 2. Webhook fan-out. It starts once channels has consumed the mail tickets' own ticket.created
+    // events: endpoints created while those were still queued would get deliveries for them too.
+    await waitFor('channels to consume the mail tickets', async () => {
+      const { rows } = await db.query(
+        `SELECT count(*)::int AS known FROM channels.ticket_facts f
+           JOIN channels.inbound_mail m ON m.ticket_id = f.ticket_id WHERE m.subject LIKE $1 OR m.subject LIKE $2`,
+        [`bench-${run} %`, `stored-${run} %`],
+      );
+      return rows[0].known >= mails + storedMails ? true : null;
+    });
     const admin = await testToken({ userId: 'bench-admin', roles: ['admin'] });
     const endpointIds: string[] = [];
     for (let index = 0; index < endpoints; index++) {
@@ -256,6 +304,38 @@ async function main(): Promise<void> {
       `  counts ${JSON.stringify(hookCheck)}: ${hooksExact ? 'every delivery exactly once, signed' : 'MISMATCH'}`,
     );
     out(`  CPU: ${formatCpu(fanOutCpu)}`);
+
+    // 2b. The webhook sender alone: deliveries queued all at once, spread over the endpoints.
+    const queued = Number(values['queued-deliveries']);
+    const before = seen.size;
+    const [queuedMs, queuedCpu] = await cpuOf(stack, async () => {
+      const { rows } = await db.query(
+        `INSERT INTO channels.webhook_deliveries (id, endpoint_id, event_id, event_type, body, state)
+         SELECT gen_random_uuid(), ($1::uuid[])[1 + n % cardinality($1::uuid[])], gen_random_uuid()::text,
+                'deskgraph.ticket.created.v1', '{"bench":"queued","n":' || n || '}', 'PENDING'
+           FROM generate_series(0, $2 - 1) AS n
+         RETURNING id`,
+        [endpointIds, queued],
+      );
+      const ids = rows.map((row) => row.id as string);
+      return waitFor('queued deliveries', async () => {
+        const { rows: done } = await db.query(
+          `SELECT count(*) FILTER (WHERE state = 'SUCCEEDED')::int AS ok, min(created_at) AS first, max(delivered_at) AS last
+             FROM channels.webhook_deliveries WHERE id = ANY($1)`,
+          [ids],
+        );
+        return done[0].ok >= queued
+          ? new Date(done[0].last).getTime() - new Date(done[0].first).getTime()
+          : null;
+      });
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const queuedPerSecond = queued / (Math.max(queuedMs, 1) / 1000);
+    const queuedExact = seen.size - before === queued && counts.badSignatures === 0;
+    out(
+      `queued deliveries only: ${queued} in ${queuedMs} ms = ${queuedPerSecond.toFixed(1)}/s (${seen.size - before} unique at the receiver, ${counts.duplicates} duplicates: ${queuedExact ? 'exactly once' : 'MISMATCH'}); load ${load()}`,
+    );
+    out(`  CPU: ${formatCpu(queuedCpu)}`);
     out(
       JSON.stringify({
         bench: 'channels',
@@ -271,6 +351,10 @@ async function main(): Promise<void> {
         webhookBadSignatures: counts.badSignatures,
         webhookConnections: counts.connections,
         webhookCpuSeconds: fanOutCpu,
+        storedMailIntakePerSecond: Number(storedPerSecond.toFixed(1)),
+        storedMailExactlyOnce: storedExact,
+        queuedDeliveriesPerSecond: Number(queuedPerSecond.toFixed(1)),
+        queuedDeliveriesExactlyOnce: queuedExact,
         loadAverage: loadavg().map((value) => Number(value.toFixed(2))),
       }),
     );

@@ -47,6 +47,8 @@ export const mailModel = z
     /** First retry of a mail the relay did not take, doubling per attempt (seconds). */
     MAIL_RETRY_BASE_SECONDS: z.coerce.number().positive().default(30),
     MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+    /** Stored mails being turned into tickets at once, per process (each is a tickets call). */
+    MAIL_INTAKE_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(32),
   })
   .transform((env) => ({
     smtpPort: env.SMTP_PORT,
@@ -58,6 +60,7 @@ export const mailModel = z
     from: env.MAIL_FROM,
     retryBaseMs: env.MAIL_RETRY_BASE_SECONDS * 1000,
     maxAttempts: env.MAIL_MAX_ATTEMPTS,
+    intakeConcurrency: env.MAIL_INTAKE_CONCURRENCY,
   }));
 
 /** One mailbox the IMAP poller reads (an element of IMAP_MAILBOXES). */

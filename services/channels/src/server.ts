@@ -20,6 +20,7 @@ import { createSmtpListener, type SmtpListener } from './mail/smtp-listener';
 import { WebhookSender } from './webhook/webhook-sender';
 import { channelsResolvers } from './webhook/webhook.resolvers';
 import { WebhookService } from './webhook/webhook.service';
+import { createClaimingPool } from './work/claiming-pool';
 import { createWorkLoop, type WorkLoop } from './work/work-loop';
 
 export interface ChannelsServices {
@@ -79,16 +80,23 @@ export function channelsService(options: ChannelsOptions): ServiceDefinition<Cha
       );
       const pollIntervalMs = options.channels.pollIntervalMs;
       const loops = {
-        inbound: createWorkLoop({
+        // One sender's mails one at a time, in order: a reply finds the thread its first mail opened.
+        inbound: createClaimingPool({
           name: 'mail-in',
-          runOnce: () => inbound.runOnce(),
+          claim: (limit, busySenders) => inbound.claim(limit, busySenders),
+          work: (row) => inbound.process(row),
+          keyOf: (row) => row.from_address,
+          limits: { total: options.mail.intakeConcurrency, perKey: 1 },
           pollIntervalMs,
           logger,
         }),
         outbound: createWorkLoop({ name: 'mail-out', runOnce: () => mail.runOnce(), pollIntervalMs, logger }),
-        webhooks: createWorkLoop({
+        webhooks: createClaimingPool({
           name: 'webhooks',
-          runOnce: () => sender.runOnce(),
+          claim: (limit, busyEndpoints) => sender.claim(limit, busyEndpoints),
+          work: (row) => sender.send(row),
+          keyOf: (row) => row.endpoint_id,
+          limits: { total: options.webhook.concurrency, perKey: options.webhook.endpointConcurrency },
           pollIntervalMs,
           logger,
         }),
@@ -137,6 +145,7 @@ export function channelsService(options: ChannelsOptions): ServiceDefinition<Cha
         ...services.loops.webhooks,
         stop: async () => {
           await services.loops.webhooks.stop();
+          await services.sender.flush();
           services.sender.close();
         },
       },

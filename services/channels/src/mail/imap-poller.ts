@@ -4,6 +4,7 @@ import type { BackgroundWorker, Logger } from '@deskgraph/platform';
 import type { ImapMailboxConfig, MailConfig } from '../environment';
 import { backoffDelayMs } from '../work/work-loop';
 import { storeInboundMail } from './inbound-store';
+import { MailboxLease } from './mailbox-lease';
 import { MalformedMailError } from './mail-content';
 
 /** Messages fetched per round; the rest follow in the next round at once. */
@@ -16,6 +17,13 @@ export interface ImapPollerOptions {
   logger: Logger;
   /** Called after a mail was stored, so the processor picks it up at once. */
   onStored: () => void;
+}
+
+export interface ImapPoller extends BackgroundWorker {
+  /** This replica holds the mailbox's lock and polls it. */
+  holdsMailbox(): boolean;
+  /** Another replica holds the mailbox: this one only checks, every poll interval, whether it is free. */
+  standingBy(): boolean;
 }
 
 /** The reverse path a delivering server recorded: '' for a null one (bounces), null when absent. */
@@ -34,8 +42,15 @@ function returnPath(raw: Buffer): string | null {
  * message, and the intake's Message-ID key stores it once; a crash after
  * it changes nothing. A new UIDVALIDITY (the folder was recreated) starts
  * from its unseen mail, as the first round does.
+ *
+ * With several replicas, one polls each mailbox: the one holding its
+ * advisory lock (`MailboxLease`); the others stand by and try the lock every
+ * poll interval, so when the holder dies one of them takes over. If the
+ * holder's lock connection is lost mid-round, another replica may start
+ * while that round ends: the Message-ID key and the forward-only UID mark
+ * keep that overlap harmless.
  */
-export function createImapPoller(options: ImapPollerOptions): BackgroundWorker {
+export function createImapPoller(options: ImapPollerOptions): ImapPoller {
   const { dataSource, mailbox, mail } = options;
   const log = options.logger.child({ component: 'imap-poller', mailbox: mailbox.name });
   let client: ImapFlow | null = null;
@@ -43,6 +58,21 @@ export function createImapPoller(options: ImapPollerOptions): BackgroundWorker {
   let wake: (() => void) | null = null;
   let loop: Promise<void> | null = null;
   let connected = false;
+  let standingBy = false;
+  const databaseUrl = (dataSource.options as { url?: string }).url;
+  if (!databaseUrl) throw new Error('the IMAP poller needs a data source configured by URL');
+  const lease = new MailboxLease(databaseUrl, mailbox.name, () => {
+    log.warn('lost the mailbox lock (its database connection ended); polling stops until it is taken again');
+    wake?.();
+  });
+
+  /** Logs out of the IMAP server (a replica that no longer polls keeps no connection). */
+  async function disconnect(): Promise<void> {
+    const open = client;
+    client = null;
+    connected = false;
+    if (open) await open.logout().catch(() => open.close());
+  }
 
   function connect(): ImapFlow {
     const imap = new ImapFlow({
@@ -156,6 +186,15 @@ export function createImapPoller(options: ImapPollerOptions): BackgroundWorker {
     let failures = 0;
     while (!stopped) {
       try {
+        if (!(await lease.acquire())) {
+          if (!standingBy) log.info('another replica polls this mailbox; standing by');
+          standingBy = true;
+          await disconnect();
+          if (!stopped) await sleep(mailbox.pollIntervalMs);
+          continue;
+        }
+        if (standingBy) log.info('this replica polls the mailbox now');
+        standingBy = false;
         if (!client || !connected) {
           client = connect();
           await client.connect();
@@ -165,7 +204,8 @@ export function createImapPoller(options: ImapPollerOptions): BackgroundWorker {
             'IMAP mailbox connected',
           );
         }
-        while (!stopped && (await round(client)) === BATCH);
+        // The lock is checked before every round: a replica that lost it stops taking mail.
+        while (!stopped && lease.holds && (await round(client)) === BATCH && (await lease.acquire()));
         failures = 0;
         if (!mailbox.idle) {
           await client.logout().catch(() => undefined);
@@ -195,8 +235,11 @@ export function createImapPoller(options: ImapPollerOptions): BackgroundWorker {
       wake?.();
       await client?.logout().catch(() => client?.close());
       await loop;
+      await lease.release();
     },
     // An unreachable mailbox must not keep the service from serving everything else.
     ready: () => true,
+    holdsMailbox: () => lease.holds,
+    standingBy: () => standingBy,
   };
 }

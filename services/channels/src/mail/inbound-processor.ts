@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import type { Logger, OutboxWriter } from '@deskgraph/platform';
+import { maskSensitive, type Logger, type OutboxWriter } from '@deskgraph/platform';
 import { channelEvents } from '../events/channel-events';
 import {
   CREATE_TICKET,
@@ -15,7 +15,7 @@ import { backoffDelayMs } from '../work/work-loop';
 import { ticketNumberInSubject, titleFromSubject } from './mail-content';
 import type { OutboundMailService } from './outbound-mail.service';
 
-interface InboundRow {
+export interface InboundRow {
   id: string;
   message_id: string;
   from_address: string;
@@ -69,20 +69,27 @@ export class InboundMailProcessor {
     private readonly logger: Logger,
   ) {}
 
-  async runOnce(limit = 20): Promise<number> {
+  /**
+   * Claims due mail with a lease, oldest first, none from a sender whose mail
+   * is already being worked on here (`busySenders`): one sender's mails are
+   * taken in order, so a reply finds the thread its first mail opened.
+   */
+  async claim(limit: number, busySenders: string[] = []): Promise<InboundRow[]> {
     const rows = await updateReturning<InboundRow>(
       this.dataSource,
       `UPDATE inbound_mail SET attempts = attempts + 1, next_attempt_at = now() + interval '${LEASE_SECONDS} seconds'
        WHERE id IN (SELECT id FROM inbound_mail WHERE state IN ('PENDING', 'BOUNCE') AND next_attempt_at <= now()
+                      AND from_address <> ALL($2::text[])
                     ORDER BY received_at LIMIT $1 FOR UPDATE SKIP LOCKED)
        RETURNING *`,
-      [limit],
+      [limit, busySenders],
     );
-    await Promise.all(rows.map((row) => this.process(row)));
-    return rows.length;
+    // RETURNING follows no ORDER BY.
+    return rows.sort((a, b) => new Date(a.received_at).getTime() - new Date(b.received_at).getTime());
   }
 
-  private async process(row: InboundRow): Promise<void> {
+  /** Takes one claimed mail in; failures are recorded on the row (retry or FAILED). */
+  async process(row: InboundRow): Promise<void> {
     try {
       if (row.state === 'BOUNCE') {
         await this.outboundMail.recordBounce(row.references, row.ignored_reason ?? 'bounced');
@@ -103,7 +110,7 @@ export class InboundMailProcessor {
         [
           row.id,
           giveUp ? 'FAILED' : row.state,
-          String((error as Error).message).slice(0, 1000),
+          maskSensitive(String((error as Error).message)).slice(0, 1000),
           backoffDelayMs(row.attempts, 1000, 30_000),
         ],
       );

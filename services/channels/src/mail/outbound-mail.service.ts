@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Logger, OutboxWriter } from '@deskgraph/platform';
+import { maskSensitive, type Logger, type OutboxWriter } from '@deskgraph/platform';
 import type { ConfirmationLetters } from '../confirmation/confirmation-letters';
 import type { MailConfig } from '../environment';
 import { channelEvents } from '../events/channel-events';
@@ -96,7 +96,8 @@ export class OutboundMailService {
         input.sourceEventId,
         input.kind,
         input.ticketId,
-        input.body,
+        // The reply text from the event, masked again rather than trusting the producer: the row is what is sent.
+        maskSensitive(input.body),
       ],
     );
   }
@@ -227,7 +228,7 @@ export class OutboundMailService {
         await manager.query(
           `UPDATE outbound_mail SET state = 'SENT', sent_at = now(), to_address = $2, subject = $3, last_response = $4, last_code = 250
            WHERE id = $1`,
-          [row.id, thread.address, subject, String(info.response ?? '').slice(0, 500)],
+          [row.id, thread.address, subject, maskSensitive(String(info.response ?? '')).slice(0, 500)],
         );
         await manager.query(
           `INSERT INTO mail_message_ids (message_id, ticket_id) VALUES ($1, $2) ON CONFLICT (message_id) DO NOTHING`,
@@ -242,7 +243,7 @@ export class OutboundMailService {
 
   private async sendFailed(row: OutboundRow, error: unknown): Promise<void> {
     const code = (error as { responseCode?: number }).responseCode ?? null;
-    const message = String((error as Error).message ?? error).slice(0, 500);
+    const message = maskSensitive(String((error as Error).message ?? error)).slice(0, 500);
     const graphTrouble = error instanceof TicketsGraphError && error.retryable;
     const permanent = code !== null && code >= 500;
     const exhausted = !graphTrouble && row.attempts >= this.config.maxAttempts;

@@ -51,13 +51,34 @@ export interface WebhookResponse {
 /**
  * POSTs a delivery: only to addresses the request-forgery guard passes, no
  * redirects followed, the whole exchange bounded by the timeout, and at most
- * maxResponseBytes of the answer read.
+ * maxResponseBytes of the answer read. A pooled keep-alive connection the
+ * receiver closed just as it was reused (ECONNRESET before any answer) is
+ * retried once, on another connection, within the same timeout: the request
+ * never reached the receiver, and a delivery must not fail for it.
  */
-export function postWebhook(
+export async function postWebhook(
   target: string,
   body: string,
   headers: Record<string, string>,
   options: WebhookHttpOptions,
+): Promise<WebhookResponse> {
+  const deadline = Date.now() + options.timeoutMs;
+  try {
+    return await postOnce(target, body, headers, options, options.timeoutMs);
+  } catch (error) {
+    const { code, reusedSocket } = error as { code?: string; reusedSocket?: boolean };
+    const left = deadline - Date.now();
+    if (code !== 'ECONNRESET' || !reusedSocket || left <= 0) throw error;
+    return postOnce(target, body, headers, options, left);
+  }
+}
+
+function postOnce(
+  target: string,
+  body: string,
+  headers: Record<string, string>,
+  options: WebhookHttpOptions,
+  timeoutMs: number,
 ): Promise<WebhookResponse> {
   return new Promise((resolve, reject) => {
     let url: URL;
@@ -110,11 +131,12 @@ export function postWebhook(
     );
     const timer = setTimeout(
       () => request.destroy(new Error(`timed out after ${options.timeoutMs} ms`)),
-      options.timeoutMs,
+      timeoutMs,
     );
     request.on('error', (error) => {
       clearTimeout(timer);
-      reject(error);
+      // Whether the connection came from the pool (Node's own flag), for the one retry above.
+      reject(Object.assign(error, { reusedSocket: request.reusedSocket }));
     });
     request.end(body);
   });

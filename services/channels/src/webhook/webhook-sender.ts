@@ -1,9 +1,8 @@
 import type { DataSource } from 'typeorm';
-import type { Logger, OutboxWriter } from '@deskgraph/platform';
+import { maskSensitive, type Logger, type OutboxWriter } from '@deskgraph/platform';
 import type { WebhookConfig } from '../environment';
 import { channelEvents } from '../events/channel-events';
 import { updateReturning } from '../work/sql';
-import { forEachBounded } from '../work/bounded';
 import { backoffDelayMs } from '../work/work-loop';
 import { robotAccepted, robotRequest, type EndpointFormat } from './robot-messages';
 import { signWebhook } from './signatures';
@@ -11,7 +10,7 @@ import { ForbiddenAddressError, parseAllowedNetworks, type AllowedNetworks } fro
 import { createWebhookAgents, postWebhook, type WebhookAgents } from './webhook-http';
 import type { DeliveryRow, EndpointRow } from './webhook.service';
 
-type Claimed = DeliveryRow & Pick<EndpointRow, 'url' | 'format' | 'secret' | 'enabled'>;
+export type Claimed = DeliveryRow & Pick<EndpointRow, 'url' | 'format' | 'secret' | 'enabled'>;
 
 const LEASE_SECONDS = 120;
 
@@ -33,14 +32,19 @@ interface AttemptResult {
  * Sends due deliveries, WEBHOOK_CONCURRENCY at once and at most
  * WEBHOOK_ENDPOINT_CONCURRENCY per endpoint, over keep-alive connections
  * (one pool per origin, every new connection checked by the request-forgery
- * guard). Deliveries are claimed in batches with a lease (SKIP LOCKED), so
- * replicas share the work and one that dies mid-send leaves them to be sent
- * again: at least once, with the same event id and delivery id for the
- * receiver to deduplicate on. A round's successes are recorded together.
+ * guard). Deliveries are claimed as slots free up (`createClaimingPool`),
+ * each with a lease (SKIP LOCKED), so replicas share the work and one that
+ * dies mid-send leaves them to be sent again: at least once, with the same
+ * event id and delivery id for the receiver to deduplicate on. Successes are
+ * recorded in group writes.
  */
 export class WebhookSender {
   private readonly allowed: AllowedNetworks;
   private readonly agents: WebhookAgents;
+  private succeeded: Success[] = [];
+  /** Per endpoint: whether its latest finished attempt since the last flush succeeded. */
+  private lastOutcome = new Map<string, boolean>();
+  private flushing: Promise<void> | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -58,43 +62,65 @@ export class WebhookSender {
     this.agents.https.destroy();
   }
 
-  async runOnce(): Promise<number> {
-    const rows = await updateReturning<Claimed>(
+  /**
+   * Claims due deliveries with a lease, none of an endpoint in `busyEndpoints`
+   * (those already have their share of slots here).
+   */
+  async claim(limit: number, busyEndpoints: string[] = []): Promise<Claimed[]> {
+    return updateReturning<Claimed>(
       this.dataSource,
       `WITH due AS (
          SELECT d.id FROM webhook_deliveries d
-         WHERE d.state = 'PENDING' AND d.next_attempt_at <= now()
+         WHERE d.state = 'PENDING' AND d.next_attempt_at <= now() AND d.endpoint_id <> ALL($2::uuid[])
          ORDER BY d.next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
        UPDATE webhook_deliveries d SET attempts = d.attempts + 1, next_attempt_at = now() + interval '${LEASE_SECONDS} seconds'
        FROM due, webhook_endpoints e
        WHERE d.id = due.id AND e.id = d.endpoint_id
        RETURNING d.*, e.url, e.format, e.secret, e.enabled`,
-      [this.config.concurrency * 4],
+      [limit, busyEndpoints],
     );
-    const succeeded: Success[] = [];
-    /** Per endpoint: whether its latest finished attempt of the round succeeded. */
-    const lastOutcome = new Map<string, boolean>();
-    try {
-      await forEachBounded(
-        rows,
-        (row) => row.endpoint_id,
-        { total: this.config.concurrency, perKey: this.config.endpointConcurrency },
-        async (row) => {
-          const outcome = await this.deliver(row);
-          if (outcome) succeeded.push(outcome);
-          if (row.enabled) lastOutcome.set(row.endpoint_id, outcome !== null);
-        },
-      );
-    } finally {
-      await this.recordSuccesses(
-        succeeded,
-        [...lastOutcome].filter(([, ok]) => ok).map(([endpointId]) => endpointId),
-      );
-    }
-    return rows.length;
   }
 
-  /** One statement for a round's successes, and the failure runs of endpoints whose last attempt worked end. */
+  /**
+   * Sends one claimed delivery. A failure is recorded at once; a success
+   * joins the next group write (`flush`), one statement for every success
+   * that came in meanwhile. A crash before that write sends the delivery
+   * again after its lease: at least once, as the receiver is told.
+   */
+  async send(row: Claimed): Promise<void> {
+    const outcome = await this.deliver(row);
+    if (outcome) this.succeeded.push(outcome);
+    if (row.enabled) this.lastOutcome.set(row.endpoint_id, outcome !== null);
+    if (outcome) void this.flush();
+  }
+
+  /** Writes the successes gathered so far; a write already running takes the next ones after it. */
+  flush(): Promise<void> {
+    this.flushing ??= (async () => {
+      while (this.succeeded.length > 0) {
+        const succeeded = this.succeeded.splice(0);
+        const outcomes = this.lastOutcome;
+        this.lastOutcome = new Map();
+        try {
+          await this.recordSuccesses(
+            succeeded,
+            [...outcomes].filter(([, ok]) => ok).map(([endpointId]) => endpointId),
+          );
+        } catch (error) {
+          // Left to their lease: sent again later, which receivers deduplicate on the event id.
+          this.logger.error(
+            { err: error, deliveries: succeeded.length },
+            'could not record webhook successes; they will be sent again',
+          );
+        }
+      }
+    })().finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
+  /** One statement for a group of successes, and the failure runs of endpoints whose last attempt worked end. */
   private async recordSuccesses(succeeded: Success[], endpointIds: string[]): Promise<void> {
     if (succeeded.length === 0) return;
     await this.dataSource.transaction(async (manager) => {
@@ -136,7 +162,7 @@ export class WebhookSender {
         return {
           ok,
           status: response.status,
-          error: ok ? null : `HTTP ${response.status}: ${response.body.slice(0, 200)}`,
+          error: ok ? null : `HTTP ${response.status}: ${maskSensitive(response.body.slice(0, 200))}`,
           permanent: false,
         };
       }
@@ -151,7 +177,7 @@ export class WebhookSender {
       return {
         ok,
         status: response.status,
-        error: ok ? null : `HTTP ${response.status}: ${response.body.slice(0, 200)}`,
+        error: ok ? null : `HTTP ${response.status}: ${maskSensitive(response.body.slice(0, 200))}`,
         permanent: false,
       };
     } catch (error) {
@@ -160,7 +186,7 @@ export class WebhookSender {
       return {
         ok: false,
         status: null,
-        error: String((error as Error).message ?? error).slice(0, 500),
+        error: maskSensitive(String((error as Error).message ?? error)).slice(0, 500),
         permanent: forbidden,
       };
     }

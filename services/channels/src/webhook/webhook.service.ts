@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DeskgraphEvent } from '@deskgraph/events';
 import { isKnownEventType } from '@deskgraph/events';
-import type { BatchScope } from '@deskgraph/platform';
+import { maskSensitive, maskSensitiveValues, type BatchScope } from '@deskgraph/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { ChannelsError, ChannelsErrorCode, invalidInput } from '../channels.errors';
@@ -98,6 +98,8 @@ function ticketIdOf(event: DeskgraphEvent): string | null {
   const data = event.data as { ticketId?: unknown };
   return typeof data.ticketId === 'string' ? data.ticketId : null;
 }
+
+const maskRobotText = (text: string | null) => (text === null ? null : maskSensitive(text));
 
 /** Webhook endpoints, their fan-out from the event stream, and the delivery log. */
 export class WebhookService {
@@ -282,10 +284,12 @@ export class WebhookService {
         event.data.endpointId === endpoint.id
       )
         continue;
+      // Free text from a public topic (an escalation reason, a reply) is masked again before it is
+      // stored, rather than trusting every producer did; what is stored is what is sent and signed.
       const body =
         endpoint.format === 'GENERIC'
-          ? (generic ??= JSON.stringify(event))
-          : robotText(event, facts, this.config.ticketLinkTemplate);
+          ? (generic ??= JSON.stringify(maskSensitiveValues(event)))
+          : maskRobotText(robotText(event, facts, this.config.ticketLinkTemplate));
       if (body === null) continue;
       ids.push(randomUUID());
       endpointIds.push(endpoint.id);

@@ -1,7 +1,11 @@
 import { ImapFlow } from 'imapflow';
 import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
 import { eventually, graphqlOk, startTestStack, testToken, type TestStack } from '@deskgraph/infra';
+import { createLogger } from '@deskgraph/platform';
+import { createChannelsDataSource } from '../../src/database/data-source';
 import { customerIdForAddress } from '../../src/graph/tickets-client';
+import { createImapPoller, type ImapPoller } from '../../src/mail/imap-poller';
 import { startDovecot, type Dovecot } from './channels-harness';
 
 // The IMAP poller against a real IMAP server (Debian's Dovecot, started
@@ -29,8 +33,8 @@ function imapClient(): ImapFlow {
   });
 }
 
-/** Delivers a message into the INBOX the way a mail server would; returns its UID. */
-async function deliver(headers: Record<string, string>, text: string): Promise<number> {
+/** Delivers a message into a folder (the INBOX) the way a mail server would; returns its UID. */
+async function deliver(headers: Record<string, string>, text: string, folder = 'INBOX'): Promise<number> {
   const raw =
     Object.entries({ To: 'support@desk.example.com', Date: new Date().toUTCString(), ...headers })
       .map(([name, value]) => `${name}: ${value}`)
@@ -38,7 +42,7 @@ async function deliver(headers: Record<string, string>, text: string): Promise<n
   const client = imapClient();
   await client.connect();
   try {
-    const appended = await client.append('INBOX', Buffer.from(raw, 'utf8'));
+    const appended = await client.append(folder, Buffer.from(raw, 'utf8'));
     return Number(appended && appended.uid);
   } finally {
     await client.logout();
@@ -301,4 +305,124 @@ describe('IMAP polling', () => {
     expect(await ticketsOf('imap.customer@example.com')).toHaveLength(1);
     expect(await ticketsOf('imap.thread@example.com')).toHaveLength(1);
   }, 300_000);
+});
+
+describe('IMAP polling by two replicas', () => {
+  // Two pollers of one mailbox, each with its own data source, as two channels replicas would run
+  // them, on a folder the stack's own channels process does not read. What they store, the stack's
+  // channels process turns into tickets.
+  const folder = 'Replicas';
+  const replicas: { poller: ImapPoller; dataSource: DataSource; stored: number }[] = [];
+
+  function replica(): (typeof replicas)[number] {
+    const dataSource = createChannelsDataSource({ url: stack.databaseUrl, poolSize: 2 });
+    const entry = { dataSource, stored: 0, poller: null as unknown as ImapPoller };
+    entry.poller = createImapPoller({
+      dataSource,
+      mailbox: {
+        name: 'replicated-box',
+        host: '127.0.0.1',
+        port: dovecot.port,
+        tls: 'off',
+        rejectUnauthorized: true,
+        user: dovecot.user,
+        password: dovecot.password,
+        folder,
+        idle: true,
+        pollIntervalMs: 300,
+        moveTo: null,
+      },
+      mail: { domain: 'deskgraph.local', maxMessageBytes: 10 * 1024 * 1024 },
+      logger: createLogger('channels-replica', 'warn'),
+      onStored: () => entry.stored++,
+    });
+    replicas.push(entry);
+    return entry;
+  }
+
+  /** The database connection holding the lock of the mailbox for `application`. */
+  async function lockHolders(): Promise<number[]> {
+    const { rows } = await db.query(
+      `SELECT DISTINCT a.pid FROM pg_stat_activity a
+         JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'advisory' AND l.granted
+        WHERE a.application_name = 'deskgraph-channels-imap:replicated-box'`,
+    );
+    return rows.map((row) => Number(row.pid));
+  }
+
+  beforeAll(async () => {
+    const client = imapClient();
+    await client.connect();
+    try {
+      await client.mailboxCreate(folder);
+    } finally {
+      await client.logout();
+    }
+  });
+
+  afterAll(async () => {
+    for (const entry of replicas) {
+      await entry.poller.stop();
+      if (entry.dataSource.isInitialized) await entry.dataSource.destroy();
+    }
+  });
+
+  it('should let one replica poll the mailbox while the other stands by, and take each mail once', async () => {
+    const first = replica();
+    await first.dataSource.initialize();
+    await first.poller.start();
+    await eventually(async () => first.poller.holdsMailbox(), { what: 'first replica holds the mailbox' });
+    const second = replica();
+    await second.dataSource.initialize();
+    await second.poller.start();
+    await eventually(async () => second.poller.standingBy(), { what: 'second replica stands by' });
+
+    const addresses = ['replica.one@example.com', 'replica.two@example.com', 'replica.three@example.com'];
+    for (const [index, address] of addresses.entries()) {
+      await deliver(
+        { From: address, Subject: `Replicas ${index}`, 'Message-ID': `<replica.${index}@example.com>` },
+        `Mail ${index} for two replicas.`,
+        folder,
+      );
+    }
+    for (const address of addresses) {
+      await eventually(async () => (await ticketsOf(address)).length === 1, {
+        what: `ticket for ${address}`,
+        timeoutMs: 60_000,
+      });
+    }
+    for (const address of addresses) {
+      expect(await ticketsOf(address)).toHaveLength(1);
+      expect(await inboundRows(address)).toHaveLength(1);
+    }
+    // The second replica never read the mailbox: everything came through the first.
+    expect(first.stored).toBe(addresses.length);
+    expect(second.stored).toBe(0);
+    expect(second.poller.holdsMailbox()).toBe(false);
+    expect(second.poller.standingBy()).toBe(true);
+    expect(await lockHolders()).toHaveLength(1);
+
+    // The first replica's database connection ends as it would when its process dies, then the
+    // process itself is gone: PostgreSQL released the lock, and the second replica takes over.
+    const [holder] = await lockHolders();
+    await db.query(`SELECT pg_terminate_backend($1)`, [holder]);
+    await first.poller.stop();
+    await eventually(async () => second.poller.holdsMailbox(), {
+      what: 'second replica takes the mailbox over',
+      timeoutMs: 30_000,
+    });
+    const late = 'replica.late@example.com';
+    await deliver(
+      { From: late, Subject: 'After the takeover', 'Message-ID': '<replica.late@example.com>' },
+      'Who reads this now?',
+      folder,
+    );
+    await eventually(async () => (await ticketsOf(late)).length === 1, {
+      what: 'ticket after the takeover',
+      timeoutMs: 60_000,
+    });
+    expect(second.stored).toBe(1);
+    expect(first.stored).toBe(addresses.length);
+    for (const address of addresses) expect(await ticketsOf(address)).toHaveLength(1);
+  });
 });

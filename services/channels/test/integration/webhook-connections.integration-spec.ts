@@ -19,6 +19,7 @@ let port = 0;
 const seen: Seen[] = [];
 const connections: string[] = [];
 const names: Record<string, string> = {};
+const requestsOn = new WeakMap<object, number>();
 let agents: WebhookAgents;
 const allowed = parseAllowedNetworks(['127.0.0.1/32']);
 
@@ -30,6 +31,13 @@ const resolve = ((hostname: string, _options: unknown, callback: (...args: unkno
 
 function listen(host: string, onPort: number): Promise<Server> {
   const server = createServer((request, response) => {
+    const served = (requestsOn.get(request.socket) ?? 0) + 1;
+    requestsOn.set(request.socket, served);
+    // A receiver that drops connections: /drop-reused a kept-alive one (a request after its first), /drop-all any.
+    if ((request.url?.startsWith('/drop-reused') && served > 1) || request.url?.startsWith('/drop-all')) {
+      request.socket.destroy();
+      return;
+    }
     seen.push({ localAddress: request.socket.localAddress ?? '', host: String(request.headers.host) });
     request.resume();
     request.on('end', () => response.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
@@ -101,5 +109,20 @@ it('should refuse a forbidden IP literal even while an allowed connection to the
   names['hooks.test'] = '127.0.0.1';
   await post(`http://hooks.test:${port}/warm`);
   await expect(post(`http://127.0.0.2:${port}/literal`)).rejects.toBeInstanceOf(ForbiddenAddressError);
+  expect(connections).toEqual(['127.0.0.1']);
+});
+
+it('should send a delivery again, once, on a new connection when the kept-alive connection it went out on is reset', async () => {
+  names['hooks.test'] = '127.0.0.1';
+  expect((await post(`http://hooks.test:${port}/drop-reused/1`)).status).toBe(200);
+  // The receiver resets the pooled connection on this request: it goes out again on a new one.
+  expect((await post(`http://hooks.test:${port}/drop-reused/2`)).status).toBe(200);
+  expect(seen.map((entry) => entry.host)).toEqual([`hooks.test:${port}`, `hooks.test:${port}`]);
+  expect(connections).toEqual(['127.0.0.1', '127.0.0.1']);
+});
+
+it('should not send again when a new connection is reset: the receiver may have taken the request', async () => {
+  names['hooks.test'] = '127.0.0.1';
+  await expect(post(`http://hooks.test:${port}/drop-all`)).rejects.toMatchObject({ code: 'ECONNRESET' });
   expect(connections).toEqual(['127.0.0.1']);
 });
