@@ -20,7 +20,6 @@ import {
   computeAgentMetrics,
   computeQueueMetrics,
   computeTicketMetrics,
-  RESOLVED_STATUSES,
   ticketFieldsOf,
   type ClockFact,
   type Cohort,
@@ -34,6 +33,8 @@ import {
   emptyBacklog,
   metricsFromCounters,
   queueFiguresFromCounters,
+  type Counters,
+  type Quantiles,
   type ScopeCounters,
 } from './aggregate-metrics';
 import {
@@ -45,8 +46,16 @@ import {
   loadScopeCounters,
   loadTopKeywords,
   type DayRange,
+  type QuantileGroup,
   type Run,
 } from './aggregate-queries';
+import {
+  loadBacklogAt,
+  loadCohortCounters,
+  loadCohortKeywords,
+  loadCohortQuantiles,
+  openAtSql,
+} from './cohort-queries';
 import { attachDrills, attachKeyset, memo, type KeysetDrill } from './drill-down';
 import type { KpiTargetService } from '../targets/kpi-target.service';
 
@@ -69,6 +78,19 @@ export interface LiveMetrics {
 
 export type TicketMetricsWithTargets = TicketMetrics & { targets: KpiTargetStatus[] };
 
+/**
+ * Where a period's figures are summed: the daily aggregates (whole desk days,
+ * a filter on queues at most) or PostgreSQL over the filtered projection
+ * rows (cohort-queries.ts). Both return bounded rows in the same shapes.
+ */
+interface FigureSource {
+  /** Counters summed over the scope and per queue; `breakdowns`: per queue only what byQueue shows. */
+  counters(perQueue: 'all' | 'breakdowns'): Promise<ScopeCounters>;
+  agentCounters(): Promise<Counters>;
+  quantiles(group: QuantileGroup): Promise<Quantiles>;
+  keywords(): Promise<MetricBucket[]>;
+}
+
 const WEEK_MS = 7 * 86_400_000;
 const ALL_TICKETS: EffectiveFilter = {
   queueIds: null,
@@ -79,6 +101,11 @@ const ALL_TICKETS: EffectiveFilter = {
   priorities: null,
   customerTypes: null,
 };
+
+/** A filter the aggregate grains answer: on queues at most. */
+function queuesOnly(filter: EffectiveFilter): boolean {
+  return Object.entries(filter).every(([field, value]) => field === 'queueIds' || value === null);
+}
 
 /** Figures of exactly one queue are held to that queue's targets; anything wider to the desk-wide ones. */
 export function targetScope(filter: EffectiveFilter): string | null {
@@ -197,22 +224,19 @@ export class MetricsService {
     };
   }
 
-  /** Tickets open at a moment: created before it, and their last status change before it was not a resolution. */
+  /**
+   * Tickets open at a moment: created before it, and their last status change before it was not a resolution.
+   * Only the backlog's drill-down lists them; its counts are summed in PostgreSQL (loadBacklogAt).
+   */
   async openTicketsAt(
     schema: string,
     at: Date,
     filter: EffectiveFilter,
   ): Promise<{ ticketId: string; createdAt: Date }[]> {
-    const parameters: unknown[] = [at, RESOLVED_STATUSES];
-    const conditions = filterConditions(filter, parameters);
+    const parameters: unknown[] = [];
     const rows = await this.query<{ ticket_id: string; created_at: Date }>(
       schema,
-      `SELECT t.ticket_id, t.created_at FROM §.tickets t
-        WHERE ${conditions} AND t.created_at < $1
-          AND COALESCE((SELECT tr.to_status FROM §.ticket_transitions tr
-                         WHERE tr.ticket_id = t.ticket_id AND tr.at < $1
-                         ORDER BY tr.version DESC, tr.at DESC LIMIT 1), 'NEW') <> ALL($2::text[])
-        ORDER BY t.created_at, t.ticket_id`,
+      `${openAtSql(at, filter, parameters)} ORDER BY t.created_at, t.ticket_id`,
       parameters,
     );
     return rows.map((row) => ({ ticketId: row.ticket_id, createdAt: row.created_at }));
@@ -225,12 +249,33 @@ export class MetricsService {
   /**
    * The daily aggregates answer periods of whole desk days whose filter names
    * at most queues; other filters (agents, types, channels …) and ranges that
-   * start or end inside a day are computed from the projection rows.
+   * start or end inside a day are summed by PostgreSQL over the projection rows.
    */
   private aggregateDays(period: ResolvedPeriod, filter: EffectiveFilter): DayRange | null {
-    const narrowed = Object.entries(filter).some(([field, value]) => field !== 'queueIds' && value !== null);
-    if (narrowed) return null;
+    if (!queuesOnly(filter)) return null;
     return dayRange(period.from, period.to, this.timeZone);
+  }
+
+  private source(schema: string, period: ResolvedPeriod, filter: EffectiveFilter): FigureSource {
+    const run = this.run(schema);
+    const days = this.aggregateDays(period, filter);
+    if (days) {
+      return {
+        counters: (perQueue) => loadScopeCounters(run, days, filter.queueIds, perQueue),
+        agentCounters: () => loadAgentCounters(run, days, filter.queueIds),
+        quantiles: (group) => loadQuantiles(run, days, filter.queueIds, group),
+        keywords: () => loadTopKeywords(run, days, filter.queueIds),
+      };
+    }
+    const cohort = { from: period.from, to: period.to, filter };
+    // One statement gives every counter of the cohort, per queue and summed.
+    const counters = memo(() => loadCohortCounters(run, cohort));
+    return {
+      counters,
+      agentCounters: async () => (await counters()).all,
+      quantiles: (group) => loadCohortQuantiles(run, cohort, group),
+      keywords: () => loadCohortKeywords(run, cohort),
+    };
   }
 
   /** The period's figures from the projection rows (the brute-force definition, and the drill-down). */
@@ -238,40 +283,21 @@ export class MetricsService {
     return this.compute(period, await this.loadCohort(schema, period, filter), backlogAt([], period.to));
   }
 
+  /** The backlog at a moment: from the open/close counters when the filter names at most queues. */
   private async backlog(
     schema: string,
     moment: Date,
     now: Date,
     filter: EffectiveFilter,
-    aggregated: boolean,
   ): Promise<TicketMetrics['backlog']> {
-    if (aggregated && moment.getTime() === now.getTime()) {
-      return backlogNow(this.run(schema), now, filter.queueIds, this.timeZone);
-    }
-    if (aggregated && dayRange(moment, moment, this.timeZone)) {
-      return backlogAtMidnight(this.run(schema), moment, filter.queueIds, this.timeZone);
-    }
-    return backlogAt(await this.openTicketsAt(schema, moment, filter), moment);
-  }
-
-  /** The ticket figures of a scope from the aggregates, with drill-downs attached (not yet loaded). */
-  private async aggregateMetrics(
-    schema: string,
-    period: ResolvedPeriod,
-    days: DayRange,
-    filter: EffectiveFilter,
-    backlog: TicketMetrics['backlog'],
-    scope?: ScopeCounters,
-  ): Promise<TicketMetrics> {
     const run = this.run(schema);
-    const [counters, quantiles, keywords] = await Promise.all([
-      scope ?? loadScopeCounters(run, days, filter.queueIds, 'breakdowns'),
-      loadQuantiles(run, days, filter.queueIds, 'none'),
-      loadTopKeywords(run, days, filter.queueIds),
-    ]);
-    return metricsFromCounters(period, counters, quantiles, backlog, keywords, {
-      keyCustomerTiers: this.config.keyCustomerTiers,
-    });
+    if (queuesOnly(filter) && moment.getTime() === now.getTime()) {
+      return backlogNow(run, now, filter.queueIds, this.timeZone);
+    }
+    if (queuesOnly(filter) && dayRange(moment, moment, this.timeZone)) {
+      return backlogAtMidnight(run, moment, filter.queueIds, this.timeZone);
+    }
+    return loadBacklogAt(run, moment, filter);
   }
 
   /**
@@ -336,15 +362,17 @@ export class MetricsService {
   ): Promise<TicketMetricsWithTargets> {
     const backlogMoment = new Date(Math.min(period.to.getTime(), now.getTime()));
     const schema = await this.activeSchema();
-    const days = this.aggregateDays(period, filter);
-    const backlogPromise = this.backlog(schema, backlogMoment, now, filter, days !== null);
-    const allTargets = await (targets ?? this.targets.all());
-    if (!days) {
-      const [cohort, backlog] = await Promise.all([this.loadCohort(schema, period, filter), backlogPromise]);
-      const metrics = this.compute(period, cohort, backlog);
-      return { ...metrics, targets: evaluateTargets(metrics, allTargets, targetScope(filter)) };
-    }
-    const metrics = await this.aggregateMetrics(schema, period, days, filter, await backlogPromise);
+    const source = this.source(schema, period, filter);
+    const [counters, quantiles, keywords, backlog, allTargets] = await Promise.all([
+      source.counters('breakdowns'),
+      source.quantiles('none'),
+      source.keywords(),
+      this.backlog(schema, backlogMoment, now, filter),
+      targets ?? this.targets.all(),
+    ]);
+    const metrics = metricsFromCounters(period, counters, quantiles, backlog, keywords, {
+      keyCustomerTiers: this.config.keyCustomerTiers,
+    });
     const rows = memo(() => this.rowMetrics(schema, period, filter));
     attachDrills(metrics, rows);
     this.attachVolumeKeysets(schema, period, filter, metrics.volume);
@@ -407,74 +435,50 @@ export class MetricsService {
     const effective = effectiveFilter(identity, filter);
     const resolved = resolvePeriod(period, this.timeZone);
     const schema = await this.activeSchema();
-    const days = this.aggregateDays(resolved, effective);
-    if (days) {
-      const run = this.run(schema);
-      const [counters, quantiles] = await Promise.all([
-        loadAgentCounters(run, days, effective.queueIds),
-        loadQuantiles(run, days, effective.queueIds, 'agent'),
-      ]);
-      const agents = agentFiguresFromCounters(counters, quantiles);
-      attachDrills(
-        agents,
-        memo(async () => computeAgentMetrics(await this.loadCohort(schema, resolved, effective))),
-      );
-      return agents;
-    }
-    const cohort = await this.loadCohort(schema, resolved, effective);
-    const agents = computeAgentMetrics(cohort);
+    const source = this.source(schema, resolved, effective);
+    const [counters, quantiles] = await Promise.all([source.agentCounters(), source.quantiles('agent')]);
+    // An agent filter picks the tickets those agents worked; the other agents on them are not asked for.
+    const agents = agentFiguresFromCounters(counters, quantiles).filter(
+      (agent) => !effective.agentIds || effective.agentIds.includes(agent.agentId),
+    );
     // Supervisors drill from an agent's refused replies to the phrases and tickets.
-    return effective.agentIds
-      ? agents.filter((agent) => effective.agentIds!.includes(agent.agentId))
-      : agents;
+    attachDrills(
+      agents,
+      memo(async () => computeAgentMetrics(await this.loadCohort(schema, resolved, effective))),
+    );
+    return agents;
   }
 
   async queueMetrics(identity: Identity, period: PeriodInput, filter?: MetricsFilter | null) {
     const effective = effectiveFilter(identity, filter);
     const resolved = resolvePeriod(period, this.timeZone);
     const schema = await this.activeSchema();
-    const days = this.aggregateDays(resolved, effective);
     const empty = backlogAt([], resolved.to);
-    if (days) {
-      const run = this.run(schema);
-      const [counters, quantiles, targets] = await Promise.all([
-        loadScopeCounters(run, days, effective.queueIds),
-        loadQuantiles(run, days, effective.queueIds, 'queue'),
-        this.targets.all(),
-      ]);
-      const options = { keyCustomerTiers: this.config.keyCustomerTiers };
-      const cohort = memo(() => this.loadCohort(schema, resolved, effective));
-      const drill = memo(async () => computeQueueMetrics(await cohort()));
-      const queues = queueFiguresFromCounters(counters.perQueue, quantiles).map((queue) => {
-        const own = { all: counters.perQueue.get(queue.queueId)!, perQueue: new Map() };
-        const metrics = metricsFromCounters(resolved, own, { valueAt: () => null }, empty, [], options);
-        const statuses = evaluateTargets(metrics, targets, queue.queueId);
-        const result = { ...queue, targets: statuses };
-        attachDrills(result, async () => (await drill()).find((q) => q.queueId === queue.queueId));
-        // Each target's drill-down is its queue's rate, computed from the rows.
-        for (const status of statuses) {
-          attachDrills(status, async () => {
-            const rows = cohortOfQueue(await cohort(), queue.queueId);
-            return this.compute(resolved, rows, empty)[status.kpi];
-          });
-        }
-        return result;
-      });
-      return queues;
-    }
-    const [cohort, targets] = await Promise.all([
-      this.loadCohort(schema, resolved, effective),
+    const source = this.source(schema, resolved, effective);
+    const [counters, quantiles, targets] = await Promise.all([
+      source.counters('all'),
+      source.quantiles('queue'),
       this.targets.all(),
     ]);
-    // Each queue is held to its own targets (desk-wide where it has none).
-    return computeQueueMetrics(cohort).map((queue) => ({
-      ...queue,
-      targets: evaluateTargets(
-        this.compute(resolved, cohortOfQueue(cohort, queue.queueId), empty),
-        targets,
-        queue.queueId,
-      ),
-    }));
+    const options = { keyCustomerTiers: this.config.keyCustomerTiers };
+    const cohort = memo(() => this.loadCohort(schema, resolved, effective));
+    const drill = memo(async () => computeQueueMetrics(await cohort()));
+    const queues = queueFiguresFromCounters(counters.perQueue, quantiles).map((queue) => {
+      const own = { all: counters.perQueue.get(queue.queueId)!, perQueue: new Map() };
+      const metrics = metricsFromCounters(resolved, own, { valueAt: () => null }, empty, [], options);
+      const statuses = evaluateTargets(metrics, targets, queue.queueId);
+      const result = { ...queue, targets: statuses };
+      attachDrills(result, async () => (await drill()).find((q) => q.queueId === queue.queueId));
+      // Each target's drill-down is its queue's rate, computed from the rows.
+      for (const status of statuses) {
+        attachDrills(status, async () => {
+          const rows = cohortOfQueue(await cohort(), queue.queueId);
+          return this.compute(resolved, rows, empty)[status.kpi];
+        });
+      }
+      return result;
+    });
+    return queues;
   }
 
   /** The ISO week containing weekOf (default: the last full week) against the week before. */
