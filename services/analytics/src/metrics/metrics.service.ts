@@ -4,7 +4,7 @@ import type { AnalyticsConfig } from '../environment';
 import { activeGeneration } from '../events/consumers/projection.consumer';
 import { generationSchema } from '../projection/projection-tables';
 import { AnalyticsError, AnalyticsErrorCode } from '../analytics.errors';
-import { bucketsBy, quantile, ratio, type MetricBucket } from './kpi-math';
+import { bucketsBy, ratio, type MetricBucket } from './kpi-math';
 import { evaluateTargets, type KpiTarget, type KpiTargetStatus } from './kpi-targets';
 import {
   effectiveFilter,
@@ -56,7 +56,8 @@ import {
   loadCohortQuantiles,
   openAtSql,
 } from './cohort-queries';
-import { attachDrills, attachKeyset, memo, type KeysetDrill } from './drill-down';
+import { attachDrills, memo } from './drill-down';
+import { attachRateKeysets, CohortDrills } from './cohort-drills';
 import type { KpiTargetService } from '../targets/kpi-target.service';
 
 export interface LiveMetrics {
@@ -300,60 +301,6 @@ export class MetricsService {
     return loadBacklogAt(run, moment, filter);
   }
 
-  /**
-   * Volume drill-downs paged by PostgreSQL: the period's tickets (and a
-   * bucket's key) ordered by ticket id after the cursor, LIMIT the page, so
-   * a page never brings the period's rows into the process.
-   */
-  private attachVolumeKeysets(
-    schema: string,
-    period: ResolvedPeriod,
-    filter: EffectiveFilter,
-    volume: TicketMetrics['volume'],
-  ): void {
-    const drill = (count: number, key?: (placeholder: string) => string, value?: string): KeysetDrill => ({
-      count,
-      ids: async (after, limit) => {
-        const parameters: unknown[] = [period.from, period.to];
-        const conditions = [filterConditions(filter, parameters), 't.created_at >= $1', 't.created_at < $2'];
-        if (key) {
-          parameters.push(value);
-          conditions.push(key(`$${parameters.length}::text`));
-        }
-        if (after !== null) {
-          parameters.push(after);
-          conditions.push(`t.ticket_id::text > $${parameters.length}::text`);
-        }
-        parameters.push(limit);
-        const rows = await this.query<{ ticket_id: string }>(
-          schema,
-          `SELECT t.ticket_id FROM §.tickets t WHERE ${conditions.join(' AND ')}
-            ORDER BY t.ticket_id LIMIT $${parameters.length}`,
-          parameters,
-        );
-        return rows.map((row) => row.ticket_id);
-      },
-    });
-    attachKeyset(volume, drill(volume.total));
-    const keyed: [MetricBucket[], (placeholder: string) => string][] = [
-      [volume.byType, (p) => `t.type = ${p}`],
-      [volume.byCategory, (p) => `COALESCE(t.category, '(none)') = ${p}`],
-      [volume.byChannel, (p) => `t.channel = ${p}`],
-      [volume.byPriority, (p) => `t.priority = ${p}`],
-      [volume.byQueue, (p) => `t.queue_id = ${p}`],
-      [volume.byCustomerType, (p) => `COALESCE(t.customer_type, '(unknown)') = ${p}`],
-      // Led by agent_id: ticket_agents_agent_idx.
-      [
-        volume.byAgent,
-        (p) =>
-          `EXISTS (SELECT 1 FROM §.ticket_agents a WHERE a.agent_id = ${p} AND a.ticket_id = t.ticket_id)`,
-      ],
-    ];
-    for (const [buckets, key] of keyed) {
-      for (const bucket of buckets) attachKeyset(bucket, drill(bucket.count, key, bucket.key));
-    }
-  }
-
   async metricsFor(
     period: ResolvedPeriod,
     filter: EffectiveFilter,
@@ -373,17 +320,21 @@ export class MetricsService {
     const metrics = metricsFromCounters(period, counters, quantiles, backlog, keywords, {
       keyCustomerTiers: this.config.keyCustomerTiers,
     });
+    // Deprecated id arrays resolve from the rows; every paginated connection pages in PostgreSQL.
     const rows = memo(() => this.rowMetrics(schema, period, filter));
     attachDrills(metrics, rows);
-    this.attachVolumeKeysets(schema, period, filter, metrics.volume);
+    const drills = new CohortDrills(this.run(schema), period, filter);
+    drills.attach(metrics, this.config.keyCustomerTiers);
     // The backlog's tickets are those open at the moment, not the cohort's.
     attachDrills(
       metrics.backlog,
       memo(async () => backlogAt(await this.openTicketsAt(schema, backlogMoment, filter), backlogMoment)),
     );
+    drills.attachBacklog(metrics.backlog, backlogMoment);
     const statuses = evaluateTargets(metrics, allTargets, targetScope(filter));
     for (const status of statuses) {
       attachDrills(status, async () => (await rows())[status.kpi]);
+      attachRateKeysets(status, metrics[status.kpi]);
     }
     return { ...metrics, targets: statuses };
   }
@@ -514,7 +465,8 @@ export class MetricsService {
     const day = today(this.timeZone, now);
     const range = [day.from, day.to, queues];
     const schema = await this.activeSchema();
-    const [[counts], firstResponses, resolutions, [clocks], [ratings], overdue] = await Promise.all([
+    // Medians by percentile_cont (kpi-math's quantile is the same interpolation): a busy day's rows stay in PostgreSQL.
+    const [[counts], [firstResponses], [resolutions], [clocks], [ratings], overdue] = await Promise.all([
       this.query<{ open: number; created: number }>(
         schema,
         // Open now from the open/close counters (every change so far); created today by the creation index.
@@ -523,16 +475,19 @@ export class MetricsService {
                     AND t.number IS NOT NULL AND t.merged_into IS NULL AND t.queue_id = ANY($3::text[]))::int AS created`,
         range,
       ),
-      this.query<{ ms: number }>(
+      this.query<{ median: number | null }>(
         schema,
-        `SELECT EXTRACT(EPOCH FROM (t.first_response_at - t.created_at)) * 1000 AS ms
+        `SELECT percentile_cont(0.5) WITHIN GROUP
+                  (ORDER BY (EXTRACT(EPOCH FROM (t.first_response_at - t.created_at)) * 1000)::float8) AS median
            FROM §.tickets t WHERE t.number IS NOT NULL AND t.merged_into IS NULL AND t.queue_id = ANY($3::text[])
             AND t.first_response_at >= $1 AND t.first_response_at < $2`,
         range,
       ),
-      this.query<{ ticket_id: string; ms: number }>(
+      this.query<{ resolved: number; median: number | null }>(
         schema,
-        `SELECT tr.ticket_id, EXTRACT(EPOCH FROM (tr.at - t.created_at)) * 1000 AS ms
+        `SELECT count(DISTINCT tr.ticket_id)::int AS resolved,
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY (EXTRACT(EPOCH FROM (tr.at - t.created_at)) * 1000)::float8)
+                  AS median
            FROM §.ticket_transitions tr JOIN §.tickets t ON t.ticket_id = tr.ticket_id
           WHERE t.number IS NOT NULL AND t.merged_into IS NULL AND t.queue_id = ANY($3::text[])
             AND tr.to_status = 'RESOLVED' AND tr.at >= $1 AND tr.at < $2`,
@@ -572,15 +527,9 @@ export class MetricsService {
       queueIds: [...queues].sort(),
       openBacklog: counts.open,
       createdToday: counts.created,
-      resolvedToday: new Set(resolutions.map((row) => row.ticket_id)).size,
-      firstResponseMedianMs: quantile(
-        firstResponses.map((row) => Number(row.ms)),
-        0.5,
-      ),
-      resolutionMedianMs: quantile(
-        resolutions.map((row) => Number(row.ms)),
-        0.5,
-      ),
+      resolvedToday: resolutions.resolved,
+      firstResponseMedianMs: firstResponses.median,
+      resolutionMedianMs: resolutions.median,
       slaAchievementRate: ratio(clocks.achieved, clocks.achieved + clocks.breached),
       breachesToday: clocks.breaches_today,
       runningClocks: clocks.running,
