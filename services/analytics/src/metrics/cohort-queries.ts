@@ -229,25 +229,28 @@ export async function loadCohortKeywords(run: Run, cohort: Cohort): Promise<Metr
 
 /**
  * Tickets open at a moment that match a filter: created before it, and their
- * last status change before it (by version) was not a resolution. Only
- * tickets open now or changed since the moment can differ from "resolved
- * with nothing since", so those are the candidates (the open-ticket index
- * and the transitions' time index find them), not the whole history.
+ * last status change before it (by version) was not a resolution. A ticket
+ * not changed since the moment stands as it stands now, so only two kinds
+ * can be open then: tickets open now and unchanged since (open then too), and
+ * tickets changed since (the transitions' time index finds them), for which
+ * the definition is evaluated. A ticket resolved now and unchanged since was
+ * resolved then. So the work follows the backlog and the activity since the
+ * moment, not the whole history.
  */
 export function openAtSql(at: Date, filter: EffectiveFilter, parameters: unknown[]): string {
   parameters.push(at, RESOLVED_STATUSES);
-  const [moment, resolved] = [`$${parameters.length - 1}`, `$${parameters.length}`];
-  const conditions = filterConditions(filter, parameters);
+  const [moment, resolved] = [`$${parameters.length - 1}::timestamptz`, `$${parameters.length}::text[]`];
+  const changedSince = `SELECT 1 FROM §.ticket_transitions tr WHERE tr.ticket_id = t.ticket_id AND tr.at >= ${moment}`;
   return `SELECT t.ticket_id, t.created_at FROM §.tickets t
-     WHERE ${conditions} AND t.created_at < ${moment}
-       AND t.ticket_id IN (
-         SELECT o.ticket_id FROM §.tickets o
-          WHERE o.status <> ALL(${resolved}::text[]) AND o.created_at < ${moment}
-         UNION
-         SELECT tr.ticket_id FROM §.ticket_transitions tr WHERE tr.at >= ${moment})
+     WHERE ${filterConditions(filter, parameters)} AND t.created_at < ${moment}
+       AND t.status <> ALL(${resolved}) AND NOT EXISTS (${changedSince})
+     UNION ALL
+     SELECT t.ticket_id, t.created_at FROM §.tickets t
+     WHERE ${filterConditions(filter, parameters)} AND t.created_at < ${moment}
+       AND t.ticket_id IN (SELECT tr.ticket_id FROM §.ticket_transitions tr WHERE tr.at >= ${moment})
        AND COALESCE((SELECT tr.to_status FROM §.ticket_transitions tr
                       WHERE tr.ticket_id = t.ticket_id AND tr.at < ${moment}
-                      ORDER BY tr.version DESC, tr.at DESC LIMIT 1), 'NEW') <> ALL(${resolved}::text[])`;
+                      ORDER BY tr.version DESC, tr.at DESC LIMIT 1), 'NEW') <> ALL(${resolved})`;
 }
 
 /** The backlog at a moment for any filter, counted by age bucket in PostgreSQL. */

@@ -237,7 +237,7 @@ export class MetricsService {
     const parameters: unknown[] = [];
     const rows = await this.query<{ ticket_id: string; created_at: Date }>(
       schema,
-      `${openAtSql(at, filter, parameters)} ORDER BY t.created_at, t.ticket_id`,
+      `SELECT * FROM (${openAtSql(at, filter, parameters)}) b ORDER BY b.created_at, b.ticket_id`,
       parameters,
     );
     return rows.map((row) => ({ ticketId: row.ticket_id, createdAt: row.created_at }));
