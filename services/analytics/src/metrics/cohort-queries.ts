@@ -55,12 +55,18 @@ const RATINGS = `r AS (
            (array_agg(satisfaction ORDER BY at DESC, event_id DESC))[1] IN ${POSITIVE} AS latest_pos,
            (array_agg(satisfaction ORDER BY at, event_id))[1] IN ${POSITIVE} AS first_pos
       FROM §.ratings WHERE ticket_id IN (SELECT ticket_id FROM c) GROUP BY ticket_id)`;
-/** Per ticket with clocks: breached clocks, and the first-response clock's end (a breach anywhere makes it late). */
-const CLOCKS = `k AS (
-    SELECT ticket_id, count(*) FILTER (WHERE state = 'BREACHED') AS breached,
+/**
+ * The cohort's clocks read once: per ticket, target and state (`kc`, for the SLA counters), and per ticket
+ * (`k`): breached clocks, and the first-response clock's end (a breach anywhere makes it late).
+ */
+const CLOCKS = `kc AS (
+    SELECT ticket_id, target, state, count(*) AS n
+      FROM §.sla_clocks WHERE ticket_id IN (SELECT ticket_id FROM c) GROUP BY 1, 2, 3),
+  k AS (
+    SELECT ticket_id, COALESCE(sum(n) FILTER (WHERE state = 'BREACHED'), 0) AS breached,
            CASE WHEN bool_or(target = 'FIRST_RESPONSE' AND state = 'BREACHED') THEN 'BREACHED'
                 WHEN bool_or(target = 'FIRST_RESPONSE' AND state = 'ACHIEVED') THEN 'ACHIEVED' END AS fr_clock
-      FROM §.sla_clocks WHERE ticket_id IN (SELECT ticket_id FROM c) GROUP BY ticket_id)`;
+      FROM kc GROUP BY ticket_id)`;
 
 const DURATIONS = [
   ['fr.cal', 'fr_cal'],
@@ -141,8 +147,8 @@ export async function loadCohortCounters(run: Run, cohort: Cohort): Promise<Scop
          ('agent.sat.rated', a.rated, 0), ('agent.sat.pos', a.pos, 0)
        ) AS v(figure, n, total)
        UNION ALL
-       SELECT c.q, 'sla.' || s.state, s.target, count(*)::float8, 0
-         FROM c JOIN §.sla_clocks s ON s.ticket_id = c.ticket_id
+       SELECT c.q, 'sla.' || s.state, s.target, sum(s.n)::float8, 0
+         FROM c JOIN kc s ON s.ticket_id = c.ticket_id
         WHERE s.state IN ('ACHIEVED', 'BREACHED', 'RUNNING') GROUP BY 1, 2, 3
        UNION ALL
        SELECT c.q, 'agent.refused', f.agent_id, count(*)::float8, 0
