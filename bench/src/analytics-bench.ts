@@ -196,7 +196,7 @@ const TICKET_METRICS = `query($period: PeriodInput!, $filter: MetricsFilter) { t
 const QUEUE_METRICS = `query($period: PeriodInput!) { queueMetrics(period: $period) {
   queueId handled breaches firstResponse { calendar { medianMs p90Ms } } finalResolution { calendar { meanMs } }
   satisfactionRate { value } targets { kpi met } } }`;
-const AGENT_METRICS = `query($period: PeriodInput!) { agentMetrics(period: $period) {
+const AGENT_METRICS = `query($period: PeriodInput!, $filter: MetricsFilter) { agentMetrics(period: $period, filter: $filter) {
   agentId handled firstResponse { calendar { medianMs } } finalResolution { calendar { medianMs } }
   satisfactionRate { value } refusedReplies } }`;
 const WEEKLY_REVIEW = `query { weeklyReview { averageHandlingTimeMs weekOverWeek { name current previous change }
@@ -228,6 +228,8 @@ async function main() {
       return `${local}T00:00:00+08:00`;
     };
     const year = { from: midnight(now - 365 * DAY), to: midnight(now) };
+    const noon = (at: number) => midnight(at).replace('T00:00:00', 'T12:00:00');
+    const subDay = { from: noon(now - 14 * DAY), to: noon(now - 7 * DAY) };
     const queries: [string, string, Record<string, unknown>][] = [
       ['ticketMetrics week', TICKET_METRICS, { period: { kind: 'WEEK', anchor: lastWeek } }],
       ['ticketMetrics month', TICKET_METRICS, { period: { kind: 'MONTH', anchor: lastMonth } }],
@@ -242,8 +244,25 @@ async function main() {
         TICKET_METRICS,
         { period: { kind: 'MONTH', anchor: lastMonth }, filter: { agentIds: [AGENTS[0]] } },
       ],
+      ['ticketMetrics year, one agent', TICKET_METRICS, { period: year, filter: { agentIds: [AGENTS[0]] } }],
+      [
+        'ticketMetrics month, type+channel',
+        TICKET_METRICS,
+        {
+          period: { kind: 'MONTH', anchor: lastMonth },
+          filter: { types: ['COMPLAINT'], channels: ['PHONE'] },
+        },
+      ],
+      ['ticketMetrics year, priority', TICKET_METRICS, { period: year, filter: { priorities: ['P1'] } }],
+      // A range starting and ending inside desk days: no day grain answers it.
+      ['ticketMetrics week from noon', TICKET_METRICS, { period: subDay }],
       ['queueMetrics month', QUEUE_METRICS, { period: { kind: 'MONTH', anchor: lastMonth } }],
       ['agentMetrics month', AGENT_METRICS, { period: { kind: 'MONTH', anchor: lastMonth } }],
+      [
+        'agentMetrics month, one agent',
+        AGENT_METRICS,
+        { period: { kind: 'MONTH', anchor: lastMonth }, filter: { agentIds: [AGENTS[0]] } },
+      ],
       ['weeklyReview', WEEKLY_REVIEW, {}],
     ];
     const analyticsPid = stack.processes.analytics.pid;
@@ -288,7 +307,11 @@ async function main() {
           `  ${name.padEnd(32)} p50 ${formatMs(p50).padStart(10)}  p95 ${formatMs(p95).padStart(10)}`,
         );
       }
-      console.log(`  analytics RSS ${rssMb(analyticsPid)} MB (peak while querying ${peakRss} MB)`);
+      console.log(
+        `  analytics RSS ${rssMb(analyticsPid)} MB (peak while querying ${peakRss} MB), load average ${loadavg()
+          .map((value) => value.toFixed(2))
+          .join(' ')}`,
+      );
       results.push({ tickets: size, events, buildSeconds, queries: figures, analyticsRssMb: peakRss });
     }
     console.log(

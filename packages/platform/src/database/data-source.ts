@@ -10,6 +10,8 @@ export interface ServiceDataSourceOptions {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   migrations: MixedList<Function | string>;
   applicationName: string;
+  /** Session settings of every connection (e.g. `{ jit: 'off' }`), set at connect time. */
+  settings?: Record<string, string>;
 }
 
 export function createServiceDataSource(options: ServiceDataSourceOptions): DataSource {
@@ -25,7 +27,13 @@ export function createServiceDataSource(options: ServiceDataSourceOptions): Data
     logging: false,
     applicationName: options.applicationName,
     // search_path makes raw SQL (outbox, migrations) land in the service's own schema.
-    extra: { max: options.database.poolSize, options: `-c search_path=${options.schema},public` },
+    extra: {
+      max: options.database.poolSize,
+      options: [
+        `-c search_path=${options.schema},public`,
+        ...Object.entries(options.settings ?? {}).map(([name, value]) => `-c ${name}=${value}`),
+      ].join(' '),
+    },
   });
 }
 

@@ -18,6 +18,10 @@ export function createAnalyticsDataSource(database: DatabaseConfig) {
     schema: ANALYTICS_SCHEMA,
     applicationName: 'deskgraph-analytics',
     entities: [],
+    // Aggregating statements over the filtered projection rows (cohort-queries.ts) are planned from
+    // CTEs without statistics; their inflated cost estimates made PostgreSQL JIT-compile them, which
+    // cost seconds on a 25k-ticket cohort (866 ms without). Nothing here runs long enough to gain from JIT.
+    settings: { jit: 'off' },
     migrations: [
       InitialAnalytics1763856000000,
       ProjectionGenerations1764000000000,

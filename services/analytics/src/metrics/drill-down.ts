@@ -68,15 +68,31 @@ export interface TicketPage {
  * after the cursor in ticket-id order.
  */
 export const KEYSET = Symbol('keyset');
+/** Keyset drills of a figure's other id fields (baseTicketIds, breachedTicketIds …), by field. */
+export const KEYSETS = Symbol('keysets');
 
 export interface KeysetDrill {
-  count: number;
+  /** The distinct tickets behind the figure: known (volume counts), or counted by PostgreSQL when asked. */
+  count: number | (() => Promise<number>);
   ids(after: string | null, limit: number): Promise<string[]>;
 }
 
-/** Makes `figure`'s `tickets` connection a keyset page (its deprecated id array stays on DRILL). */
-export function attachKeyset(figure: object, drill: KeysetDrill): void {
-  Object.defineProperty(figure, KEYSET, { value: drill, enumerable: false, configurable: true });
+/** Makes `figure`'s connection over `field` a keyset page (its deprecated id array stays on DRILL). */
+export function attachKeyset(figure: object, drill: KeysetDrill, field = 'ticketIds'): void {
+  if (field === 'ticketIds') {
+    Object.defineProperty(figure, KEYSET, { value: drill, enumerable: false, configurable: true });
+    return;
+  }
+  const record = figure as Record<symbol, Record<string, KeysetDrill> | undefined>;
+  if (!record[KEYSETS]) Object.defineProperty(figure, KEYSETS, { value: {}, enumerable: false });
+  record[KEYSETS]![field] = drill;
+}
+
+/** The keyset drill of a figure's id field, if it has one. */
+export function keysetOf(figure: object, field: string): KeysetDrill | undefined {
+  const record = figure as Record<symbol, unknown>;
+  if (field === 'ticketIds') return record[KEYSET] as KeysetDrill | undefined;
+  return (record[KEYSETS] as Record<string, KeysetDrill> | undefined)?.[field];
 }
 
 /** The page size asked for: 1–MAX_PAGE, default 100. */
@@ -94,11 +110,14 @@ export async function keysetPage(
   after: string | null | undefined,
 ): Promise<TicketPage> {
   const size = pageSize(first);
-  const ids = await drill.ids(after ?? null, size + 1);
+  const [ids, totalCount] = await Promise.all([
+    drill.ids(after ?? null, size + 1),
+    typeof drill.count === 'number' ? drill.count : drill.count(),
+  ]);
   const slice = ids.slice(0, size);
   return {
     ticketIds: slice,
-    totalCount: drill.count,
+    totalCount,
     endCursor: slice.at(-1) ?? null,
     hasNextPage: ids.length > size,
   };

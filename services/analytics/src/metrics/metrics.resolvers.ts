@@ -3,7 +3,7 @@ import type { AnalyticsContext } from '../server';
 import type { MetricsFilter } from './metrics-filter';
 import type { LiveMetrics } from './metrics.service';
 import type { PeriodInput } from './period';
-import { drillIds, KEYSET, keysetPage, page, type KeysetDrill } from './drill-down';
+import { drillIds, KEYSET, keysetOf, keysetPage, page, type KeysetDrill } from './drill-down';
 
 interface PageArgs {
   first?: number | null;
@@ -23,7 +23,7 @@ function pages(connections: Record<string, string>) {
     Object.entries(connections).map(([connection, field]) => [
       connection,
       async (parent: Figure, args: PageArgs) => {
-        const keyset = field === 'ticketIds' ? (parent[KEYSET] as KeysetDrill | undefined) : undefined;
+        const keyset = keysetOf(parent, field);
         if (keyset) return keysetPage(keyset, args.first, args.after);
         return page(await drillIds(parent, field), args.first, args.after);
       },
