@@ -353,7 +353,10 @@ describe('email out', () => {
     const hold = sink.hold(slow);
     try {
       await reply(slowTicket.id, 'First answer, held by the relay.');
-      await eventually(async () => sink.events.includes(`data ${slow}`), { what: 'held DATA', timeoutMs: 60_000 });
+      await eventually(async () => sink.events.includes(`data ${slow}`), {
+        what: 'held DATA',
+        timeoutMs: 60_000,
+      });
       await reply(slowTicket.id, 'Second answer, after the first.');
       await reply(fastTicket.id, 'An answer nobody holds.');
       await sinkMailTo(fast);
