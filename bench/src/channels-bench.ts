@@ -33,6 +33,8 @@ const { values } = parseArgs({
     'timeout-seconds': { type: 'string', default: '600' },
     'stored-mails': { type: 'string', default: '300' },
     'queued-deliveries': { type: 'string', default: '3000' },
+    /** A directory: the channels process writes a V8 CPU profile there when it stops (node --cpu-prof). */
+    'channels-cpu-prof': { type: 'string' },
   },
 });
 const mails = Number(values.mails);
@@ -119,6 +121,9 @@ async function main(): Promise<void> {
         WEBHOOK_ENDPOINT_CONCURRENCY: values['webhook-concurrency']!,
         WORK_POLL_INTERVAL_MS: '100',
         LOG_LEVEL: 'warn',
+        ...(values['channels-cpu-prof']
+          ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${values['channels-cpu-prof']}` }
+          : {}),
       },
     },
     env: { LOG_LEVEL: 'warn', RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_BURST: '100000' },

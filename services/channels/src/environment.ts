@@ -49,6 +49,8 @@ export const mailModel = z
     MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
     /** Stored mails being turned into tickets at once, per process (each is a tickets call). */
     MAIL_INTAKE_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(32),
+    /** Mails being sent at once, per process (they share the SMTP_RELAY_CONNECTIONS connections). */
+    MAIL_SEND_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(20),
   })
   .transform((env) => ({
     smtpPort: env.SMTP_PORT,
@@ -61,6 +63,7 @@ export const mailModel = z
     retryBaseMs: env.MAIL_RETRY_BASE_SECONDS * 1000,
     maxAttempts: env.MAIL_MAX_ATTEMPTS,
     intakeConcurrency: env.MAIL_INTAKE_CONCURRENCY,
+    sendConcurrency: env.MAIL_SEND_CONCURRENCY,
   }));
 
 /** One mailbox the IMAP poller reads (an element of IMAP_MAILBOXES). */

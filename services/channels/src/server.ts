@@ -29,7 +29,7 @@ export interface ChannelsServices {
   letters: ConfirmationLetters;
   smtp: SmtpListener;
   imapPollers: BackgroundWorker[];
-  loops: { inbound: WorkLoop; outbound: WorkLoop; webhooks: WorkLoop };
+  loops: { inbound: WorkLoop; outbound: WorkLoop; failureNotes: WorkLoop; webhooks: WorkLoop };
   sender: WebhookSender;
   wakeWebhooks: () => void;
 }
@@ -90,7 +90,23 @@ export function channelsService(options: ChannelsOptions): ServiceDefinition<Cha
           pollIntervalMs,
           logger,
         }),
-        outbound: createWorkLoop({ name: 'mail-out', runOnce: () => mail.runOnce(), pollIntervalMs, logger }),
+        // One ticket's mails one at a time, in order: each carries the Message-IDs of those before it.
+        outbound: createClaimingPool({
+          name: 'mail-out',
+          claim: (limit, busyTickets) => mail.claim(limit, busyTickets),
+          work: (row) => mail.send(row),
+          keyOf: (row) => row.ticket_id,
+          limits: { total: options.mail.sendConcurrency, perKey: 1 },
+          pollIntervalMs,
+          logger,
+        }),
+        // The internal note telling the agent a mail failed for good, retried until tickets takes it.
+        failureNotes: createWorkLoop({
+          name: 'mail-failure-notes',
+          runOnce: () => mail.notifyAgents(),
+          pollIntervalMs,
+          logger,
+        }),
         webhooks: createClaimingPool({
           name: 'webhooks',
           claim: (limit, busyEndpoints) => sender.claim(limit, busyEndpoints),
@@ -116,6 +132,7 @@ export function channelsService(options: ChannelsOptions): ServiceDefinition<Cha
           onStored: () => loops.inbound.wake(),
         }),
       );
+      mail.onFailed = () => loops.failureNotes.wake();
       return {
         webhooks: new WebhookService(dataSource, options.webhook),
         mail,
@@ -140,7 +157,15 @@ export function channelsService(options: ChannelsOptions): ServiceDefinition<Cha
     // The listener and the pollers start last: mail they take is processed by loops already running.
     workers: (_dependencies, services) => [
       services.loops.inbound,
-      services.loops.outbound,
+      {
+        ...services.loops.outbound,
+        // The relay connections close once the mails in flight are done.
+        stop: async () => {
+          await services.loops.outbound.stop();
+          services.mail.close();
+        },
+      },
+      services.loops.failureNotes,
       {
         ...services.loops.webhooks,
         stop: async () => {
@@ -152,10 +177,7 @@ export function channelsService(options: ChannelsOptions): ServiceDefinition<Cha
       {
         name: services.smtp.name,
         start: () => services.smtp.start(),
-        stop: async () => {
-          await services.smtp.stop();
-          services.mail.close();
-        },
+        stop: () => services.smtp.stop(),
         ready: () => services.smtp.ready?.() ?? true,
       },
       ...services.imapPollers,

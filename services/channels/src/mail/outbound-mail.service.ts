@@ -18,7 +18,7 @@ import { backoffDelayMs } from '../work/work-loop';
 
 export type OutboundKind = 'REPLY' | 'CONFIRMATION';
 
-interface OutboundRow {
+export interface OutboundRow {
   id: string;
   message_id: string;
   kind: OutboundKind;
@@ -72,6 +72,8 @@ function failureNote(row: OutboundRow, address: string | null): string {
 export class OutboundMailService {
   private transport: Transporter | null = null;
   letters: ConfirmationLetters | null = null;
+  /** Called after mail failed for good: the agent notes are due. */
+  onFailed: () => void = () => undefined;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -113,7 +115,7 @@ export class OutboundMailService {
   private getTransport(): Transporter {
     const url = new URL(this.config.relayUrl!);
     this.transport ??= nodemailer.createTransport({
-      // Pooled: a round's mails share SMTP_RELAY_CONNECTIONS open connections instead of one each.
+      // Pooled: mails in flight share SMTP_RELAY_CONNECTIONS open connections instead of one each.
       pool: true,
       maxConnections: this.config.relayConnections,
       maxMessages: 100,
@@ -136,18 +138,23 @@ export class OutboundMailService {
     this.transport?.close();
   }
 
-  async runOnce(limit = 20): Promise<number> {
-    const rows = await updateReturning<OutboundRow>(
+  /**
+   * Claims due mail with a lease, oldest first, none of a ticket whose mail is
+   * already being sent here (`busyTickets`): one ticket's mails go out one at
+   * a time, in order, so each carries the Message-IDs of those before it.
+   */
+  async claim(limit: number, busyTickets: string[] = []): Promise<OutboundRow[]> {
+    const rows = await updateReturning<OutboundRow & { created_at: Date }>(
       this.dataSource,
       `UPDATE outbound_mail SET attempts = attempts + 1, next_attempt_at = now() + interval '${LEASE_SECONDS} seconds'
        WHERE id IN (SELECT id FROM outbound_mail WHERE state = 'PENDING' AND next_attempt_at <= now()
+                      AND ticket_id <> ALL($2::uuid[])
                     ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED)
        RETURNING *`,
-      [limit],
+      [limit, busyTickets],
     );
-    await Promise.all(rows.map((row) => this.send(row)));
-    const notified = await this.notifyAgents();
-    return rows.length + notified;
+    // RETURNING follows no ORDER BY.
+    return rows.sort((a, b) => new Date(a.created_at).getTime() - new Date(b.created_at).getTime());
   }
 
   /**
@@ -193,7 +200,8 @@ export class OutboundMailService {
     );
   }
 
-  private async send(row: OutboundRow): Promise<void> {
+  /** Sends one claimed mail; the outcome is recorded on the row (SENT, retry, FAILED or SKIPPED). */
+  async send(row: OutboundRow): Promise<void> {
     try {
       if (!this.config.relayUrl) return await this.skip(row, 'no SMTP_RELAY_URL configured');
       const { thread, ticket } = await this.thread(row.ticket_id, row.kind === 'CONFIRMATION');
@@ -312,14 +320,15 @@ export class OutboundMailService {
       );
       for (const row of failed) this.logger.warn({ mailId: row.id, reason, code }, 'mail failed for good');
     });
+    this.onFailed();
   }
 
   /**
    * Tells the agent on the ticket itself: an internal note written through
    * the tickets subgraph (timeline entry NOTE_ADDED, pushed to the queue's
-   * live subscribers). Retried on later rounds until tickets takes it.
+   * live subscribers). Retried after the poll interval until tickets takes it.
    */
-  private async notifyAgents(): Promise<number> {
+  async notifyAgents(): Promise<number> {
     const rows: (OutboundRow & { to_address: string | null })[] = await this.dataSource.query(
       `SELECT * FROM outbound_mail WHERE failed_at IS NOT NULL AND agent_notified_at IS NULL ORDER BY failed_at LIMIT 20`,
     );

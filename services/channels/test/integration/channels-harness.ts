@@ -15,9 +15,25 @@ export interface SinkMail {
   raw: string;
 }
 
+export interface SmtpSink {
+  port: number;
+  mails: SinkMail[];
+  /** What happened, in order: `data <rcpt>` (DATA received, before the answer), `sent <rcpt>` (answered 250), `closed <rcpt>` (that connection ended). */
+  events: string[];
+  /**
+   * Holds the answer to DATA of mail to `address` until `release()`: the
+   * sender is left waiting for its 250 with the connection open.
+   */
+  hold(address: string): { release(): void };
+  stop(): Promise<void>;
+}
+
 /** A real SMTP server standing in for the desk's relay: keeps what it is sent; refuses recipients starting with "reject". */
-export async function startSmtpSink(): Promise<{ port: number; mails: SinkMail[]; stop(): Promise<void> }> {
+export async function startSmtpSink(): Promise<SmtpSink> {
   const mails: SinkMail[] = [];
+  const events: string[] = [];
+  const holds = new Map<string, Promise<void>>();
+  const lastRecipients = new Map<string, string>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['AUTH', 'STARTTLS'],
@@ -31,26 +47,45 @@ export async function startSmtpSink(): Promise<{ port: number; mails: SinkMail[]
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
+      const to = session.envelope.rcptTo.map((rcpt) => rcpt.address);
+      lastRecipients.set(session.id, to.join(','));
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
         const raw = Buffer.concat(chunks);
-        simpleParser(raw).then(
-          (parsed) => {
-            mails.push({
-              to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
-              parsed,
-              raw: raw.toString('utf8'),
-            });
+        events.push(`data ${to.join(',')}`);
+        Promise.all([simpleParser(raw), ...to.map((address) => holds.get(address))]).then(
+          ([parsed]) => {
+            mails.push({ to, parsed, raw: raw.toString('utf8') });
+            events.push(`sent ${to.join(',')}`);
             callback();
           },
           (error: Error) => callback(error),
         );
       });
     },
+    onClose(session) {
+      const to = lastRecipients.get(session.id);
+      if (to !== undefined) events.push(`closed ${to}`);
+    },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.server.address() as AddressInfo).port;
-  return { port, mails, stop: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    port,
+    mails,
+    events,
+    hold(address) {
+      let release = () => undefined as void;
+      holds.set(address, new Promise<void>((resolve) => (release = resolve)));
+      return {
+        release() {
+          holds.delete(address);
+          release();
+        },
+      };
+    },
+    stop: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 /** Sends mail to the channels listener the way a customer's mail server would. */

@@ -345,6 +345,52 @@ describe('email out', () => {
     expect(note).toBeTruthy();
   });
 
+  it("should deliver other tickets' mail while the relay holds one mail's DATA, and that ticket's next mail after it", async () => {
+    const slow = 'slow.relay@example.com';
+    const fast = 'fast.relay@example.com';
+    const slowTicket = (await openTicketByMail(slow, 'Held by the relay')).ticket;
+    const fastTicket = (await openTicketByMail(fast, 'Not held')).ticket;
+    const hold = sink.hold(slow);
+    try {
+      await reply(slowTicket.id, 'First answer, held by the relay.');
+      await eventually(async () => sink.events.includes(`data ${slow}`), {
+        what: 'held DATA',
+        timeoutMs: 60_000,
+      });
+      await reply(slowTicket.id, 'Second answer, after the first.');
+      await reply(fastTicket.id, 'An answer nobody holds.');
+      await sinkMailTo(fast);
+    } finally {
+      hold.release();
+    }
+    const events = [...sink.events];
+    // Sent while the held mail's connection was still open and its 250 not given: no round waited for it.
+    const sentFast = events.indexOf(`sent ${fast}`);
+    expect(sentFast).toBeGreaterThan(events.indexOf(`data ${slow}`));
+    expect(events.slice(0, sentFast)).not.toContain(`sent ${slow}`);
+    expect(events.slice(0, sentFast)).not.toContain(`closed ${slow}`);
+    // The ticket's second mail waited for its first, so it threads under it.
+    expect(events.filter((event) => event === `data ${slow}`)).toHaveLength(1);
+    const [first, second] = await eventually(
+      async () => {
+        const mails = sink.mails.filter((mail) => mail.to.includes(slow));
+        return mails.length === 2 ? mails : null;
+      },
+      { what: `both mails to ${slow}`, timeoutMs: 60_000 },
+    );
+    expect(first.parsed.text).toContain('First answer');
+    expect(second.parsed.text).toContain('Second answer');
+    expect(second.parsed.inReplyTo).toBe(first.parsed.messageId);
+    const { rows } = await db.query(
+      `SELECT state, attempts FROM channels.outbound_mail WHERE ticket_id = $1 ORDER BY created_at`,
+      [slowTicket.id],
+    );
+    expect(rows).toEqual([
+      { state: 'SENT', attempts: 1 },
+      { state: 'SENT', attempts: 1 },
+    ]);
+  });
+
   it('should mark a sent reply failed when its bounce comes back', async () => {
     const address = 'bounce.me@example.com';
     const { ticket } = await openTicketByMail(address, 'Will bounce');
