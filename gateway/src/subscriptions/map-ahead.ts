@@ -1,3 +1,5 @@
+import type { PushIterator } from './update-hub';
+
 /**
  * Maps every value of `source` as soon as it arrives, and yields the results
  * in source order.
@@ -18,84 +20,102 @@
  * source at once, also while nothing has arrived.
  */
 export function mapAhead<T, U>(
-  source: AsyncIterator<T>,
+  source: PushIterator<T>,
   map: (value: T) => Promise<U>,
   ahead: number,
 ): AsyncIterableIterator<U> {
   if (!Number.isInteger(ahead) || ahead < 1) throw new RangeError('ahead must be a positive integer');
-  // Results not yet taken by the consumer, in source order.
-  const results: Promise<IteratorResult<U>>[] = [];
-  const waiting: ((result: Promise<IteratorResult<U>>) => void)[] = [];
-  let pulling = false;
-  let finished = false;
+  return new MapAhead(source, map, ahead);
+}
 
-  const offer = (result: Promise<IteratorResult<U>>) => {
-    // Rejections reach the consumer in order; until then they are not unhandled.
-    result.catch(() => undefined);
-    const waiter = waiting.shift();
-    if (waiter) waiter(result);
-    else results.push(result);
+const DONE: IteratorResult<never> = Object.freeze({ value: undefined, done: true });
+
+/**
+ * Takes values from the source synchronously as they are pushed: a fan-out
+ * to 10,000 subscribers pays no promise per subscriber to pull an event, and
+ * a shared execution stays one promise until the consumer takes it.
+ */
+class MapAhead<T, U> implements AsyncIterableIterator<U> {
+  /** Mappings the consumer has not taken yet, in source order, as `map` returned them. */
+  private readonly mapped: Promise<U>[] = [];
+  private readonly waiting: ((result: Promise<IteratorResult<U>>) => void)[] = [];
+  private closed = false;
+  private readonly failed = async (error: unknown): Promise<IteratorResult<U>> => {
+    await this.return();
+    throw error;
   };
 
-  const close = async () => {
-    if (finished) return;
-    finished = true;
-    results.length = 0;
-    for (const waiter of waiting.splice(0)) waiter(Promise.resolve({ value: undefined, done: true }));
-    await source.return?.();
-  };
+  constructor(
+    private readonly source: PushIterator<T>,
+    private readonly map: (value: T) => Promise<U>,
+    private readonly ahead: number,
+  ) {
+    source.onAvailable = () => this.pump();
+    // Events that arrived before the consumer's first `next()` start too.
+    this.pump();
+  }
 
-  const pull = async () => {
-    if (pulling) return;
-    pulling = true;
-    try {
-      while (!finished && results.length < ahead) {
-        const item = await source.next();
-        if (finished) break;
-        if (item.done) {
-          finished = true;
-          offer(Promise.resolve({ value: undefined, done: true }));
-          break;
-        }
-        offer(map(item.value).then((value) => ({ value, done: false })));
-      }
-    } catch (error) {
-      offer(Promise.reject(error));
-      finished = true;
-    } finally {
-      pulling = false;
+  private pump(): void {
+    while (!this.closed && this.mapped.length < this.ahead) {
+      const item = this.source.take();
+      if (!item) break;
+      const promise = this.map(item.value);
+      guard(promise);
+      const waiter = this.waiting.shift();
+      if (waiter) waiter(this.resultOf(promise));
+      else this.mapped.push(promise);
     }
-  };
+    if (this.source.ended) for (const waiter of this.waiting.splice(0)) waiter(Promise.resolve(DONE));
+  }
 
-  const take = async (result: Promise<IteratorResult<U>>): Promise<IteratorResult<U>> => {
-    try {
-      return await result;
-    } catch (error) {
-      await close().catch(() => undefined);
-      throw error;
+  private resultOf(promise: Promise<U>): Promise<IteratorResult<U>> {
+    return promise.then(toResult<U>, this.failed);
+  }
+
+  next(): Promise<IteratorResult<U>> {
+    const promise = this.mapped.shift();
+    if (promise) {
+      this.pump();
+      return this.resultOf(promise);
     }
-  };
+    if (this.closed || this.source.ended) return Promise.resolve(DONE);
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
 
-  // Events that arrive before the consumer's first `next()` start too.
-  void pull();
-  return {
-    next() {
-      const result = results.shift();
-      void pull();
-      if (result) return take(result);
-      if (finished) return Promise.resolve({ value: undefined, done: true });
-      return new Promise<Promise<IteratorResult<U>>>((resolve) => waiting.push(resolve)).then(take);
-    },
-    async return() {
-      await close();
-      return { value: undefined, done: true };
-    },
-    async throw(error?: unknown) {
-      await close();
-      throw error;
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+  async return(): Promise<IteratorResult<U>> {
+    if (!this.closed) {
+      this.closed = true;
+      this.mapped.length = 0;
+      this.source.onAvailable = null;
+      for (const waiter of this.waiting.splice(0)) waiter(Promise.resolve(DONE));
+      await this.source.return();
+    }
+    return DONE;
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<U>> {
+    await this.return();
+    throw error;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<U> {
+    return this;
+  }
+}
+
+function toResult<U>(value: U): IteratorResult<U> {
+  return { value, done: false };
+}
+
+const guarded = new WeakSet<Promise<unknown>>();
+
+/**
+ * A mapping that fails is thrown to the consumer when it reaches it, maybe
+ * later: until then its rejection must not count as unhandled. Once per
+ * promise, however many subscribers share it.
+ */
+function guard(promise: Promise<unknown>): void {
+  if (guarded.has(promise)) return;
+  guarded.add(promise);
+  promise.catch(() => undefined);
 }

@@ -7,6 +7,7 @@ import {
 } from 'graphql';
 import type { Counter } from 'prom-client';
 import { mapAhead } from './map-ahead';
+import { PushIterator } from './update-hub';
 
 /**
  * Events one subscriber may have in execution (fetching their payload) before
@@ -51,11 +52,8 @@ export class SharedSubscriptionExecutor {
     if (!isAsyncIterable(source)) return source;
     const group = this.groupOf(args);
     // Each event executes when it arrives, not when the previous push has been sent.
-    return mapAhead(
-      source[Symbol.asyncIterator](),
-      (payload) => this.execute(payload, group, args),
-      EXECUTIONS_AHEAD,
-    );
+    if (!(source instanceof PushIterator)) throw new Error('Subscription sources are PushIterators');
+    return mapAhead(source, (payload) => this.execute(payload, group, args), EXECUTIONS_AHEAD);
   }
 
   private groupOf(args: ExecutionArgs): string | null {
