@@ -95,19 +95,26 @@ async function main() {
       query:
         'subscription { queueUpdates(queueIds: ["general"]) { kind at ticket { title sla { firstResponseDueAt } } } }',
     });
+    // The gateway ends a subscriber that falls 1,000 updates behind: every push after that is "missing".
+    let subscriptionEnded: string | null = null;
     void (async () => {
-      for await (const result of subscription) {
-        const pushed = now();
-        const update = result.data?.queueUpdates;
-        const timeline = update?.ticket && timelines.get(update.ticket.title);
-        if (!timeline) continue;
-        if (update.kind === 'CREATED') {
-          timeline.createdPush = pushed;
-          timeline.createdAt = Date.parse(update.at);
-        } else if (update.kind === 'SLA_STARTED') {
-          timeline.slaPushes.push(pushed);
-          timeline.slaAts.push(Date.parse(update.at));
+      try {
+        for await (const result of subscription) {
+          const pushed = now();
+          const update = result.data?.queueUpdates;
+          const timeline = update?.ticket && timelines.get(update.ticket.title);
+          if (!timeline) continue;
+          if (update.kind === 'CREATED') {
+            timeline.createdPush = pushed;
+            timeline.createdAt = Date.parse(update.at);
+          } else if (update.kind === 'SLA_STARTED') {
+            timeline.slaPushes.push(pushed);
+            timeline.slaAts.push(Date.parse(update.at));
+          }
         }
+        subscriptionEnded ??= `completed by the gateway at ${new Date().toISOString()}`;
+      } catch (error) {
+        subscriptionEnded = `failed at ${new Date().toISOString()}: ${String(error)}`;
       }
     })();
     await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -130,7 +137,7 @@ async function main() {
       const deadline = performance.now() + DRAIN_MS;
       const complete = () =>
         ticketsOf().every((t) => t.answered === undefined || (t.createdPush && t.slaPushes.length === 2));
-      while (!complete() && performance.now() < deadline) {
+      while (!complete() && subscriptionEnded === null && performance.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       const tickets = ticketsOf().filter((t) => t.answered !== undefined);
@@ -165,6 +172,7 @@ async function main() {
         },
       });
     }
+    const endedEarly = subscriptionEnded;
     await client.dispose();
 
     const line = (label: string, s: Summary) =>
@@ -184,6 +192,8 @@ async function main() {
           line('  clock_started on Kafka → push', result.hops.slaOnKafkaToPush),
       );
     }
+    if (endedEarly)
+      process.stdout.write(`the supervisor's subscription ended before the bench did: ${endedEarly}\n`);
     process.stdout.write(`bench process RSS ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB\n`);
     const figures = (s: Summary) => ({
       n: s.count,
@@ -195,6 +205,7 @@ async function main() {
     process.stdout.write(
       `${JSON.stringify({
         bench: 'e2e-push-latency',
+        subscriptionEndedEarly: endedEarly,
         phases: results.map((result) => ({
           rate: result.rate,
           tickets: result.tickets,

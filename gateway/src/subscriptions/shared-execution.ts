@@ -6,6 +6,14 @@ import {
   type ExecutionResult,
 } from 'graphql';
 import type { Counter } from 'prom-client';
+import { mapAhead } from './map-ahead';
+import { PushIterator } from './update-hub';
+
+/**
+ * Events one subscriber may have in execution (fetching their payload) before
+ * graphql-ws has sent the earlier ones; its source buffers the rest.
+ */
+export const EXECUTIONS_AHEAD = 100;
 
 /**
  * What makes two subscribers' executions of one event interchangeable: the
@@ -24,7 +32,8 @@ export type ContextSharingKey = (contextValue: unknown) => string | null;
  * different groups (another scope, selection or variables) never see each
  * other's results. Only events that are one object for every subscriber
  * (live updates) are shared; replayed updates and RESYNC_REQUIRED are built
- * per subscriber and so executed per subscriber.
+ * per subscriber and so executed per subscriber. Each event starts executing
+ * when it arrives (`mapAhead`): a slow fetch delays its own push only.
  */
 export class SharedSubscriptionExecutor {
   private readonly documentIds = new WeakMap<DocumentNode, number>();
@@ -42,7 +51,9 @@ export class SharedSubscriptionExecutor {
     const source = await createSourceEventStream(args);
     if (!isAsyncIterable(source)) return source;
     const group = this.groupOf(args);
-    return mapIterator(source, (payload) => this.execute(payload, group, args));
+    // Each event executes when it arrives, not when the previous push has been sent.
+    if (!(source instanceof PushIterator)) throw new Error('Subscription sources are PushIterators');
+    return mapAhead(source, (payload) => this.execute(payload, group, args), EXECUTIONS_AHEAD);
   }
 
   private groupOf(args: ExecutionArgs): string | null {
@@ -71,40 +82,4 @@ export class SharedSubscriptionExecutor {
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof (value as AsyncIterable<unknown> | null)?.[Symbol.asyncIterator] === 'function';
-}
-
-/** graphql-js's internal mapAsyncIterator: maps each value, and passes return/throw through. */
-function mapIterator<T, U>(
-  iterable: AsyncIterable<T>,
-  map: (value: T) => Promise<U>,
-): AsyncIterableIterator<U> {
-  const iterator = iterable[Symbol.asyncIterator]();
-  const close = async () => {
-    try {
-      await iterator.return?.();
-    } catch {
-      // Already closing: the mapping error below is the one to report.
-    }
-  };
-  const mapResult = async (result: IteratorResult<T>): Promise<IteratorResult<U>> => {
-    if (result.done) return result;
-    try {
-      return { value: await map(result.value), done: false };
-    } catch (error) {
-      await close();
-      throw error;
-    }
-  };
-  return {
-    next: async () => mapResult(await iterator.next()),
-    return: async () =>
-      iterator.return ? mapResult(await iterator.return()) : { value: undefined, done: true },
-    throw: async (error?: unknown) => {
-      if (iterator.throw) return mapResult(await iterator.throw(error));
-      throw error;
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
 }

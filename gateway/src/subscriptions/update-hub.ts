@@ -10,6 +10,8 @@ export class PushIterator<T> implements AsyncIterableIterator<T> {
   private readonly buffer: T[] = [];
   private readonly waiting: ((result: IteratorResult<T>) => void)[] = [];
   private done = false;
+  /** Told after a push that no `next()` was waiting for, and when the iterator ends (see mapAhead). */
+  onAvailable: (() => void) | null = null;
 
   constructor(
     private readonly onReturn: () => void,
@@ -28,6 +30,17 @@ export class PushIterator<T> implements AsyncIterableIterator<T> {
       return;
     }
     this.buffer.push(value);
+    this.onAvailable?.();
+  }
+
+  /** The oldest buffered value without waiting, or undefined when none is buffered. */
+  take(): { value: T } | undefined {
+    return this.buffer.length > 0 ? { value: this.buffer.shift()! } : undefined;
+  }
+
+  /** Returned (or ended for falling behind), and every buffered value taken. */
+  get ended(): boolean {
+    return this.done && this.buffer.length === 0;
   }
 
   next(): Promise<IteratorResult<T>> {
@@ -41,6 +54,7 @@ export class PushIterator<T> implements AsyncIterableIterator<T> {
       this.done = true;
       this.onReturn();
       for (const waiter of this.waiting.splice(0)) waiter({ value: undefined, done: true });
+      this.onAvailable?.();
     }
     return Promise.resolve({ value: undefined, done: true });
   }

@@ -18,6 +18,13 @@ const schema = buildSchema(`
 function harness() {
   const sources: PushIterator<{ eventId: string }>[] = [];
   const resolved: string[] = [];
+  // Payload fetches of these events wait until released.
+  const held = new Map<string, Promise<void>>();
+  const hold = (eventId: string) => {
+    let release!: () => void;
+    held.set(eventId, new Promise<void>((resolve) => (release = resolve)));
+    return release;
+  };
   const fields = schema.getSubscriptionType()!.getFields();
   fields.updates.subscribe = () => {
     const iterator = new PushIterator<{ eventId: string }>(() => undefined);
@@ -34,7 +41,9 @@ function harness() {
     context: Context,
   ) => {
     resolved.push(`${update.eventId}:${context.scope}`);
-    return { id: update.eventId, visibleTo: String(context.scope) };
+    const ticket = { id: update.eventId, visibleTo: String(context.scope) };
+    const wait = held.get(update.eventId);
+    return wait ? wait.then(() => ticket) : ticket;
   };
   const executor = new SharedSubscriptionExecutor((context) => (context as Context).scope);
   // One document per text, as SubscriptionDocuments gives the gateway.
@@ -55,11 +64,14 @@ function harness() {
     const event = { eventId };
     for (const source of sources) source.push(event);
   };
-  return { subscribe, publish, resolved };
+  return { subscribe, publish, resolved, hold };
 }
 
 const visibleTo = (result: IteratorResult<ExecutionResult>) =>
   (result.value.data as { updates: { ticket: { visibleTo: string } } }).updates.ticket.visibleTo;
+
+const eventIdOf = (result: IteratorResult<ExecutionResult>) =>
+  (result.value.data as { updates: { eventId: string } }).updates.eventId;
 
 describe('SharedSubscriptionExecutor', () => {
   it('should execute an event once for subscribers of one scope and once more for each other scope', async () => {
@@ -98,6 +110,23 @@ describe('SharedSubscriptionExecutor', () => {
     await subscriber.next();
     await subscriber.next();
     expect(resolved).toEqual(['e3:queue-a', 'e3:queue-a']);
+  });
+
+  it("should start executing an event while the previous event's payload fetch is still pending", async () => {
+    const { subscribe, publish, resolved, hold } = harness();
+    const subscriber = await subscribe('queue-a');
+    const release = hold('e5');
+    const first = subscriber.next();
+
+    publish('e5');
+    publish('e6');
+    await new Promise((resolve) => setImmediate(resolve));
+
+    // e5's fetch has not answered, yet e6's has started: graphql-ws had not asked for e6 yet.
+    expect(resolved).toEqual(['e5:queue-a', 'e6:queue-a']);
+    release();
+    expect(eventIdOf(await first)).toBe('e5');
+    expect(eventIdOf(await subscriber.next())).toBe('e6');
   });
 
   it('should end the source stream when the subscriber returns', async () => {
