@@ -1,12 +1,18 @@
 import type { MigrationInterface, QueryRunner } from '@deskgraph/platform';
 import { BODY_POSTINGS_TRIGGERS } from '../../search/article-terms';
 
-// Every (term, audience, locale) of the published rows of `rows`.
-const TERMS_OF = (rows: string, ids: string) => `
+// Every (term, audience, locale) of the published rows of the transition tables, once per
+// statement (a re-index of many articles notes each term once, not once per article).
+const TERMS_OF = (rows: string[], ids: string) => `
   INSERT INTO knowledge.body_postings_changed (term, audience, locale)
-  SELECT u.lexeme, r.audience, r.locale
-    FROM ${rows} r, unnest(tsvector_to_array(r.search_vector)) u(lexeme)
-   WHERE r.status = 'PUBLISHED' ${ids ? `AND r.id = ANY (${ids})` : ''}`;
+  ${rows
+    .map(
+      (table) => `SELECT u.lexeme, r.audience, r.locale
+    FROM ${table} r, unnest(tsvector_to_array(r.search_vector)) u(lexeme)
+   WHERE r.status = 'PUBLISHED' ${ids ? `AND r.id = ANY (${ids})` : ''}`,
+    )
+    .join(' UNION ')}
+  ${rows.length === 1 ? 'GROUP BY 1, 2, 3' : ''}`;
 
 /**
  * The background fill of body postings (search/article-terms.ts) counted the
@@ -31,7 +37,7 @@ export class BodyPostingsChangedTerms1765320000000 implements MigrationInterface
     await queryRunner.query(`
       CREATE FUNCTION "knowledge"."body_postings_changed_inserted"() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        ${TERMS_OF('new_rows', '')};
+        ${TERMS_OF(['new_rows'], '')};
         RETURN NULL;
       END $$`);
     // The same test as the postings' own trigger: view counts and reviewer changes note nothing.
@@ -45,14 +51,13 @@ export class BodyPostingsChangedTerms1765320000000 implements MigrationInterface
              AND ((o.status, o.audience, o.locale) IS DISTINCT FROM (n.status, n.audience, n.locale)
                   OR o.search_vector IS DISTINCT FROM n.search_vector));
         IF cardinality(changed) = 0 THEN RETURN NULL; END IF;
-        ${TERMS_OF('old_rows', 'changed')};
-        ${TERMS_OF('new_rows', 'changed')};
+        ${TERMS_OF(['old_rows', 'new_rows'], 'changed')};
         RETURN NULL;
       END $$`);
     await queryRunner.query(`
       CREATE FUNCTION "knowledge"."body_postings_changed_deleted"() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        ${TERMS_OF('old_rows', '')};
+        ${TERMS_OF(['old_rows'], '')};
         RETURN NULL;
       END $$`);
     const [inserted, updated, deleted] = BODY_POSTINGS_TRIGGERS;
