@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  BODY_POSTINGS_TRIGGERS,
   fillBodyPostings,
   lockPostingsRewrite,
   rebuildArticleTerms,
@@ -65,7 +66,12 @@ export async function insertPublishedArticles(
   return ids;
 }
 
-const TERM_TRIGGERS = ['article_terms_inserted', 'article_terms_updated', 'article_terms_deleted'];
+const TERM_TRIGGERS = [
+  'article_terms_inserted',
+  'article_terms_updated',
+  'article_terms_deleted',
+  ...BODY_POSTINGS_TRIGGERS,
+];
 
 /**
  * Loads many published articles fast, in one transaction: the search indexes
@@ -112,6 +118,8 @@ export async function loadPublishedArticles(
       await database.query(`ALTER TABLE knowledge.articles ENABLE TRIGGER ${trigger}`);
     // Body postings of common terms read the GIN index: after it is rebuilt.
     await fillBodyPostings(database);
+    // The triggers that note changed terms were off: the background fill looks at every list once.
+    await database.query(`INSERT INTO knowledge.body_postings_changed DEFAULT VALUES`);
     await database.query('COMMIT');
   } catch (error) {
     await database.query('ROLLBACK');

@@ -12,6 +12,7 @@ import { MixedScriptSearch1765200000000 } from './migrations/1765200000000-mixed
 import { RemaskStoredText1765150000000 } from './migrations/1765150000000-remask-stored-text';
 import { ArticleTerms1765300000000 } from './migrations/1765300000000-article-terms';
 import { OutboxWakeInProcess1765310000000 } from './migrations/1765310000000-outbox-wake-in-process';
+import { BodyPostingsChangedTerms1765320000000 } from './migrations/1765320000000-body-postings-changed-terms';
 
 export const KNOWLEDGE_SCHEMA = 'knowledge';
 
@@ -38,6 +39,7 @@ export function createKnowledgeDataSource(database: DatabaseConfig) {
       MixedScriptSearch1765200000000,
       ArticleTerms1765300000000,
       OutboxWakeInProcess1765310000000,
+      BodyPostingsChangedTerms1765320000000,
     ],
   });
 }

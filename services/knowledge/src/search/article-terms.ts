@@ -91,6 +91,30 @@ export const BODY_POSTINGS_DEFAULTS: BodyPostingsOptions = {
 };
 
 /**
+ * The triggers on `articles` (migration BodyPostingsChangedTerms1765320000000)
+ * that note in `body_postings_changed` the terms whose body postings may have
+ * to be topped up; a bulk load disables them with the postings' own.
+ */
+export const BODY_POSTINGS_TRIGGERS = [
+  'body_postings_changed_inserted',
+  'body_postings_changed_updated',
+  'body_postings_changed_deleted',
+] as const;
+
+/** Only lexemes a query can name on their own (a plain word, number or bigram). */
+const PLAIN_TERM_SQL = `plainto_tsquery('simple', f.term)::text = '''' || f.term || ''''`;
+
+/** What a fill looked at and did. */
+export interface BodyPostingsFill {
+  /** Common (term, audience, locale) lists whose postings were counted. */
+  examined: number;
+  /** Lists found short and topped up (at most `maxTerms`). */
+  filled: number;
+  /** Postings added. */
+  added: number;
+}
+
+/**
  * Tops up the postings of common terms with articles that hold them only in
  * their body, up to `perTerm` per term, audience and locale: a word found in
  * half the bodies but few titles (`please`, `您好`) then has enough postings
@@ -98,49 +122,92 @@ export const BODY_POSTINGS_DEFAULTS: BodyPostingsOptions = {
  * terms are left to the GIN index (cheap for them; their body postings would
  * be most of 16 times the rows). The triggers drop an article's postings,
  * body ones included, whenever it changes; this refills the lists (bulk
- * loads, and the knowledge service's background worker). Returns the postings added.
+ * loads, and the knowledge service's background worker).
+ *
+ * `changedOnly`: count only the lists whose terms the triggers noted in
+ * `body_postings_changed` since the last such fill (a row with no term means
+ * all of them), and take those notes; lists found short beyond `maxTerms` are
+ * noted again for the next fill. Notes written by transactions still open are
+ * not visible here, so they stay for the next fill. Otherwise every common list
+ * is counted and the notes are left alone.
  */
-export async function fillBodyPostings(
+export async function fillBodyPostingLists(
   database: Queryable,
   options: BodyPostingsOptions = BODY_POSTINGS_DEFAULTS,
-): Promise<number> {
+  changedOnly = false,
+): Promise<BodyPostingsFill> {
   const result = (await database.query(
-    `WITH short AS (
-       SELECT f.term, f.audience, f.locale, least(f.articles, $2) - s.stored AS missing
-         FROM knowledge.term_frequencies f, LATERAL (
+    `WITH ${
+      changedOnly
+        ? `noted AS (DELETE FROM knowledge.body_postings_changed RETURNING term, audience, locale),
+     changed AS (SELECT DISTINCT term, audience, locale FROM noted WHERE term IS NOT NULL),`
+        : ''
+    }
+     common AS (${
+       changedOnly
+         ? // Led by the noted terms (primary key probes); the scan of every list only when one
+           // note says all (a one-time filter, so otherwise it is not run).
+           `SELECT f.term, f.audience, f.locale, f.articles
+              FROM changed c JOIN knowledge.term_frequencies f USING (term, audience, locale)
+             WHERE f.articles >= $1 AND ${PLAIN_TERM_SQL}
+            UNION
+            SELECT f.term, f.audience, f.locale, f.articles FROM knowledge.term_frequencies f
+             WHERE EXISTS (SELECT 1 FROM noted WHERE term IS NULL) AND f.articles >= $1 AND ${PLAIN_TERM_SQL}`
+         : `SELECT f.term, f.audience, f.locale, f.articles FROM knowledge.term_frequencies f
+             WHERE f.articles >= $1 AND ${PLAIN_TERM_SQL}`
+     }),
+     short AS (
+       SELECT c.term, c.audience, c.locale, c.articles, least(c.articles, $2) - s.stored AS missing
+         FROM common c, LATERAL (
            SELECT count(*)::int AS stored FROM (
              SELECT 1 FROM knowledge.article_terms t
-              WHERE t.term = f.term AND t.audience = f.audience AND t.locale = f.locale LIMIT $2) l) s
-        WHERE f.articles >= $1 AND s.stored < least(f.articles, $2)
-          -- Only lexemes a query can name on their own (a plain word, number or bigram).
-          AND plainto_tsquery('simple', f.term)::text = '''' || f.term || ''''
-        ORDER BY f.articles DESC, f.term, f.audience, f.locale LIMIT $3),
+              WHERE t.term = c.term AND t.audience = c.audience AND t.locale = c.locale LIMIT $2) l) s
+        WHERE s.stored < least(c.articles, $2)),
+     chosen AS (SELECT * FROM short ORDER BY articles DESC, term, audience, locale LIMIT $3),
      added AS (
        INSERT INTO knowledge.article_terms (term, audience, locale, score, article_id)
-       SELECT s.term, s.audience, s.locale, b.score, b.id FROM short s, LATERAL (
+       SELECT s.term, s.audience, s.locale, b.score, b.id FROM chosen s, LATERAL (
          SELECT a.id, ts_rank_cd(a.search_vector, q.query, 0)::real AS score
            FROM (SELECT plainto_tsquery('simple', s.term) AS query) q, knowledge.articles a
           WHERE a.search_vector @@ q.query AND a.status = 'PUBLISHED'
             AND a.audience = s.audience AND a.locale = s.locale
             AND NOT EXISTS (SELECT 1 FROM knowledge.article_terms t WHERE t.article_id = a.id AND t.term = s.term)
           LIMIT s.missing) b
-       ON CONFLICT DO NOTHING RETURNING 1)
-     SELECT count(*)::int AS added FROM added`,
+       ON CONFLICT DO NOTHING RETURNING 1)${
+         changedOnly
+           ? `,
+     deferred AS (
+       INSERT INTO knowledge.body_postings_changed (term, audience, locale)
+       SELECT term, audience, locale FROM short EXCEPT SELECT term, audience, locale FROM chosen)`
+           : ''
+       }
+     SELECT (SELECT count(*) FROM common)::int AS examined, (SELECT count(*) FROM chosen)::int AS filled,
+            (SELECT count(*) FROM added)::int AS added`,
     [options.commonArticles, options.perTerm, options.maxTerms],
-  )) as { added: number }[] | { rows: { added: number }[] };
-  return (Array.isArray(result) ? result : result.rows)[0].added;
+  )) as BodyPostingsFill[] | { rows: BodyPostingsFill[] };
+  return (Array.isArray(result) ? result : result.rows)[0];
+}
+
+/** fillBodyPostingLists over every common list (bulk loads); returns the postings added. */
+export async function fillBodyPostings(
+  database: Queryable,
+  options: BodyPostingsOptions = BODY_POSTINGS_DEFAULTS,
+): Promise<number> {
+  return (await fillBodyPostingLists(database, options)).added;
 }
 
 /**
- * One round of the background fill (fillBodyPostings) in its own transaction,
- * under the postings rewrite lock: null, and nothing touched, while a bulk
- * load holds the lock (the load fills every list itself when it commits).
+ * One round of the background fill in its own transaction, under the postings
+ * rewrite lock: the lists whose terms changed since the last round
+ * (fillBodyPostingLists, changedOnly), so a round after no change counts
+ * nothing. Null, and nothing touched, while a bulk load or another replica's
+ * round holds the lock (the load fills every list itself when it commits).
  */
 export async function fillBodyPostingsUnlessLoading(
   dataSource: DataSource,
   options: BodyPostingsOptions = BODY_POSTINGS_DEFAULTS,
-): Promise<number | null> {
+): Promise<BodyPostingsFill | null> {
   return dataSource.transaction(async (manager) =>
-    (await tryLockPostingsRewrite(manager)) ? fillBodyPostings(manager, options) : null,
+    (await tryLockPostingsRewrite(manager)) ? fillBodyPostingLists(manager, options, true) : null,
   );
 }

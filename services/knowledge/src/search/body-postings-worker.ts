@@ -10,9 +10,11 @@ import {
  * Keeps the body postings of common terms filled (see fillBodyPostings): the
  * triggers drop an article's postings when it changes and add only its head
  * terms, so edits, archives and new articles would thin the lists out. A few
- * lists per round, off the request path, in a transaction; replicas may
- * both run it (the insert skips what is there). A round is skipped while a
- * bulk load rewrites the postings (it holds their rewrite lock).
+ * lists per round, off the request path, in a transaction; only the lists of
+ * terms whose articles changed since the last round are counted (the triggers
+ * note them), so a round after no change reads no postings. Replicas may both
+ * run it: one round at a time holds the postings rewrite lock, the other's is
+ * skipped, as is a round while a bulk load rewrites the postings.
  */
 export function bodyPostingsWorker(
   dataSource: DataSource,
@@ -25,10 +27,11 @@ export function bodyPostingsWorker(
   const run = () => {
     round = round
       .then(() => fillBodyPostingsUnlessLoading(dataSource, { ...postings, maxTerms: options.termsPerRound }))
-      .then((added) => {
-        if (added === null)
+      .then((fill) => {
+        if (fill === null)
           logger.info('body postings not filled: a bulk load holds the postings; next round');
-        else if (added > 0) logger.info({ added }, 'body postings of common terms filled');
+        else if (fill.added > 0) logger.info(fill, 'body postings of common terms filled');
+        else if (fill.examined > 0) logger.debug(fill, 'body postings of changed terms checked');
       })
       .catch((error: unknown) => logger.warn({ err: error }, 'body postings not filled; retrying later'));
   };
