@@ -29,7 +29,9 @@ export function bodyPostingsWorker(
       .then(() => fillBodyPostingsUnlessLoading(dataSource, { ...postings, maxTerms: options.termsPerRound }))
       .then((fill) => {
         if (fill === null)
-          logger.info('body postings not filled: a bulk load holds the postings; next round');
+          logger.info(
+            'body postings not filled: a bulk load or another replica holds the postings lock; next round',
+          );
         else if (fill.added > 0) logger.info(fill, 'body postings of common terms filled');
         else if (fill.examined > 0) logger.debug(fill, 'body postings of changed terms checked');
       })
