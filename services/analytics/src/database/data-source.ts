@@ -8,6 +8,7 @@ import { RemaskStoredText1765150000000 } from './migrations/1765150000000-remask
 import { AggregateBackfill1765200000000 } from './migrations/1765200000000-aggregate-backfill';
 import { OutboxWakeInProcess1765300000000 } from './migrations/1765300000000-outbox-wake-in-process';
 import { AggregateRollups1765400000000 } from './migrations/1765400000000-aggregate-rollups';
+import { DimensionRollups1765500000000 } from './migrations/1765500000000-dimension-rollups';
 
 export const ANALYTICS_SCHEMA = 'analytics';
 
@@ -32,6 +33,7 @@ export function createAnalyticsDataSource(database: DatabaseConfig) {
       AggregateBackfill1765200000000,
       OutboxWakeInProcess1765300000000,
       AggregateRollups1765400000000,
+      DimensionRollups1765500000000,
     ],
   });
 }

@@ -6,12 +6,25 @@ import { localDateOf, startOfLocalDay } from './period';
 import {
   aggregateTable,
   DAY_DESK,
+  DAY_DIMENSION,
   DAY_QUEUE,
+  MONTH_DIMENSION,
   MONTH_DESK,
   MONTH_QUEUE,
   type AggregateKind,
+  type Dimension,
   type Grain,
 } from '../projection/aggregate-grains';
+
+/**
+ * A filter on one classification dimension (any of its values), answered by
+ * the single-dimension grains desk-wide: not with a queue filter, and per
+ * queue only the byQueue breakdown figures.
+ */
+export interface DimensionFilter {
+  dimension: Dimension;
+  values: string[];
+}
 
 /**
  * SQL over the daily aggregates. Every statement aggregates in PostgreSQL
@@ -50,11 +63,17 @@ function aggregateSource(
   byQueue: boolean,
   parameters: unknown[],
   where = 'true',
+  dimension: DimensionFilter | null = null,
 ): string {
   const perQueue = byQueue || queueIds !== null;
-  const dayGrain = perQueue ? DAY_QUEUE : DAY_DESK;
-  const monthGrain = perQueue ? MONTH_QUEUE : MONTH_DESK;
-  const queues = queueCondition(queueIds, parameters);
+  if (dimension && queueIds !== null) throw new Error('a dimension grain is desk-wide: no queue filter');
+  const dayGrain = dimension ? DAY_DIMENSION : perQueue ? DAY_QUEUE : DAY_DESK;
+  const monthGrain = dimension ? MONTH_DIMENSION : perQueue ? MONTH_QUEUE : MONTH_DESK;
+  let queues = queueCondition(queueIds, parameters);
+  if (dimension) {
+    parameters.push(dimension.dimension, dimension.values);
+    queues = ` AND dimension = $${parameters.length - 1} AND value = ANY($${parameters.length}::text[])`;
+  }
   const columns = `${perQueue ? 'queue_id' : 'NULL::text AS queue_id'}, figure, key, ${kind === 'histograms' ? 'bucket, ' : ''}n, total`;
   const branch = (grain: Grain, from: string, to: string) => {
     parameters.push(from, to);
@@ -94,7 +113,10 @@ function queueCondition(queueIds: string[] | null, parameters: unknown[]): strin
 }
 
 const SCOPE_FIGURES = `figure <> 'kw' AND (figure NOT LIKE 'agent.%' OR figure = 'agent.handled')`;
-/** The figures of byQueue breakdowns (volume and breaches): all a desk-wide ticketMetrics needs per queue. */
+/**
+ * The figures of byQueue breakdowns (volume and breaches): all a desk-wide ticketMetrics needs per queue.
+ * The dimension grains keep these per queue (keepsQueue in aggregate-grains.ts).
+ */
 const BREAKDOWN_FIGURES = `(figure = 'vol' AND key = '') OR figure = 'sla.BREACHED'`;
 
 /**
@@ -108,11 +130,14 @@ export async function loadScopeCounters(
   days: DayRange,
   queueIds: string[] | null,
   perQueue: 'all' | 'breakdowns' = 'all',
+  dimension: DimensionFilter | null = null,
 ): Promise<ScopeCounters> {
+  // The dimension grains keep per queue only the breakdown figures.
+  if (dimension && perQueue === 'all') throw new Error('a dimension grain has no per-queue figures');
   type Row = { queue_id: string | null; figure: string; key: string; n: number; total: number };
   const grouped = (byQueue: boolean, where: string) => {
     const parameters: unknown[] = [];
-    const source = aggregateSource('counters', days, queueIds, byQueue, parameters, where);
+    const source = aggregateSource('counters', days, queueIds, byQueue, parameters, where, dimension);
     return run<Row>(
       `SELECT queue_id, figure, key, sum(n)::float8 AS n, sum(total)::float8 AS total FROM ${source} s
         GROUP BY queue_id, figure, key HAVING sum(n) <> 0 OR sum(total) <> 0`,
@@ -145,9 +170,11 @@ export async function loadAgentCounters(
   run: Run,
   days: DayRange,
   queueIds: string[] | null,
+  dimension: DimensionFilter | null = null,
 ): Promise<Counters> {
   const parameters: unknown[] = [];
-  const source = aggregateSource('counters', days, queueIds, false, parameters, `figure LIKE 'agent.%'`);
+  const agents = `figure LIKE 'agent.%'`;
+  const source = aggregateSource('counters', days, queueIds, false, parameters, agents, dimension);
   const rows = await run<{ figure: string; key: string; n: number; total: number }>(
     `SELECT figure, key, sum(n)::float8 AS n, sum(total)::float8 AS total FROM ${source} s
       GROUP BY figure, key HAVING sum(n) <> 0 OR sum(total) <> 0`,
@@ -161,9 +188,10 @@ export async function loadTopKeywords(
   run: Run,
   days: DayRange,
   queueIds: string[] | null,
+  dimension: DimensionFilter | null = null,
 ): Promise<MetricBucket[]> {
   const parameters: unknown[] = [];
-  const source = aggregateSource('counters', days, queueIds, false, parameters, `figure = 'kw'`);
+  const source = aggregateSource('counters', days, queueIds, false, parameters, `figure = 'kw'`, dimension);
   const rows = await run<{ key: string; n: number }>(
     `WITH k AS (SELECT key, sum(n)::float8 AS n FROM ${source} s GROUP BY key HAVING sum(n) > 0)
      SELECT key, n FROM k WHERE n >= COALESCE((SELECT n FROM k ORDER BY n DESC OFFSET 9 LIMIT 1), 0)`,
@@ -187,11 +215,21 @@ export async function loadQuantiles(
   days: DayRange,
   queueIds: string[] | null,
   group: QuantileGroup,
+  dimension: DimensionFilter | null = null,
 ): Promise<Quantiles> {
+  if (dimension && group === 'queue') throw new Error('a dimension grain has no per-queue histograms');
   const parameters: unknown[] = [];
   const groupBy = group === 'none' ? `''` : group === 'queue' ? 'queue_id' : 'key';
   const figures = group === 'agent' ? `figure LIKE 'agent.%'` : `figure NOT LIKE 'agent.%'`;
-  const source = aggregateSource('histograms', days, queueIds, group === 'queue', parameters, figures);
+  const source = aggregateSource(
+    'histograms',
+    days,
+    queueIds,
+    group === 'queue',
+    parameters,
+    figures,
+    dimension,
+  );
   const rows = await run<{ g: string; figure: string; key: string; below: number; n: number; total: number }>(
     `WITH h AS (
        SELECT ${groupBy} AS g, figure, key, bucket, sum(n)::float8 AS n, sum(total)::float8 AS total

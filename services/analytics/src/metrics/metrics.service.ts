@@ -46,6 +46,7 @@ import {
   loadScopeCounters,
   loadTopKeywords,
   type DayRange,
+  type DimensionFilter,
   type QuantileGroup,
   type Run,
 } from './aggregate-queries';
@@ -106,6 +107,20 @@ const ALL_TICKETS: EffectiveFilter = {
 /** A filter the aggregate grains answer: on queues at most. */
 function queuesOnly(filter: EffectiveFilter): boolean {
   return Object.entries(filter).every(([field, value]) => field === 'queueIds' || value === null);
+}
+
+/**
+ * A filter on exactly one of priority, channel or type (any number of its
+ * values) and nothing else: the single-dimension grains answer it.
+ */
+function singleDimension(filter: EffectiveFilter): DimensionFilter | null {
+  const named = Object.entries(filter).filter(([, value]) => value !== null);
+  if (named.length !== 1) return null;
+  const [field, values] = named[0] as [string, string[]];
+  const dimension = ({ priorities: 'priority', channels: 'channel', types: 'type' } as const)[
+    field as 'priorities' | 'channels' | 'types'
+  ];
+  return dimension ? { dimension, values } : null;
 }
 
 /** Figures of exactly one queue are held to that queue's targets; anything wider to the desk-wide ones. */
@@ -249,33 +264,48 @@ export class MetricsService {
 
   /**
    * The daily aggregates answer periods of whole desk days whose filter names
-   * at most queues; other filters (agents, types, channels …) and ranges that
+   * at most queues, or only one of priority, channel and type (the dimension
+   * grains); other filters (agents, categories, combinations …) and ranges that
    * start or end inside a day are summed by PostgreSQL over the projection rows.
    */
   private aggregateDays(period: ResolvedPeriod, filter: EffectiveFilter): DayRange | null {
-    if (!queuesOnly(filter)) return null;
+    if (!queuesOnly(filter) && !singleDimension(filter)) return null;
     return dayRange(period.from, period.to, this.timeZone);
   }
 
   private source(schema: string, period: ResolvedPeriod, filter: EffectiveFilter): FigureSource {
     const run = this.run(schema);
     const days = this.aggregateDays(period, filter);
-    if (days) {
-      return {
-        counters: (perQueue) => loadScopeCounters(run, days, filter.queueIds, perQueue),
-        agentCounters: () => loadAgentCounters(run, days, filter.queueIds),
-        quantiles: (group) => loadQuantiles(run, days, filter.queueIds, group),
-        keywords: () => loadTopKeywords(run, days, filter.queueIds),
-      };
-    }
     const cohort = { from: period.from, to: period.to, filter };
     // One statement gives every counter of the cohort, per queue and summed.
     const counters = memo(() => loadCohortCounters(run, cohort));
-    return {
+    const rows: FigureSource = {
       counters,
       agentCounters: async () => (await counters()).all,
       quantiles: (group) => loadCohortQuantiles(run, cohort, group),
       keywords: () => loadCohortKeywords(run, cohort),
+    };
+    if (!days) return rows;
+    const dimension = singleDimension(filter);
+    if (dimension) {
+      // Desk-wide grains per dimension value; per-queue figures (queueMetrics) other than the
+      // breakdowns are not kept there and come from the rows.
+      return {
+        counters: (perQueue) =>
+          perQueue === 'breakdowns'
+            ? loadScopeCounters(run, days, null, perQueue, dimension)
+            : rows.counters(perQueue),
+        agentCounters: () => loadAgentCounters(run, days, null, dimension),
+        quantiles: (group) =>
+          group === 'queue' ? rows.quantiles(group) : loadQuantiles(run, days, null, group, dimension),
+        keywords: () => loadTopKeywords(run, days, null, dimension),
+      };
+    }
+    return {
+      counters: (perQueue) => loadScopeCounters(run, days, filter.queueIds, perQueue),
+      agentCounters: () => loadAgentCounters(run, days, filter.queueIds),
+      quantiles: (group) => loadQuantiles(run, days, filter.queueIds, group),
+      keywords: () => loadTopKeywords(run, days, filter.queueIds),
     };
   }
 

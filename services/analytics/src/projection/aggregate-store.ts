@@ -10,7 +10,10 @@ import {
 import { ticketFieldsOf, type TicketRow } from '../metrics/ticket-metrics';
 import {
   aggregateTable,
+  DIMENSION_GRAINS,
+  DIMENSIONS,
   GRAINS,
+  keepsQueue,
   keyColumns,
   spanStart,
   type AggregateKind,
@@ -131,6 +134,21 @@ export async function writeAggregateDeltas(
 }
 
 /**
+ * Adds the current contributions of some tickets to the single-dimension
+ * grains only: how the migration that adds those grains fills them from the
+ * projection rows, while the other grains already hold these tickets.
+ */
+export async function addToDimensionGrains(q: Query, ticketIds: string[], timeZone: string): Promise<void> {
+  if (ticketIds.length === 0) return;
+  const total: Contribution = { counters: new Map(), histograms: new Map(), backlog: new Map() };
+  for (const contribution of (await contributionsOf(q, ticketIds, timeZone)).values()) {
+    mergeInto(total, contribution);
+  }
+  await upsertCounters(q, total.counters, false, DIMENSION_GRAINS);
+  await upsertCounters(q, total.histograms, true, DIMENSION_GRAINS);
+}
+
+/**
  * Rows in key order: concurrent batches (replicas on other partitions, a
  * rebuild beside the live consumer) then lock shared aggregate rows in the
  * same order and wait for each other instead of deadlocking.
@@ -142,6 +160,11 @@ function sorted<T>(rows: Map<string, T>): [string, T][] {
 interface AggregateRow {
   day: string;
   queue: string;
+  /** The ticket's priority, channel and type (DIMENSIONS order). */
+  values: string[];
+  /** Set in the single-dimension grains' rows. */
+  dimension: string;
+  value: string;
   figure: string;
   key: string;
   bucket: number;
@@ -158,28 +181,37 @@ async function upsertCounters(
   q: Query,
   rows: Map<string, { n: number; total: number }>,
   bucketed: boolean,
+  grains: Grain[] = [...GRAINS, ...DIMENSION_GRAINS],
 ): Promise<void> {
   if (rows.size === 0) return;
   const kind: AggregateKind = bucketed ? 'histograms' : 'counters';
   const parsed: AggregateRow[] = [];
   for (const [compound, value] of rows) {
     const parts = compound.split(SEPARATOR);
-    // Keys may hold the separator (keywords, phrases): day, queue and figure never do; bucket is last.
-    const [day, queue, figure] = parts;
-    const key = parts.slice(3, bucketed ? -1 : undefined).join(SEPARATOR);
-    parsed.push({ day, queue, figure, key, bucket: bucketed ? Number(parts.at(-1)) : 0, ...value });
+    // Keys may hold the separator (keywords, phrases): day, queue, dimensions and figure never do; bucket is last.
+    const [day, queue, priority, channel, type, figure] = parts;
+    const key = parts.slice(6, bucketed ? -1 : undefined).join(SEPARATOR);
+    const values = [priority, channel, type];
+    const bucket = bucketed ? Number(parts.at(-1)) : 0;
+    parsed.push({ day, queue, values, dimension: '', value: '', figure, key, bucket, ...value });
   }
-  for (const grain of GRAINS) {
+  for (const grain of grains) {
     const summed = new Map<string, AggregateRow>();
-    for (const row of parsed) {
+    const addRow = (row: AggregateRow, queue: string, dimension: string, value: string) => {
       const day = spanStart(row.day, grain);
-      const queue = grain.queue ? row.queue : '';
-      const compound = [day, queue, row.figure, row.key, row.bucket].join(SEPARATOR);
+      const compound = [day, dimension, value, queue, row.figure, row.key, row.bucket].join(SEPARATOR);
       const sum = summed.get(compound);
       if (sum) {
         sum.n += row.n;
         sum.total += row.total;
-      } else summed.set(compound, { ...row, day, queue });
+      } else summed.set(compound, { ...row, day, queue, dimension, value });
+    };
+    for (const row of parsed) {
+      if (!grain.dimension) addRow(row, grain.queue ? row.queue : '', '', '');
+      else {
+        const queue = keepsQueue(row.figure, row.key) ? row.queue : '';
+        DIMENSIONS.forEach((dimension, index) => addRow(row, queue, dimension, row.values[index]));
+      }
     }
     const changes = sorted(summed)
       .map(([, row]) => row)
@@ -195,6 +227,8 @@ async function upsertGrain(q: Query, kind: AggregateKind, grain: Grain, rows: Ag
   const names = keys.map(([column]) => column);
   const valueOf: Record<string, (row: AggregateRow) => unknown> = {
     day: (row) => row.day,
+    dimension: (row) => row.dimension,
+    value: (row) => row.value,
     queue_id: (row) => row.queue,
     figure: (row) => row.figure,
     key: (row) => row.key,

@@ -1,4 +1,4 @@
-import { aggregateTable, keyColumns, ROLLUPS } from './aggregate-grains';
+import { aggregateTable, DIMENSION_GRAINS, keyColumns, ROLLUPS, type Grain } from './aggregate-grains';
 /**
  * Projection tables live in a generation schema (analytics_g1, analytics_g2 …)
  * so a rebuild can fill a fresh generation from the topics while the current
@@ -197,10 +197,15 @@ export async function createServicePracticeTables(run: Run, schema: string): Pro
 /**
  * The coarser aggregate grains (month, desk-wide; see aggregate-grains.ts):
  * the same columns as `agg_counters` / `agg_histograms`, `day` being the
- * first day of the span, without `queue_id` when desk-wide. Idempotent.
+ * first day of the span, without `queue_id` when desk-wide, with `dimension`
+ * and `value` for the single-dimension grains. Idempotent.
  */
-export async function createRollupTables(run: Run, schema: string): Promise<void> {
-  for (const grain of ROLLUPS) {
+export async function createRollupTables(
+  run: Run,
+  schema: string,
+  grains: Grain[] = [...ROLLUPS, ...DIMENSION_GRAINS],
+): Promise<void> {
+  for (const grain of grains) {
     for (const kind of ['counters', 'histograms'] as const) {
       const keys = keyColumns(kind, grain);
       await run(`

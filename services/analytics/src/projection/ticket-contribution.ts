@@ -22,14 +22,17 @@ export type TicketState = TicketFields & {
   transitions: { at: Date; toStatus: string }[];
 };
 
-/** Counter rows: `${day}|${queue}|${figure}|${key}` → count and sum (ms for durations). */
+/**
+ * Counter rows: `${day}|${queue}|${priority}|${channel}|${type}|${figure}|${key}` → count and sum (ms for
+ * durations); the ticket's priority, channel and type feed the single-dimension grains (aggregate-grains.ts).
+ */
 export type CounterMap = Map<string, { n: number; total: number }>;
 /** Backlog rows: `${queue}|${ageDay}|${changeDay}` → change of the open count. */
 export type BacklogMap = Map<string, number>;
 
 export interface Contribution {
   counters: CounterMap;
-  /** Histogram rows: `${day}|${queue}|${figure}|${key}|${bucket}` → count and sum. */
+  /** Histogram rows: `${day}|${queue}|${priority}|${channel}|${type}|${figure}|${key}|${bucket}` → count and sum. */
   histograms: CounterMap;
   backlog: BacklogMap;
 }
@@ -86,7 +89,8 @@ export function ticketContribution(state: TicketState | undefined, timeZone: str
   const createdAt = t.createdAt!;
   const day = deskDay(createdAt, timeZone);
   const queue = t.queueId ?? '';
-  const prefix = `${day}${SEPARATOR}${queue}${SEPARATOR}`;
+  const dimensions = [t.priority ?? '', t.channel ?? '', t.type ?? ''];
+  const prefix = [day, queue, ...dimensions, ''].join(SEPARATOR);
   const count = (figure: string, key = '', n = 1, total = 0) => {
     if (n !== 0 || total !== 0) add(result.counters, `${prefix}${figure}${SEPARATOR}${key}`, n, total);
   };

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DeskgraphEvent } from '@deskgraph/events';
-import { databaseModel, migrateDataSource, parseEnvironment } from '@deskgraph/platform';
+import { databaseModel, migrateDataSource, parseEnvironment, type Identity } from '@deskgraph/platform';
 import { dropDatabase, ensureDatabase, splitDatabaseUrl } from '@deskgraph/infra';
 import fc from 'fast-check';
 import type { DataSource } from 'typeorm';
@@ -41,7 +41,16 @@ import { applyEvents, factKey } from '../../src/projection/projection.applier';
 import { createProjectionTables, generationSchema } from '../../src/projection/projection-tables';
 import { keysetOf, keysetPage, type TicketPage } from '../../src/metrics/drill-down';
 import { HISTOGRAM_GAMMA } from '../../src/projection/ticket-contribution';
-import { aggregateTable, DAY_QUEUE, keyColumns, ROLLUPS } from '../../src/projection/aggregate-grains';
+import {
+  aggregateTable,
+  DAY_DESK,
+  DAY_DIMENSION,
+  DAY_QUEUE,
+  DIMENSIONS,
+  keyColumns,
+  MONTH_DIMENSION,
+  ROLLUPS,
+} from '../../src/projection/aggregate-grains';
 import { BASE, eventsOf, HOUR, scenario, TIME_ZONE } from './event-scenarios';
 import type { KpiTargetService } from '../../src/targets/kpi-target.service';
 
@@ -53,6 +62,7 @@ import type { KpiTargetService } from '../../src/targets/kpi-target.service';
 // refusals and facts re-sent under new event ids (which must change nothing).
 
 const OPTIONS = { keyCustomerTiers: ['KEY'] };
+const ANALYST: Identity = { userId: 'analyst-1', roles: ['analyst'], queueIds: [], customerId: null };
 const ALL: EffectiveFilter = {
   queueIds: null,
   agentIds: null,
@@ -102,6 +112,15 @@ function withoutIds(value: unknown): unknown {
       .map(([field, inner]) => [field, withoutIds(inner)]),
   );
 }
+
+/** Filters on one dimension, which the single-dimension grains answer desk-wide (the channel is always EMAIL). */
+const DIMENSION_FILTERS: Partial<EffectiveFilter>[] = [
+  { priorities: ['P2'] },
+  { priorities: ['P0', 'P3'] },
+  { types: ['COMPLAINT'] },
+  { types: ['CONSULTATION', 'FAULT_REPORT'] },
+  { channels: ['EMAIL'] },
+];
 
 /** Filters no aggregate grain answers, alone and combined (the scenarios' channel is EMAIL, customer type PERSONAL). */
 const FILTERS: Partial<EffectiveFilter>[] = [
@@ -300,6 +319,36 @@ describe('analytics: daily aggregates equal the figures computed from the projec
             expect(stored).toEqual(expected);
           }
         }
+        // The dimension grains: under each dimension the day rows sum to the desk-wide day rows, and the
+        // month rows are the sums of the day rows (no zero rows left behind).
+        for (const kind of ['counters', 'histograms'] as const) {
+          const keys = keyColumns(kind, DAY_DESK).map(([column]) => column);
+          const order = keys.map((_, index) => index + 1).join(', ');
+          const desk = await run(`SELECT * FROM §.${aggregateTable(kind, DAY_DESK)} ORDER BY ${order}`, []);
+          for (const dimension of DIMENSIONS) {
+            const summed = await run(
+              `SELECT ${keys.join(', ')}, sum(n)::bigint AS n, sum(total)::bigint AS total
+                 FROM §.${aggregateTable(kind, DAY_DIMENSION)} WHERE dimension = $1 GROUP BY ${order}
+               HAVING sum(n) <> 0 OR sum(total) <> 0 ORDER BY ${order}`,
+              [dimension],
+            );
+            expect([dimension, summed]).toEqual([dimension, desk]);
+          }
+          const columns = keyColumns(kind, DAY_DIMENSION).map(([column]) =>
+            column === 'day' ? `date_trunc('month', day)::date AS day` : column,
+          );
+          const monthOrder = columns.map((_, index) => index + 1).join(', ');
+          const [expected, stored] = await Promise.all([
+            run(
+              `SELECT ${columns.join(', ')}, sum(n)::bigint AS n, sum(total)::bigint AS total
+                 FROM §.${aggregateTable(kind, DAY_DIMENSION)} GROUP BY ${monthOrder}
+               HAVING sum(n) <> 0 OR sum(total) <> 0 ORDER BY ${monthOrder}`,
+              [],
+            ),
+            run(`SELECT * FROM §.${aggregateTable(kind, MONTH_DIMENSION)} ORDER BY ${monthOrder}`, []),
+          ]);
+          expect(stored).toEqual(expected);
+        }
         // Every drill-down is paged by PostgreSQL (keyset, 2 ids a page) and walks the tickets the rows give:
         // volume, durations, SLA, breaches, rates, categories, keywords, and the backlog at the period's end.
         await dataSource.query(`UPDATE analytics.projection_state SET generation = $1`, [generation]);
@@ -319,6 +368,30 @@ describe('analytics: daily aggregates equal the figures computed from the projec
             OPTIONS,
           );
           expect(await walkDrills(served, truth)).toBeGreaterThan(20);
+        }
+
+        // One dimension over whole days (a day, a week, a month, months with days around them): the service
+        // reads the dimension grains; every figure, the per-queue breakdowns and per-agent figures equal the
+        // rows' (percentiles within the bound), the backlog apart (computed from the rows, checked below).
+        for (const period of [week, day, month, months]) {
+          for (const narrowing of DIMENSION_FILTERS) {
+            const filter = { ...ALL, ...narrowing };
+            const rows = await service.loadCohort(schema, period, filter);
+            const served = await service.metricsFor(period, filter, now, []);
+            expectSameFigures(
+              { ...served, backlog: null, targets: null },
+              {
+                ...computeTicketMetrics(period, rows, emptyBacklog(), OPTIONS),
+                backlog: null,
+                targets: null,
+              },
+            );
+            const input = { from: period.from, to: period.to };
+            expectSameFigures(
+              await service.agentMetrics(ANALYST, input, narrowing),
+              computeAgentMetrics(rows),
+            );
+          }
         }
 
         // The backlog at desk midnights from the open/close counters, and now.

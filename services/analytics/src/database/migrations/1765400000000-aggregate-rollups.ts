@@ -15,7 +15,7 @@ export class AggregateRollups1765400000000 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     const [{ generation }] = await queryRunner.query(`SELECT generation FROM "analytics"."projection_state"`);
     const schema = generationSchema(generation);
-    await createRollupTables((sql) => queryRunner.query(sql), schema);
+    await createRollupTables((sql) => queryRunner.query(sql), schema, ROLLUPS);
     for (const grain of ROLLUPS) {
       for (const kind of ['counters', 'histograms'] as const) {
         const names = keyColumns(kind, grain).map(([column]) => column);
