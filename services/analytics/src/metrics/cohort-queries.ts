@@ -183,7 +183,8 @@ export async function loadCohortCounters(run: Run, cohort: Cohort): Promise<Scop
 /**
  * The exact order statistics medians and p90s need (ranks floor/ceil of
  * (n−1)·q, interpolated by aggregate-metrics as percentile_cont does): at
- * most four values per figure and group, picked by PostgreSQL.
+ * most four values per figure and group, picked by PostgreSQL. `n` is the
+ * group's size: over the ordered window, count(*) would be a running count.
  */
 export async function loadCohortQuantiles(
   run: Run,
@@ -201,8 +202,8 @@ export async function loadCohortQuantiles(
     `WITH ${c},
      s AS (SELECT ${g} AS g, v.figure, ${key} AS key, v.ms FROM ${source}
              CROSS JOIN LATERAL (VALUES ${samples.join(', ')}) AS v(figure, ms) WHERE v.ms IS NOT NULL),
-     o AS (SELECT g, figure, key, ms, (row_number() OVER w - 1)::float8 AS rank, count(*) OVER w AS n
-             FROM s WINDOW w AS (PARTITION BY g, figure, key ORDER BY ms))
+     o AS (SELECT g, figure, key, ms, (row_number() OVER w - 1)::float8 AS rank, count(*) OVER p AS n
+             FROM s WINDOW p AS (PARTITION BY g, figure, key), w AS (p ORDER BY ms))
      SELECT g, figure, key, rank, ms FROM o
       WHERE rank IN (floor((n - 1) * 0.5), ceil((n - 1) * 0.5), floor((n - 1) * 0.9), ceil((n - 1) * 0.9))`,
     parameters,

@@ -51,7 +51,7 @@ import {
   MONTH_DIMENSION,
   ROLLUPS,
 } from '../../src/projection/aggregate-grains';
-import { BASE, eventsOf, HOUR, scenario, TIME_ZONE } from './event-scenarios';
+import { BASE, eventsOf, HOUR, scenario, ticketScript, TIME_ZONE } from './event-scenarios';
 import type { KpiTargetService } from '../../src/targets/kpi-target.service';
 
 // Property (issue #14): for random event sequences, the figures read from the
@@ -199,6 +199,65 @@ describe('analytics: daily aggregates equal the figures computed from the projec
       },
     };
   }
+
+  it('should give exact medians and p90s from the rows for cohorts of more than ten samples', async () => {
+    // The main property's scenarios hold at most six tickets, where a running count and the
+    // group's size pick the same ranks; these hold 12 to 30.
+    // Each ticket answered publicly and resolved first, so most count in the time figures.
+    const answered = ticketScript.chain((ticket) =>
+      fc
+        .tuple(fc.nat(2), fc.integer({ min: 1, max: 40 * HOUR }), fc.integer({ min: 1, max: 40 * HOUR }))
+        .map(([agent, replyAfter, resolveAfter]) => ({
+          ...ticket,
+          created: true,
+          ops: [
+            [{ kind: 'reply' as const, agent, public: true }, replyAfter] as (typeof ticket.ops)[number],
+            [{ kind: 'resolve' as const }, resolveAfter] as (typeof ticket.ops)[number],
+            ...ticket.ops,
+          ],
+        })),
+    );
+    const large = fc.record({ tickets: fc.array(answered, { minLength: 25, maxLength: 40 }) });
+    await fc.assert(
+      fc.asyncProperty(large, async ({ tickets }) => {
+        const { schema, run } = await project(eventsOf(tickets), 1000);
+        const fromNoon = resolvePeriod(
+          { from: new Date(BASE + 5 * HOUR), to: new Date(BASE + 20 * 24 * HOUR + 3 * HOUR) },
+          TIME_ZONE,
+        );
+        for (const narrowing of [{}, { queueIds: ['q1', 'q2'] }]) {
+          const filter = { ...ALL, ...narrowing };
+          const cohort = { from: fromNoon.from, to: fromNoon.to, filter };
+          const [counters, quantiles, keywords, agentQuantiles] = await Promise.all([
+            loadCohortCounters(run, cohort),
+            loadCohortQuantiles(run, cohort, 'none'),
+            loadCohortKeywords(run, cohort),
+            loadCohortQuantiles(run, cohort, 'agent'),
+          ]);
+          const rows = await service.loadCohort(schema, fromNoon, filter);
+          const truth = computeTicketMetrics(fromNoon, rows, emptyBacklog(), OPTIONS);
+          console.log(
+            'SAMPLES',
+            truth.firstResponse.calendar.count,
+            truth.finalResolution.calendar.count,
+            rows.tickets?.length,
+          );
+          expect(
+            withoutIds({
+              metrics: metricsFromCounters(fromNoon, counters, quantiles, emptyBacklog(), keywords, OPTIONS),
+              agents: agentFiguresFromCounters(counters.all, agentQuantiles),
+            }),
+          ).toEqual(
+            withoutIds({
+              metrics: computeTicketMetrics(fromNoon, rows, emptyBacklog(), OPTIONS),
+              agents: computeAgentMetrics(rows),
+            }),
+          );
+        }
+      }),
+      { numRuns: 4 },
+    );
+  }, 300_000);
 
   /**
    * Walks every keyset drill-down of served figures page by page and compares it with the same field of the
