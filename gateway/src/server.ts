@@ -41,6 +41,7 @@ import {
 } from './http/identity-forwarding';
 import { corsForOrigins, originAllowed } from './http/cors';
 import { ideAssets, ideLandingPage, IDE_ASSETS_PATH } from './ide/ide-page';
+import { inputChecksPlugin } from './limits/input-checks';
 import { formatLimitError, queryLimitProtection, tokenLimitRefusal } from './limits/request-limits';
 import { memoryRateLimiter, redisRateLimiter } from './limits/rate-limiter';
 import { createEventStream } from './subscriptions/event-stream';
@@ -222,6 +223,7 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       retryAfterHeader(),
+      inputChecksPlugin<GatewayContext>(),
       graphqlMetricsPlugin(metrics) as ApolloServerPlugin<GatewayContext>,
       ...protection.plugins,
       // GraphiQL from our own bundle (no CDN) for browsers at GET /graphql.

@@ -1,5 +1,5 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import {
   ANONYMOUS,
   currentCorrelationId,
@@ -49,6 +49,30 @@ export class IdentitySigner {
   }
 }
 
+/**
+ * A subgraph's 4xx answer carrying GraphQL errors (a variable it could not
+ * coerce, a literal it found invalid): those errors are the client's to read,
+ * so `process` answers with them as the subgraph's errors.
+ */
+type GatewayGraphQLResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
+
+class SubgraphInputErrors extends Error {
+  constructor(readonly errors: GraphQLFormattedError[]) {
+    super('subgraph refused the input');
+  }
+}
+
+/** The GraphQL errors of a 4xx body, or null when the body is not a GraphQL answer. */
+function clientErrorsOf(status: number | undefined, body: unknown): GraphQLFormattedError[] | null {
+  // 401 means the subgraph refused the gateway's signature: our fault, not the client's.
+  if (status === undefined || status < 400 || status >= 500 || status === 401) return null;
+  const errors = (body as { errors?: unknown } | null)?.errors;
+  if (!Array.isArray(errors) || errors.length === 0) return null;
+  if (!errors.every((error) => typeof (error as { message?: unknown })?.message === 'string')) return null;
+  // Locations point into the subgraph's query, not the client's: drop them.
+  return (errors as GraphQLFormattedError[]).map(({ locations: _locations, ...error }) => error);
+}
+
 /** HTTP statuses of a proxy or load balancer in front of a subgraph that is down. */
 const UNAVAILABLE_STATUSES = new Set([502, 503, 504]);
 
@@ -71,12 +95,22 @@ export class IdentityForwardingDataSource extends RemoteGraphQLDataSource<Gatewa
    * Refused, reset or timed-out connections and 502/503/504 answers say
    * "retry later", without the host, port or socket message, which go to the
    * log only. Other refusals keep their code but lose the subgraph's URL and
-   * body that `RemoteGraphQLDataSource` attaches to them.
+   * body that `RemoteGraphQLDataSource` attaches to them. A 4xx answer with
+   * GraphQL errors (e.g. BAD_USER_INPUT for a malformed DateTime) reaches the
+   * client as those errors, with the subgraph's name in `serviceName`.
    */
   override didEncounterError(error: Error): void {
     const { name, logger } = this.subgraph;
-    const status =
-      error instanceof GraphQLError ? (error.extensions.response as { status?: number })?.status : undefined;
+    const response =
+      error instanceof GraphQLError
+        ? (error.extensions.response as { status?: number; body?: unknown } | undefined)
+        : undefined;
+    const status = response?.status;
+    const forwarded = clientErrorsOf(status, response?.body);
+    if (forwarded) {
+      logger.info({ subgraph: name, status, errors: forwarded }, 'subgraph refused the input');
+      throw new SubgraphInputErrors(forwarded);
+    }
     if (!(error instanceof GraphQLError) || (status !== undefined && UNAVAILABLE_STATUSES.has(status))) {
       logger.warn({ err: error, subgraph: name, status }, 'subgraph unavailable');
       throw serviceUnavailable(name, 'SUBGRAPH_UNREACHABLE');
@@ -85,6 +119,18 @@ export class IdentityForwardingDataSource extends RemoteGraphQLDataSource<Gatewa
     throw new GraphQLError(`The ${name} service refused the request (HTTP ${status ?? 'error'}).`, {
       extensions: { code: error.extensions.code ?? 'INTERNAL_SERVER_ERROR', service: name },
     });
+  }
+
+  override async process(
+    options: GraphQLDataSourceProcessOptions<GatewayContext>,
+  ): Promise<GatewayGraphQLResponse> {
+    try {
+      return await super.process(options);
+    } catch (error) {
+      // The gateway adds serviceName and the client's path to errors a subgraph answers with.
+      if (error instanceof SubgraphInputErrors) return { errors: error.errors };
+      throw error;
+    }
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {

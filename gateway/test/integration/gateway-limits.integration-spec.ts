@@ -262,6 +262,110 @@ describe('gateway limits and refusals', () => {
     expect(body.errors?.[0].extensions).toEqual({ code: 'BAD_REQUEST' });
   });
 
+  describe('malformed input', () => {
+    const DATE_TIME_FORMAT = 'an ISO 8601 date-time with a UTC offset';
+    let supervisor: string;
+
+    beforeAll(async () => {
+      supervisor = await testToken({
+        userId: 'input-supervisor',
+        roles: ['supervisor'],
+        queueIds: ['general'],
+      });
+    });
+
+    it('should refuse a malformed DateTime literal with BAD_USER_INPUT naming the argument and the format', async () => {
+      const metrics = await post(
+        stack.gatewayUrl,
+        {
+          query: '{ ticketMetrics(period:{from:"yesterday", to:"2026-12-01T00:00:00Z"}){ volume{ total } } }',
+        },
+        supervisor,
+      );
+      const tickets = await post(
+        stack.gatewayUrl,
+        {
+          query:
+            '{ tickets(filter:{queueIds:["general"], createdFrom:"2026-13-45"}, first:1){ totalCount } }',
+        },
+        supervisor,
+      );
+
+      expect(metrics.status).toBe(400);
+      expect(metrics.body.errors).toEqual([
+        {
+          message: expect.stringMatching(
+            /^Argument "period.from" of "ticketMetrics" \("yesterday"\) is not a DateTime/,
+          ),
+          extensions: { code: 'BAD_USER_INPUT' },
+        },
+      ]);
+      expect(metrics.body.errors?.[0].message).toContain(DATE_TIME_FORMAT);
+      expect(tickets.body.errors?.[0]).toMatchObject({
+        message: expect.stringContaining('Argument "filter.createdFrom" of "tickets"'),
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
+    });
+
+    it('should refuse a malformed DateTime variable with BAD_USER_INPUT naming the variable path', async () => {
+      const { status, body } = await post(
+        stack.gatewayUrl,
+        {
+          query: 'query($filter: TicketFilter){ tickets(filter:$filter, first:1){ totalCount } }',
+          variables: { filter: { queueIds: ['general'], createdFrom: '2026-13-45' } },
+        },
+        supervisor,
+      );
+
+      expect(status).toBe(400);
+      expect(body.errors?.[0]).toMatchObject({
+        message: expect.stringContaining(
+          `Variable "$filter.createdFrom" ("2026-13-45") is not a DateTime; it must be ${DATE_TIME_FORMAT}`,
+        ),
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
+    });
+
+    it('should refuse a NUL character with BAD_USER_INPUT before a ticket number is taken', async () => {
+      const create = (description: string) =>
+        post(
+          stack.gatewayUrl,
+          {
+            query: 'mutation($input: CreateTicketInput!){ createTicket(input:$input){ number } }',
+            variables: {
+              input: {
+                title: 'Printer jam',
+                description,
+                channel: 'APP',
+                type: 'FAULT_REPORT',
+                queueId: 'general',
+                customer: { id: 'C-NUL', name: 'Nul Customer' },
+              },
+            },
+          },
+          supervisor,
+        );
+      const sequence = (response: Awaited<ReturnType<typeof create>>) =>
+        Number(
+          (response.body.data as { createTicket: { number: string } }).createTicket.number.split('-')[1],
+        );
+
+      const before = await create('Paper stuck');
+      const refused = await create('x\u0000y');
+      const after = await create('Paper stuck again');
+
+      expect(refused.status).toBe(400);
+      expect(refused.body.errors).toEqual([
+        {
+          message:
+            'Variable "$input.description" contains a NUL character (U+0000), which text may not contain.',
+          extensions: { code: 'BAD_USER_INPUT' },
+        },
+      ]);
+      expect(sequence(after)).toBe(sequence(before) + 1);
+    });
+  });
+
   it('should rate-limit one user with 429 RATE_LIMITED while another user is still served', async () => {
     const busy = await testToken({ userId: 'busy-agent', roles: ['agent'], queueIds: ['general'] });
     const calm = await testToken({ userId: 'calm-agent', roles: ['agent'], queueIds: ['general'] });

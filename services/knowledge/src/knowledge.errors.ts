@@ -20,8 +20,20 @@ const mapping: DomainErrorMapping<KnowledgeErrorCode> = {
 
 export class KnowledgeError extends DomainError<KnowledgeErrorCode> {}
 
-export function invalidInput(problems: string[]): KnowledgeError {
-  return new KnowledgeError(KnowledgeErrorCode.InvalidInput, problems.join('; '), { problems });
+/** One thing wrong with an input: the field (path in the input) and what is wrong, as tickets reports it. */
+export interface InputProblem {
+  field: string;
+  message: string;
+}
+
+export function invalidInput(problems: InputProblem[]): KnowledgeError {
+  return new KnowledgeError(
+    KnowledgeErrorCode.InvalidInput,
+    problems.map((problem) => problem.message).join('; '),
+    {
+      problems,
+    },
+  );
 }
 
 export function mapKnowledgeError(error: DomainError) {

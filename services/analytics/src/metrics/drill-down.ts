@@ -103,6 +103,27 @@ function pageSize(first: number | null | undefined): number {
   return first ?? 100;
 }
 
+const CURSOR_PREFIX = 'drill:';
+
+/** The opaque cursor after a ticket id: clients pass endCursor back, never build one. */
+export function encodeDrillCursor(ticketId: string): string {
+  return Buffer.from(CURSOR_PREFIX + ticketId, 'utf8').toString('base64url');
+}
+
+/** The ticket id a cursor names; BAD_USER_INPUT for anything not made by encodeDrillCursor. */
+export function decodeDrillCursor(after: string | null | undefined): string | null {
+  if (after === null || after === undefined) return null;
+  const decoded = Buffer.from(after, 'base64url').toString('utf8');
+  const ticketId = decoded.startsWith(CURSOR_PREFIX) ? decoded.slice(CURSOR_PREFIX.length) : '';
+  if (ticketId === '' || encodeDrillCursor(ticketId) !== after) {
+    throw new AnalyticsError(
+      AnalyticsErrorCode.InvalidFilter,
+      'after is not a cursor returned by this drill-down (pass endCursor of the previous page).',
+    );
+  }
+  return ticketId;
+}
+
 /** One keyset page: one more id than asked tells whether another page follows. */
 export async function keysetPage(
   drill: KeysetDrill,
@@ -110,34 +131,38 @@ export async function keysetPage(
   after: string | null | undefined,
 ): Promise<TicketPage> {
   const size = pageSize(first);
+  const afterId = decodeDrillCursor(after);
   const [ids, totalCount] = await Promise.all([
-    drill.ids(after ?? null, size + 1),
+    drill.ids(afterId, size + 1),
     typeof drill.count === 'number' ? drill.count : drill.count(),
   ]);
   const slice = ids.slice(0, size);
+  const last = slice.at(-1);
   return {
     ticketIds: slice,
     totalCount,
-    endCursor: slice.at(-1) ?? null,
+    endCursor: last === undefined ? null : encodeDrillCursor(last),
     hasNextPage: ids.length > size,
   };
 }
 
-/** One page of sorted ticket ids after the cursor (the last id of the previous page). */
+/** One page of sorted ticket ids after the cursor (naming the last id of the previous page). */
 export function page(
   ids: string[],
   first: number | null | undefined,
   after: string | null | undefined,
 ): TicketPage {
   const size = pageSize(first);
+  const afterId = decodeDrillCursor(after);
   const sorted = [...ids].sort();
-  const start = after ? sorted.findIndex((id) => id > after) : 0;
+  const start = afterId !== null ? sorted.findIndex((id) => id > afterId) : 0;
   const from = start === -1 ? sorted.length : start;
   const slice = sorted.slice(from, from + size);
+  const last = slice.at(-1);
   return {
     ticketIds: slice,
     totalCount: sorted.length,
-    endCursor: slice.at(-1) ?? null,
+    endCursor: last === undefined ? null : encodeDrillCursor(last),
     hasNextPage: from + size < sorted.length,
   };
 }

@@ -34,6 +34,9 @@ const KNOWN_VALUES: Partial<Record<keyof MetricsFilter, string[]>> = {
   types: literals(TicketTypeSchema as unknown as { anyOf: { const: string }[] }),
   channels: literals(ChannelSchema as unknown as { anyOf: { const: string }[] }),
   priorities: literals(PrioritySchema as unknown as { anyOf: { const: string }[] }),
+  // The tickets subgraph's CustomerType enum (the event carries it as a plain string).
+  customerTypes: ['INDIVIDUAL', 'ENTERPRISE', 'PARTNER', 'INTERNAL'],
+  // Categories are free codes set by routing rules and staff: no list to check them against.
 };
 
 /** Which queues a caller may read figures for: admins and analysts all, supervisors their own. */

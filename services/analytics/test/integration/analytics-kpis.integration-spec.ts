@@ -24,6 +24,7 @@ import {
 import { type Identity } from '@deskgraph/platform';
 import { eventually } from '@deskgraph/infra';
 import { PROJECTION_GROUP } from '../../src/events/consumers/projection.consumer';
+import { encodeDrillCursor } from '../../src/metrics/drill-down';
 import { AnalyticsHarness } from './analytics-harness';
 import { aggregateTables } from '../../src/projection/aggregate-grains';
 
@@ -638,7 +639,12 @@ describe('analytics: KPIs rebuilt from the event streams', () => {
     const all = [T1, T2, T3, T4].sort();
     expect(first.volume).toEqual({
       total: 4,
-      tickets: { ticketIds: all.slice(0, 3), totalCount: 4, endCursor: all[2], hasNextPage: true },
+      tickets: {
+        ticketIds: all.slice(0, 3),
+        totalCount: 4,
+        endCursor: encodeDrillCursor(all[2]),
+        hasNextPage: true,
+      },
     });
     // A rate's numerator and denominator agree with its drill-down.
     expect(first.satisfactionRate).toEqual({
@@ -652,8 +658,16 @@ describe('analytics: KPIs rebuilt from the event streams', () => {
     expect(next.volume.tickets).toEqual({
       ticketIds: all.slice(3),
       totalCount: 4,
-      endCursor: all[3],
+      endCursor: encodeDrillCursor(all[3]),
       hasNextPage: false,
+    });
+    const malformed = await harness.graphql(
+      `query ($period: PeriodInput!) { ticketMetrics(period: $period) { volume { tickets(after: "zzz") { totalCount } } } }`,
+      { period: WEEK },
+    );
+    expect(malformed.errors[0]).toMatchObject({
+      message: expect.stringContaining('after is not a cursor returned by this drill-down'),
+      extensions: { code: 'BAD_USER_INPUT' },
     });
     const refused = await harness.graphql(
       `query ($period: PeriodInput!) { ticketMetrics(period: $period) { volume { tickets(first: 5000) { totalCount } } } }`,

@@ -1,3 +1,4 @@
+import type { InputProblem } from '../knowledge.errors';
 import { ARTICLE_AUDIENCES } from './article.entity';
 
 export const ARTICLE_LIMITS = {
@@ -35,29 +36,37 @@ export function normalizeTags(tags: string[]): string[] {
 }
 
 /** Every problem with the given fields at once, so a form can show them together. */
-export function articleFieldProblems(fields: ArticleFields): string[] {
-  const problems: string[] = [];
+export function articleFieldProblems(fields: ArticleFields): InputProblem[] {
+  const problems: InputProblem[] = [];
   if (fields.title !== undefined) {
-    if (!fields.title.trim()) problems.push('title must not be empty');
+    if (!fields.title.trim()) problems.push({ field: 'title', message: 'title must not be empty' });
     if (fields.title.trim().length > ARTICLE_LIMITS.title)
-      problems.push(`title must be at most ${ARTICLE_LIMITS.title} characters`);
+      problems.push({ field: 'title', message: `title must be at most ${ARTICLE_LIMITS.title} characters` });
   }
   if (fields.summary !== undefined && fields.summary.length > ARTICLE_LIMITS.summary)
-    problems.push(`summary must be at most ${ARTICLE_LIMITS.summary} characters`);
+    problems.push({
+      field: 'summary',
+      message: `summary must be at most ${ARTICLE_LIMITS.summary} characters`,
+    });
   if (fields.body !== undefined) {
-    if (!fields.body.trim()) problems.push('body must not be empty');
+    if (!fields.body.trim()) problems.push({ field: 'body', message: 'body must not be empty' });
     if (fields.body.length > ARTICLE_LIMITS.body)
-      problems.push(`body must be at most ${ARTICLE_LIMITS.body} characters`);
+      problems.push({ field: 'body', message: `body must be at most ${ARTICLE_LIMITS.body} characters` });
   }
   if (fields.locale !== undefined && !(SUPPORTED_LOCALES as readonly string[]).includes(fields.locale))
-    problems.push(`locale "${fields.locale}" is not supported; use one of ${SUPPORTED_LOCALES.join(', ')}`);
+    problems.push({
+      field: 'locale',
+      message: `locale "${fields.locale}" is not supported; use one of ${SUPPORTED_LOCALES.join(', ')}`,
+    });
   if (fields.audience !== undefined && !(ARTICLE_AUDIENCES as readonly string[]).includes(fields.audience))
-    problems.push('audience must be INTERNAL or PUBLIC');
+    problems.push({ field: 'audience', message: 'audience must be INTERNAL or PUBLIC' });
   if (fields.tags !== undefined) {
     const tags = normalizeTags(fields.tags);
-    if (tags.length > ARTICLE_LIMITS.tags) problems.push(`at most ${ARTICLE_LIMITS.tags} tags`);
+    if (tags.length > ARTICLE_LIMITS.tags)
+      problems.push({ field: 'tags', message: `at most ${ARTICLE_LIMITS.tags} tags` });
     const long = tags.filter((tag) => tag.length > ARTICLE_LIMITS.tag);
-    if (long.length > 0) problems.push(`tags must be at most ${ARTICLE_LIMITS.tag} characters`);
+    if (long.length > 0)
+      problems.push({ field: 'tags', message: `tags must be at most ${ARTICLE_LIMITS.tag} characters` });
   }
   return problems;
 }

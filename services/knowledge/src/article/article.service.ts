@@ -4,7 +4,7 @@ import type { DataSource, EntityManager, FindOptionsWhere } from 'typeorm';
 import { actorOf, can, isKnowledgeStaff, requirePermission } from '../access/knowledge-access';
 import { CategoryEntity } from '../category/category.entity';
 import { knowledgeEvents } from '../events/knowledge-events';
-import { invalidInput, KnowledgeError, KnowledgeErrorCode } from '../knowledge.errors';
+import { invalidInput, KnowledgeError, KnowledgeErrorCode, type InputProblem } from '../knowledge.errors';
 import { articleSearchColumns } from '../search/text-analysis';
 import { ARTICLE_LIMITS, articleFieldProblems, normalizeTags, stripControlCharacters } from './article-input';
 import { ArticleEntity, ArticleVersionEntity, type ArticleAudience } from './article.entity';
@@ -71,7 +71,12 @@ async function requireCategory(manager: EntityManager, categoryId: string | null
   if (categoryId === null) return;
   if (await manager.findOneBy(CategoryEntity, { id: categoryId })) return;
   const known = (await manager.find(CategoryEntity, { order: { id: 'ASC' } })).map((category) => category.id);
-  throw invalidInput([`category "${categoryId}" does not exist; known categories: ${known.join(', ')}`]);
+  throw invalidInput([
+    {
+      field: 'categoryId',
+      message: `category "${categoryId}" does not exist; known categories: ${known.join(', ')}`,
+    },
+  ]);
 }
 
 function cleanContent(content: ArticleContent): ArticleContent {
@@ -163,7 +168,9 @@ export class ArticleService {
 
   async list(identity: Identity, first: number): Promise<ArticleEntity[]> {
     if (first < 1 || first > ARTICLE_LIMITS.pageSize) {
-      throw invalidInput([`first must be between 1 and ${ARTICLE_LIMITS.pageSize}`]);
+      throw invalidInput([
+        { field: 'first', message: `first must be between 1 and ${ARTICLE_LIMITS.pageSize}` },
+      ]);
     }
     return this.dataSource
       .getRepository(ArticleEntity)
@@ -226,7 +233,8 @@ export class ArticleService {
   ): Promise<ArticleEntity> {
     requirePermission(identity, 'proposeDraft', 'restore article versions');
     const problems = input.reason ? this.reasonProblems(input.reason) : [];
-    if (!isUuid(input.versionId)) problems.push('versionId must be a version id (UUID)');
+    if (!isUuid(input.versionId))
+      problems.push({ field: 'versionId', message: 'versionId must be a version id (UUID)' });
     if (problems.length > 0) throw invalidInput(problems);
     return this.dataSource.transaction(async (manager) => {
       const article = await this.lockEditable(manager, identity, input.articleId, null);
@@ -236,7 +244,10 @@ export class ArticleService {
       }
       if (version.articleId !== article.id) {
         throw invalidInput([
-          `version ${input.versionId} belongs to another article; restore only versions of article ${article.id}`,
+          {
+            field: 'versionId',
+            message: `version ${input.versionId} belongs to another article; restore only versions of article ${article.id}`,
+          },
         ]);
       }
       await requireCategory(manager, version.categoryId);
@@ -348,10 +359,11 @@ export class ArticleService {
     return { ...article, viewCount: article.viewCount + 1 };
   }
 
-  private reasonProblems(reason: string): string[] {
-    if (!reason.trim()) return ['reason must not be empty: say why the article changes'];
+  private reasonProblems(reason: string): InputProblem[] {
+    if (!reason.trim())
+      return [{ field: 'reason', message: 'reason must not be empty: say why the article changes' }];
     if (reason.length > ARTICLE_LIMITS.reason)
-      return [`reason must be at most ${ARTICLE_LIMITS.reason} characters`];
+      return [{ field: 'reason', message: `reason must be at most ${ARTICLE_LIMITS.reason} characters` }];
     return [];
   }
 

@@ -34,7 +34,8 @@ export class FeedbackService {
   /** Records that an article was used in a ticket's answer; linking twice is a no-op and emits nothing. */
   async linkToTicket(identity: Identity, articleId: string, ticketId: string): Promise<ArticleEntity> {
     requirePermission(identity, 'useOnTicket', 'link articles to tickets');
-    if (!isUuid(ticketId)) throw invalidInput(['ticketId must be a ticket id (UUID)']);
+    if (!isUuid(ticketId))
+      throw invalidInput([{ field: 'ticketId', message: 'ticketId must be a ticket id (UUID)' }]);
     const article = await this.visibleArticle(identity, articleId);
     if (article.status !== 'PUBLISHED') {
       throw new KnowledgeError(
@@ -69,7 +70,9 @@ export class FeedbackService {
     requireSignedIn(identity);
     const comment = input.comment ? stripControlCharacters(input.comment).trim() : '';
     if (comment.length > FEEDBACK_LIMITS.comment) {
-      throw invalidInput([`comment must be at most ${FEEDBACK_LIMITS.comment} characters`]);
+      throw invalidInput([
+        { field: 'comment', message: `comment must be at most ${FEEDBACK_LIMITS.comment} characters` },
+      ]);
     }
     const article = await this.visibleArticle(identity, input.articleId);
     if (article.status !== 'PUBLISHED') {
@@ -140,7 +143,9 @@ export class FeedbackService {
   async contentGaps(identity: Identity, first: number): Promise<ContentGaps> {
     requirePermission(identity, 'readStaffData', 'read content gaps');
     if (first < 1 || first > FEEDBACK_LIMITS.gaps) {
-      throw invalidInput([`first must be between 1 and ${FEEDBACK_LIMITS.gaps}`]);
+      throw invalidInput([
+        { field: 'first', message: `first must be between 1 and ${FEEDBACK_LIMITS.gaps}` },
+      ]);
     }
     // Misses are written in batches: this process's pending ones first, so a caller sees its own.
     await this.misses.flush();

@@ -5,7 +5,7 @@ import { SUPPORTED_LOCALES } from '../article/article-input';
 import { ARTICLE_AUDIENCES, ARTICLE_STATUSES, type ArticleEntity } from '../article/article.entity';
 import type { ArticleService } from '../article/article.service';
 import type { SearchConfig } from '../environment';
-import { invalidInput, KnowledgeError, KnowledgeErrorCode } from '../knowledge.errors';
+import { invalidInput, KnowledgeError, KnowledgeErrorCode, type InputProblem } from '../knowledge.errors';
 import { TicketFactEntity } from '../ticket-facts/ticket-fact.entity';
 import {
   decodeCursor,
@@ -64,22 +64,38 @@ export class SearchService {
     input: { query: string; filter?: ArticleSearchFilter | null; first: number; after?: string | null },
   ): Promise<SearchPage> {
     const filter = input.filter ?? {};
-    const problems: string[] = [];
-    if (!input.query.trim()) problems.push('query must not be empty');
+    const problems: InputProblem[] = [];
+    if (!input.query.trim()) problems.push({ field: 'query', message: 'query must not be empty' });
     if (input.query.length > SEARCH_LIMITS.queryLength)
-      problems.push(`query must be at most ${SEARCH_LIMITS.queryLength} characters`);
+      problems.push({
+        field: 'query',
+        message: `query must be at most ${SEARCH_LIMITS.queryLength} characters`,
+      });
     if (input.first < 1 || input.first > SEARCH_LIMITS.pageSize)
-      problems.push(`first must be between 1 and ${SEARCH_LIMITS.pageSize}`);
+      problems.push({ field: 'first', message: `first must be between 1 and ${SEARCH_LIMITS.pageSize}` });
     if (filter.locale && !(SUPPORTED_LOCALES as readonly string[]).includes(filter.locale))
-      problems.push(`locale "${filter.locale}" is not supported; use one of ${SUPPORTED_LOCALES.join(', ')}`);
+      problems.push({
+        field: 'filter.locale',
+        message: `locale "${filter.locale}" is not supported; use one of ${SUPPORTED_LOCALES.join(', ')}`,
+      });
     if (filter.status && !(ARTICLE_STATUSES as readonly string[]).includes(filter.status))
-      problems.push(`status must be one of ${ARTICLE_STATUSES.join(', ')}`);
+      problems.push({
+        field: 'filter.status',
+        message: `status must be one of ${ARTICLE_STATUSES.join(', ')}`,
+      });
     if (filter.audience && !(ARTICLE_AUDIENCES as readonly string[]).includes(filter.audience))
-      problems.push(`audience must be one of ${ARTICLE_AUDIENCES.join(', ')}`);
+      problems.push({
+        field: 'filter.audience',
+        message: `audience must be one of ${ARTICLE_AUDIENCES.join(', ')}`,
+      });
     const cursor = input.after ? decodeCursor(input.after) : null;
-    if (input.after && !cursor) problems.push('after is not a cursor returned by searchArticles');
+    if (input.after && !cursor)
+      problems.push({ field: 'after', message: 'after is not a cursor returned by searchArticles' });
     if (filter.categoryId && !(await this.categoryExists(filter.categoryId)))
-      problems.push(`category "${filter.categoryId}" does not exist`);
+      problems.push({
+        field: 'filter.categoryId',
+        message: `category "${filter.categoryId}" does not exist`,
+      });
     if (problems.length > 0) throw invalidInput(problems);
 
     const staff = isKnowledgeStaff(identity);
@@ -335,7 +351,9 @@ export class SearchService {
   /** Published articles ranked for a ticket from what its events told us (title, description, type, category). */
   async suggestForTicket(identity: Identity, ticketId: string, first: number): Promise<Suggestion[]> {
     if (first < 1 || first > SEARCH_LIMITS.pageSize) {
-      throw invalidInput([`first must be between 1 and ${SEARCH_LIMITS.pageSize}`]);
+      throw invalidInput([
+        { field: 'first', message: `first must be between 1 and ${SEARCH_LIMITS.pageSize}` },
+      ]);
     }
     const ticket = await this.dataSource.getRepository(TicketFactEntity).findOneBy({ ticketId });
     // The ticket's created event has not arrived yet: nothing to rank from.

@@ -3,7 +3,7 @@ import type { Identity } from '@deskgraph/platform';
 import type { DataSource } from 'typeorm';
 import { requirePermission } from '../access/knowledge-access';
 import { CategoryEntity } from '../category/category.entity';
-import { invalidInput, KnowledgeError, KnowledgeErrorCode } from '../knowledge.errors';
+import { invalidInput, KnowledgeError, KnowledgeErrorCode, type InputProblem } from '../knowledge.errors';
 import {
   COMPENSATION_KINDS,
   CompensationStandardEntity,
@@ -35,17 +35,19 @@ export class StandardsService {
 
   async upsert(identity: Identity, input: CompensationStandardInput): Promise<CompensationStandardEntity> {
     requirePermission(identity, 'manageStandards', 'manage compensation standards');
-    const problems: string[] = [];
+    const problems: InputProblem[] = [];
     if (!COMPENSATION_KINDS.includes(input.kind))
-      problems.push(`kind must be one of ${COMPENSATION_KINDS.join(', ')}`);
+      problems.push({ field: 'kind', message: `kind must be one of ${COMPENSATION_KINDS.join(', ')}` });
     const amount = input.maxAmount ?? null;
     if (amount !== null && (!Number.isFinite(amount) || amount < 0 || amount > MAX_AMOUNT))
-      problems.push('maxAmount must be a non-negative amount');
+      problems.push({ field: 'maxAmount', message: 'maxAmount must be a non-negative amount' });
     const currency = input.currency?.trim().toUpperCase() || null;
-    if (amount !== null && !currency) problems.push('currency is required with maxAmount (e.g. CNY)');
+    if (amount !== null && !currency)
+      problems.push({ field: 'currency', message: 'currency is required with maxAmount (e.g. CNY)' });
     if (currency && !/^[A-Z]{3}$/.test(currency))
-      problems.push('currency must be an ISO 4217 code such as CNY');
-    if ((input.note ?? '').length > 1_000) problems.push('note must be at most 1000 characters');
+      problems.push({ field: 'currency', message: 'currency must be an ISO 4217 code such as CNY' });
+    if ((input.note ?? '').length > 1_000)
+      problems.push({ field: 'note', message: 'note must be at most 1000 characters' });
     if (problems.length > 0) throw invalidInput(problems);
     await this.requireCategory(input.categoryId);
     return this.dataSource.transaction(async (manager) => {
@@ -84,6 +86,6 @@ export class StandardsService {
 
   private async requireCategory(categoryId: string): Promise<void> {
     if (await this.dataSource.getRepository(CategoryEntity).findOneBy({ id: categoryId })) return;
-    throw invalidInput([`category "${categoryId}" does not exist`]);
+    throw invalidInput([{ field: 'categoryId', message: `category "${categoryId}" does not exist` }]);
   }
 }

@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { requirePermission } from '../access/knowledge-access';
 import { stripControlCharacters, SUPPORTED_LOCALES } from '../article/article-input';
 import { isUuid } from '../article/article.service';
-import { invalidInput, KnowledgeError, KnowledgeErrorCode } from '../knowledge.errors';
+import { invalidInput, KnowledgeError, KnowledgeErrorCode, type InputProblem } from '../knowledge.errors';
 import { TicketFactEntity } from '../ticket-facts/ticket-fact.entity';
 import { ReplyTemplateEntity } from './reply-template.entity';
 import {
@@ -34,21 +34,26 @@ export class TemplateService {
   ): Promise<ReplyTemplateEntity> {
     requirePermission(identity, 'manageTemplates', 'manage reply templates');
     const body = stripControlCharacters(input.body);
-    const problems: string[] = [];
-    if (!input.name.trim()) problems.push('name must not be empty');
+    const problems: InputProblem[] = [];
+    if (!input.name.trim()) problems.push({ field: 'name', message: 'name must not be empty' });
     if (input.name.length > TEMPLATE_LIMITS.name)
-      problems.push(`name must be at most ${TEMPLATE_LIMITS.name} characters`);
-    if (!body.trim()) problems.push('body must not be empty');
+      problems.push({ field: 'name', message: `name must be at most ${TEMPLATE_LIMITS.name} characters` });
+    if (!body.trim()) problems.push({ field: 'body', message: 'body must not be empty' });
     if (body.length > TEMPLATE_LIMITS.body)
-      problems.push(`body must be at most ${TEMPLATE_LIMITS.body} characters`);
+      problems.push({ field: 'body', message: `body must be at most ${TEMPLATE_LIMITS.body} characters` });
     if (!(SUPPORTED_LOCALES as readonly string[]).includes(input.locale))
-      problems.push(`locale "${input.locale}" is not supported; use one of ${SUPPORTED_LOCALES.join(', ')}`);
+      problems.push({
+        field: 'locale',
+        message: `locale "${input.locale}" is not supported; use one of ${SUPPORTED_LOCALES.join(', ')}`,
+      });
     const unknown = placeholdersIn(body).filter((name) => !isKnownPlaceholder(name));
     if (unknown.length > 0)
-      problems.push(
-        `unknown placeholders ${unknown.map((name) => `{{${name}}}`).join(', ')}; known: ${KNOWN_PLACEHOLDERS.join(', ')}`,
-      );
-    if (input.id && !isUuid(input.id)) problems.push('id must be a template id (UUID)');
+      problems.push({
+        field: 'body',
+        message: `unknown placeholders ${unknown.map((name) => `{{${name}}}`).join(', ')}; known: ${KNOWN_PLACEHOLDERS.join(', ')}`,
+      });
+    if (input.id && !isUuid(input.id))
+      problems.push({ field: 'id', message: 'id must be a template id (UUID)' });
     if (problems.length > 0) throw invalidInput(problems);
     return this.dataSource.transaction(async (manager) => {
       const existing = input.id ? await manager.findOneBy(ReplyTemplateEntity, { id: input.id }) : null;
@@ -88,7 +93,10 @@ export class TemplateService {
     const unknownGiven = given.filter((entry) => !isKnownPlaceholder(entry.name)).map((entry) => entry.name);
     if (unknownGiven.length > 0) {
       throw invalidInput([
-        `unknown placeholders in values: ${unknownGiven.join(', ')}; known: ${KNOWN_PLACEHOLDERS.join(', ')}`,
+        {
+          field: 'values',
+          message: `unknown placeholders in values: ${unknownGiven.join(', ')}; known: ${KNOWN_PLACEHOLDERS.join(', ')}`,
+        },
       ]);
     }
     const template = isUuid(input.templateId)

@@ -1,22 +1,48 @@
-import { AnalyticsError } from '../../analytics.errors';
+import { AnalyticsError, AnalyticsErrorCode } from '../../analytics.errors';
 import { HISTOGRAM_GAMMA, histogramBucket } from '../../projection/ticket-contribution';
-import { attachDrills, drillIds, memo, page } from '../drill-down';
+import { attachDrills, drillIds, encodeDrillCursor, memo, page } from '../drill-down';
 
 describe('drill-down pages', () => {
   const ids = ['c', 'a', 'e', 'b', 'd'];
 
   it('should page through sorted ticket ids when following endCursor', () => {
     const first = page(ids, 2, null);
-    expect(first).toEqual({ ticketIds: ['a', 'b'], totalCount: 5, endCursor: 'b', hasNextPage: true });
+    expect(first).toEqual({
+      ticketIds: ['a', 'b'],
+      totalCount: 5,
+      endCursor: encodeDrillCursor('b'),
+      hasNextPage: true,
+    });
     const second = page(ids, 2, first.endCursor);
-    expect(second).toEqual({ ticketIds: ['c', 'd'], totalCount: 5, endCursor: 'd', hasNextPage: true });
+    expect(second).toEqual({
+      ticketIds: ['c', 'd'],
+      totalCount: 5,
+      endCursor: encodeDrillCursor('d'),
+      hasNextPage: true,
+    });
     expect(page(ids, 2, second.endCursor)).toEqual({
       ticketIds: ['e'],
       totalCount: 5,
-      endCursor: 'e',
+      endCursor: encodeDrillCursor('e'),
       hasNextPage: false,
     });
-    expect(page(ids, 2, 'e')).toEqual({ ticketIds: [], totalCount: 5, endCursor: null, hasNextPage: false });
+    expect(page(ids, 2, encodeDrillCursor('e'))).toEqual({
+      ticketIds: [],
+      totalCount: 5,
+      endCursor: null,
+      hasNextPage: false,
+    });
+  });
+
+  it('should refuse a cursor it did not make with BAD_USER_INPUT', () => {
+    for (const after of ['zzz', 'b', '', Buffer.from('other:b').toString('base64url')]) {
+      expect(() => page(ids, 2, after)).toThrow(
+        new AnalyticsError(
+          AnalyticsErrorCode.InvalidFilter,
+          'after is not a cursor returned by this drill-down (pass endCursor of the previous page).',
+        ),
+      );
+    }
   });
 
   it('should refuse a page size outside 1–1000 when asked for one', () => {
