@@ -1,3 +1,4 @@
+import { readProcessEnvironment } from '@deskgraph/platform';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -70,6 +71,8 @@ runCli(async () => {
       gatewayPort: config.gatewayPort,
       subgraphPorts,
       logDir: join(config.home, 'logs'),
+      // The user's settings (REDIS_URL, SMTP_PORT, JWT_SECRET, ...) reach every process.
+      inheritedEnv: readProcessEnvironment(),
       env: { NODE_ENV: runtime.nodeEnv, LOG_LEVEL: runtime.logLevel },
     });
     stopStack = stack.stop;
