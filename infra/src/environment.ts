@@ -27,6 +27,8 @@ export const launcherModel = z
     LOCAL_KAFKA_PORT: z.coerce.number().int().min(1).max(65535).default(9092),
     GATEWAY_PORT: z.coerce.number().int().min(1).max(65535).default(4000),
     SUBGRAPH_BASE_PORT: z.coerce.number().int().min(1).max(65535).default(4001),
+    /** Channels' SMTP listener, which `npm start` checks is free and prints (0: any free port). */
+    SMTP_PORT: z.coerce.number().int().min(0).max(65535).default(2525),
     JAVA_HOME: z.string().optional(),
     HOME: z.string().default('/root'),
     XDG_CACHE_HOME: z.string().optional(),
@@ -43,6 +45,7 @@ export const launcherModel = z
     localKafkaPort: env.LOCAL_KAFKA_PORT,
     gatewayPort: env.GATEWAY_PORT,
     subgraphBasePort: env.SUBGRAPH_BASE_PORT,
+    smtpPort: env.SMTP_PORT,
     javaHome: env.JAVA_HOME,
   }));
 

@@ -7,6 +7,7 @@ import { signDevelopmentToken } from './jwt';
 // development token signed with JWT_SECRET (or the development default).
 const USAGE =
   'Usage: npm run token -- [--role ROLE[,ROLE]] [--queues Q1,Q2] [--user ID] [--customer ID] [--expires 8h]\n' +
+  "Defaults: --role agent, --queues general, --user dev-user (the token's sub), --expires 8h.\n" +
   `Roles: ${ROLES.join(', ')}; a customer token needs --customer.\n`;
 
 function refuse(message: string): never {
@@ -23,6 +24,7 @@ try {
       user: { type: 'string', default: 'dev-user' },
       customer: { type: 'string' },
       expires: { type: 'string', default: '8h' },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
 } catch (error) {
@@ -30,6 +32,10 @@ try {
   refuse((error as Error).message);
 }
 const { values } = parsed;
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 const roles = (values.role ?? []).flatMap((role) => role.split(','));
 const unknown = roles.filter((role) => !(ROLES as readonly string[]).includes(role));
 if (unknown.length > 0) refuse(`Unknown role(s): ${unknown.join(', ')}.`);

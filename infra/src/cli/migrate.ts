@@ -1,4 +1,5 @@
 import { loadLauncherConfig } from '../environment';
+import { ensureDatabaseReachable } from '../postgres/embedded-postgres';
 import { runMigrations } from '../stack/deskgraph-stack';
 import { InfrastructureError } from '../stack/process-utils';
 import { runCli } from './run-cli';
@@ -11,6 +12,7 @@ runCli(async () => {
       'Set DATABASE_URL to the database to migrate (npm start migrates its own).',
     );
   }
+  await ensureDatabaseReachable(launcher.databaseUrl);
   runMigrations(launcher.databaseUrl);
   process.stdout.write('deskgraph: migrations applied\n');
 });

@@ -1,3 +1,4 @@
+import { readProcessEnvironment } from '@deskgraph/platform';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -35,6 +36,12 @@ runCli(async () => {
   for (const port of [config.gatewayPort, ...Object.values(subgraphPorts)]) {
     await assertPortFree(port, 'Stop what uses it, or set GATEWAY_PORT / SUBGRAPH_BASE_PORT.');
   }
+  if (config.smtpPort !== 0) {
+    await assertPortFree(
+      config.smtpPort,
+      'Stop what uses it, or set SMTP_PORT for the channels mail listener.',
+    );
+  }
 
   const infrastructure = await startInfrastructure({
     config,
@@ -70,6 +77,8 @@ runCli(async () => {
       gatewayPort: config.gatewayPort,
       subgraphPorts,
       logDir: join(config.home, 'logs'),
+      // The user's settings (REDIS_URL, SMTP_PORT, JWT_SECRET, ...) reach every process.
+      inheritedEnv: readProcessEnvironment(),
       env: { NODE_ENV: runtime.nodeEnv, LOG_LEVEL: runtime.logLevel },
     });
     stopStack = stack.stop;
@@ -78,6 +87,7 @@ runCli(async () => {
       `ready: http://localhost:${config.gatewayPort}/graphql (queries, mutations and graphql-ws subscriptions)`,
     );
     log(`logs:  ${join(config.home, 'logs')}`);
+    if (config.smtpPort !== 0) log(`mail:  SMTP listener on port ${config.smtpPort} (channels)`);
     log('token: npm run token -- --role supervisor --queues general');
     if (flags.demo) {
       log('seeding the demo desk (npm run seed; nothing changes when it is already there)');

@@ -96,16 +96,43 @@ export function splitDatabaseUrl(url: string): { serverUrl: string; database: st
   return { serverUrl: parsed.toString().replace(/\/$/, ''), database };
 }
 
-export async function assertPostgresReachable(url: string): Promise<void> {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-  } catch (error) {
-    throw new InfrastructureError(
+/**
+ * Checks DATABASE_URL answers, creating its database when the server is there
+ * but the database is not (a first `npm start` on an existing server).
+ */
+export async function ensureDatabaseReachable(url: string): Promise<void> {
+  const attempt = async (connectionString: string, work: (client: Client) => Promise<unknown>) => {
+    const client = new Client({ connectionString, connectionTimeoutMillis: 5_000 });
+    try {
+      await client.connect();
+      await work(client);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  };
+  const unreachable = (error: unknown) =>
+    new InfrastructureError(
       `Cannot reach PostgreSQL at DATABASE_URL (${(error as Error).message}). Check the URL, or unset DATABASE_URL to use the embedded server.`,
     );
-  } finally {
-    await client.end().catch(() => undefined);
+  try {
+    await attempt(url, (client) => client.query('SELECT 1'));
+    return;
+  } catch (error) {
+    // 3D000 invalid_catalog_name: the server answered, the database is missing.
+    if ((error as { code?: string }).code !== '3D000') throw unreachable(error);
+  }
+  const database = decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
+  const maintenance = new URL(url);
+  maintenance.pathname = '/postgres';
+  try {
+    await attempt(maintenance.toString(), (client) =>
+      client.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`),
+    );
+  } catch (error) {
+    // Another launcher may have created it meanwhile (42P04 duplicate_database).
+    if ((error as { code?: string }).code === '42P04') return;
+    throw new InfrastructureError(
+      `Database "${database}" of DATABASE_URL does not exist and could not be created (${(error as Error).message}). Create it with: createdb ${database}`,
+    );
   }
 }

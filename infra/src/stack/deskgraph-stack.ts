@@ -18,6 +18,12 @@ export interface StackOptions {
   subgraphPorts: Record<SubgraphName, number>;
   /** Folder for each process's log file; stdout when absent. */
   logDir?: string;
+  /**
+   * The environment every process starts from, under everything the launcher sets:
+   * `npm start` passes the user's, so each row of the README's Configuration table
+   * reaches the process that reads it. Test stacks leave it out and stay hermetic.
+   */
+  inheritedEnv?: Record<string, string | undefined>;
   /** Extra environment for every process (e.g. NODE_ENV, JWT settings). */
   env?: Record<string, string>;
   /** Extra environment for one process, over `env`. */
@@ -54,42 +60,86 @@ export function runMigrations(databaseUrl: string): void {
   }
 }
 
-/** Starts the subgraphs, then the gateway, each as its own process. */
-export async function startStack(options: StackOptions): Promise<RunningStack> {
-  if (options.logDir) mkdirSync(options.logDir, { recursive: true });
-  const subgraphUrls = Object.fromEntries(
-    SUBGRAPH_NAMES.map((name) => [name, `http://127.0.0.1:${options.subgraphPorts[name]}/graphql`]),
+/** The loopback address every process of a stack listens on. */
+const STACK_HOST = '127.0.0.1';
+
+/** Where each subgraph of a stack answers. */
+export function stackSubgraphUrls(subgraphPorts: Record<SubgraphName, number>): Record<SubgraphName, string> {
+  return Object.fromEntries(
+    SUBGRAPH_NAMES.map((name) => [name, `http://${STACK_HOST}:${subgraphPorts[name]}/graphql`]),
   ) as Record<SubgraphName, string>;
-  const common = {
+}
+
+/**
+ * The environment of one process of a stack, weakest first: the launcher's
+ * defaults the user may override (the SMTP listener on the stack's loopback
+ * host, channels' public URL); the inherited environment; the stack's own settings
+ * (database, brokers, namespace, `env`); what the stack must decide (port, host,
+ * where the peers are); and last `processEnv` of that process.
+ */
+export function processEnvironment(
+  name: ProcessName,
+  options: Pick<
+    StackOptions,
+    | 'databaseUrl'
+    | 'kafkaBrokers'
+    | 'namespace'
+    | 'gatewayPort'
+    | 'subgraphPorts'
+    | 'inheritedEnv'
+    | 'env'
+    | 'processEnv'
+  >,
+): Record<string, string> {
+  const inherited = Object.fromEntries(
+    Object.entries(options.inheritedEnv ?? {}).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined,
+    ),
+  );
+  const subgraphUrls = stackSubgraphUrls(options.subgraphPorts);
+  const defaults: Record<string, string> =
+    name === 'channels'
+      ? { SMTP_HOST: STACK_HOST, CHANNELS_PUBLIC_URL: `http://localhost:${options.subgraphPorts.channels}` }
+      : {};
+  const managed: Record<string, string> = {
+    PORT: String(name === 'gateway' ? options.gatewayPort : options.subgraphPorts[name]),
+    HOST: STACK_HOST,
+  };
+  // Channels acts on tickets through the tickets subgraph; the gateway composes every subgraph.
+  if (name === 'channels') managed.TICKETS_URL = subgraphUrls.tickets;
+  if (name === 'gateway') {
+    managed.SUBGRAPH_URLS = SUBGRAPH_NAMES.map((subgraph) => `${subgraph}=${subgraphUrls[subgraph]}`).join(
+      ',',
+    );
+  }
+  return {
+    ...defaults,
+    ...inherited,
     DATABASE_URL: options.databaseUrl,
     KAFKA_BROKERS: options.kafkaBrokers,
     KAFKA_NAMESPACE: options.namespace,
     ...options.env,
+    ...managed,
+    ...options.processEnv?.[name],
   };
-  const make = (name: ProcessName, port: number, env: Record<string, string> = {}) =>
+}
+
+/** Starts the subgraphs, then the gateway, each as its own process. */
+export async function startStack(options: StackOptions): Promise<RunningStack> {
+  if (options.logDir) mkdirSync(options.logDir, { recursive: true });
+  const subgraphUrls = stackSubgraphUrls(options.subgraphPorts);
+  const make = (name: ProcessName, port: number) =>
     new ManagedProcess({
       name,
       script: serviceScript(name),
-      env: { ...common, PORT: String(port), HOST: '127.0.0.1', ...env, ...options.processEnv?.[name] },
+      env: processEnvironment(name, options),
       logFile: options.logDir ? join(options.logDir, `${name}.log`) : undefined,
-      readyUrl: `http://127.0.0.1:${port}/health/ready`,
+      readyUrl: `http://${STACK_HOST}:${port}/health/ready`,
       readyTimeoutMs: options.readyTimeoutMs,
     });
-  // Channels acts on tickets through the tickets subgraph, and its links point at its own port.
-  const channelsEnv = {
-    TICKETS_URL: subgraphUrls.tickets,
-    CHANNELS_PUBLIC_URL: `http://localhost:${options.subgraphPorts.channels}`,
-  };
   const processes = {
-    ...Object.fromEntries(
-      SUBGRAPH_NAMES.map((name) => [
-        name,
-        make(name, options.subgraphPorts[name], name === 'channels' ? channelsEnv : {}),
-      ]),
-    ),
-    gateway: make('gateway', options.gatewayPort, {
-      SUBGRAPH_URLS: SUBGRAPH_NAMES.map((name) => `${name}=${subgraphUrls[name]}`).join(','),
-    }),
+    ...Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, make(name, options.subgraphPorts[name])])),
+    gateway: make('gateway', options.gatewayPort),
   } as Record<ProcessName, ManagedProcess>;
 
   // Every process is stopped, started or not: one still starting when a peer
@@ -109,5 +159,5 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     await settled;
     throw error;
   }
-  return { gatewayUrl: `http://127.0.0.1:${options.gatewayPort}/graphql`, subgraphUrls, processes, stop };
+  return { gatewayUrl: `http://${STACK_HOST}:${options.gatewayPort}/graphql`, subgraphUrls, processes, stop };
 }

@@ -2,7 +2,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocalKafka, type LocalKafka } from '../kafka/local-kafka';
 import {
-  assertPostgresReachable,
+  ensureDatabaseReachable,
   ensureDatabase,
   startEmbeddedPostgres,
   type RunningPostgres,
@@ -55,7 +55,7 @@ export async function startInfrastructure(options: InfrastructureOptions): Promi
   try {
     let databaseUrl: string;
     if (config.databaseUrl) {
-      await assertPostgresReachable(config.databaseUrl);
+      await ensureDatabaseReachable(config.databaseUrl);
       databaseUrl = config.databaseUrl;
     } else {
       const port = options.anyFreePort ? await freePort() : config.embeddedPostgresPort;

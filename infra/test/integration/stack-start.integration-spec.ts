@@ -70,11 +70,21 @@ describe('stack start', () => {
 
   it('should leave no process behind when a started stack is stopped', async () => {
     const namespace = `tok${randomBytes(3).toString('hex')}`;
-    const stack = await startTestStack({ namespace });
-    expect(processesOfNamespace(namespace)).toHaveLength(SUBGRAPH_NAMES.length + 1);
+    // A test stack is hermetic: nothing of the developer's environment reaches its processes.
+    // The probe has to be in the real environment of this process, hence process.env here.
+    // eslint-disable-next-line no-restricted-properties
+    process.env.DESKGRAPH_LEAK_PROBE = namespace;
+    // eslint-disable-next-line no-restricted-properties
+    const stack = await startTestStack({ namespace }).finally(() => delete process.env.DESKGRAPH_LEAK_PROBE);
+    const pids = processesOfNamespace(namespace);
+    const inheriting = pids.filter((pid) =>
+      readFileSync(`/proc/${pid}/environ`, 'utf8').includes('DESKGRAPH_LEAK_PROBE'),
+    );
 
-    await stack.stop();
+    await stack.stop(); // before asserting, so a failure leaves no stack running
 
+    expect(pids).toHaveLength(SUBGRAPH_NAMES.length + 1);
+    expect(inheriting).toEqual([]);
     expect(processesOfNamespace(namespace)).toEqual([]);
   }, 180_000);
 });

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
-// The built CLI (`npm run token` runs `npm run build` first, so does `npm test`).
+// The built CLI (`npm run token` brings gateway/dist up to date first, `npm test` builds everything).
 const CLI = join(__dirname, '..', '..', '..', 'dist', 'src', 'auth', 'token-cli.js');
 
 function token(...args: string[]) {
@@ -23,8 +23,21 @@ describe('npm run token', () => {
     expect(result.stderr).toContain('A customer token needs --customer <customer id>.');
   });
 
-  it('answers an unknown option with the usage, not a stack trace', () => {
+  it('prints the usage with its defaults on --help and exits 0', () => {
     const result = token('--help');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: npm run token --.*\n$/s);
+    expect(result.stdout).toContain('--role agent, --queues general, --user dev-user');
+  });
+
+  it('signs for dev-user in the general queue when no --user or --queues is given', () => {
+    const result = token('--role', 'agent');
+    const claims = JSON.parse(Buffer.from(result.stdout.trim().split('.')[1], 'base64url').toString());
+    expect(claims).toMatchObject({ sub: 'dev-user', queues: ['general'], roles: ['agent'] });
+  });
+
+  it('answers an unknown option with the usage, not a stack trace', () => {
+    const result = token('--bogus');
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('Usage: npm run token --');
     expect(result.stderr).not.toContain('    at ');
