@@ -197,6 +197,11 @@ export async function loadTopKeywords(
      SELECT key, n FROM k WHERE n >= COALESCE((SELECT n FROM k ORDER BY n DESC OFFSET 9 LIMIT 1), 0)`,
     parameters,
   );
+  return topTenKeywords(rows);
+}
+
+/** The ten most frequent keywords, ties at the tenth place ordered as bucketsBy does. */
+export function topTenKeywords(rows: { key: string; n: number }[]): MetricBucket[] {
   return rows
     .sort((a, b) => b.n - a.n || a.key.localeCompare(b.key))
     .slice(0, 10)

@@ -1,6 +1,6 @@
 import { AGE_BUCKETS, type MetricBucket } from './kpi-math';
 import type { Counters, Quantiles, ScopeCounters } from './aggregate-metrics';
-import type { QuantileGroup, Run } from './aggregate-queries';
+import { topTenKeywords, type QuantileGroup, type Run } from './aggregate-queries';
 import { filterConditions, type EffectiveFilter } from './metrics-filter';
 import { RESOLVED_STATUSES, type TicketMetrics } from './ticket-metrics';
 
@@ -228,10 +228,7 @@ export async function loadCohortKeywords(run: Run, cohort: Cohort): Promise<Metr
      SELECT key, n FROM k WHERE n >= COALESCE((SELECT n FROM k ORDER BY n DESC OFFSET 9 LIMIT 1), 0)`,
     parameters,
   );
-  return rows
-    .sort((a, b) => b.n - a.n || a.key.localeCompare(b.key))
-    .slice(0, 10)
-    .map((row) => ({ key: row.key, count: row.n, ticketIds: [] }));
+  return topTenKeywords(rows);
 }
 
 /**
