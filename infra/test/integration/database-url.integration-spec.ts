@@ -38,10 +38,13 @@ describe('DATABASE_URL naming a database that does not exist yet', () => {
     const role = `deskgraph_nocreate_${suffix}`;
     const admin = new Client({ connectionString: `${serverUrl}/postgres` });
     await admin.connect();
-    await admin.query(`CREATE ROLE ${role} LOGIN NOCREATEDB`);
+    // A password, for servers that ask for one (the embedded server CI runs does; a trust server ignores it).
+    const password = randomBytes(12).toString('hex');
+    await admin.query(`CREATE ROLE ${role} LOGIN NOCREATEDB PASSWORD '${password}'`);
     try {
       const url = new URL(`${serverUrl}/deskgraph_missing_${suffix}`);
       url.username = role;
+      url.password = password;
 
       await expect(ensureDatabaseReachable(url.toString())).rejects.toThrow(
         `Database "deskgraph_missing_${suffix}" of DATABASE_URL does not exist and could not be created (permission denied to create database). Create it with: createdb deskgraph_missing_${suffix}`,
