@@ -1,4 +1,6 @@
-import { DomainError, toGraphQLError, type DomainErrorMapping } from '@deskgraph/platform';
+import { DomainError, toGraphQLError, type DomainErrorMapping, type InputProblem } from '@deskgraph/platform';
+
+export type { InputProblem };
 
 export enum KnowledgeErrorCode {
   InvalidInput = 'INVALID_KNOWLEDGE_INPUT',
@@ -19,12 +21,6 @@ const mapping: DomainErrorMapping<KnowledgeErrorCode> = {
 };
 
 export class KnowledgeError extends DomainError<KnowledgeErrorCode> {}
-
-/** One thing wrong with an input: the field (path in the input) and what is wrong, as tickets reports it. */
-export interface InputProblem {
-  field: string;
-  message: string;
-}
 
 export function invalidInput(problems: InputProblem[]): KnowledgeError {
   return new KnowledgeError(

@@ -55,3 +55,13 @@ export function badUserInput(message: string, details: Record<string, unknown> =
 export function notFound(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'NOT_FOUND' } });
 }
+
+/**
+ * One thing wrong with an input, as every subgraph reports it in
+ * `extensions.problems` of a BAD_USER_INPUT error: the field (its path in the
+ * input, dot-separated) and what is wrong with it.
+ */
+export interface InputProblem {
+  field: string;
+  message: string;
+}

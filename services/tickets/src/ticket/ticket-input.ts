@@ -1,3 +1,4 @@
+import type { InputProblem } from '@deskgraph/platform';
 import { z } from 'zod';
 import { PRIORITIES, TICKET_TYPES } from '../classification/classification-rules';
 import { CHANNELS, CUSTOMER_TYPES } from '../customer/customer.entity';
@@ -109,7 +110,7 @@ export type CreateTicketInput = z.infer<typeof createTicketInputSchema>;
 export function parseInput<T>(schema: z.ZodType<T>, input: unknown): T {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => ({
+  const problems = result.error.issues.map((issue): InputProblem => ({
     field: issue.path.join('.'),
     message: issue.message,
   }));
