@@ -42,7 +42,8 @@ interface Request {
   updates: TicketUpdate[];
   /** The newest offset taken per partition: a batch fetched twice must not put an update in twice. */
   taken: Map<string, bigint>;
-  resolve(replay: Replay | null): void;
+  /** 'timed out' when the pass did not reach the end offsets; null when the reader stopped. */
+  resolve(replay: Replay | null | 'timed out'): void;
 }
 
 /**
@@ -162,7 +163,7 @@ export function createReplayReader(options: ReplayReaderOptions): ReplayReader {
     if (current) pauseAll(current);
     for (const request of requests) {
       if (!finished) {
-        request.resolve(null);
+        request.resolve('timed out');
         continue;
       }
       request.updates.sort(inStreamOrder);
@@ -220,32 +221,44 @@ export function createReplayReader(options: ReplayReaderOptions): ReplayReader {
     live: () => supervised?.live() ?? true,
 
     async replay(sinceMs) {
-      if (!admin || !consumer) return null;
-      try {
-        const { starts, ends } = await offsets(sinceMs);
-        const ranges = new Map<string, Range>();
-        let records = 0n;
-        for (const [key, end] of ends) {
-          const start = starts.get(key) ?? end;
-          if (start >= end) continue;
-          ranges.set(key, { start, end });
-          records += end - start;
-        }
-        if (records > BigInt(options.maxRecords)) {
-          logger.info({ records, maxRecords: options.maxRecords }, 'replay longer than allowed: resync');
-          return null;
-        }
-        if (ranges.size === 0) return { updates: [], ends };
-        return await new Promise<Replay | null>((resolve) => {
-          queued.push({ ranges, ends, updates: [], taken: new Map(), resolve });
-          drain();
-        });
-      } catch (error) {
-        logger.warn({ err: error }, 'replay failed: resync');
-        return null;
+      // A pass that did not reach its end offsets in time (a stalled fetch, a
+      // rebalance that dropped the seek) is planned once more from fresh
+      // offsets before the subscriber is told to resync.
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        const outcome = await replayOnce(sinceMs);
+        if (outcome !== 'timed out') return outcome;
+        logger.warn({ attempt }, 'replay pass timed out');
       }
+      return null;
     },
   };
+
+  async function replayOnce(sinceMs: number): Promise<Replay | null | 'timed out'> {
+    if (!admin || !consumer) return null;
+    try {
+      const { starts, ends } = await offsets(sinceMs);
+      const ranges = new Map<string, Range>();
+      let records = 0n;
+      for (const [key, end] of ends) {
+        const start = starts.get(key) ?? end;
+        if (start >= end) continue;
+        ranges.set(key, { start, end });
+        records += end - start;
+      }
+      if (records > BigInt(options.maxRecords)) {
+        logger.info({ records, maxRecords: options.maxRecords }, 'replay longer than allowed: resync');
+        return null;
+      }
+      if (ranges.size === 0) return { updates: [], ends };
+      return await new Promise<Replay | null | 'timed out'>((resolve) => {
+        queued.push({ ranges, ends, updates: [], taken: new Map(), resolve });
+        drain();
+      });
+    } catch (error) {
+      logger.warn({ err: error }, 'replay failed: resync');
+      return null;
+    }
+  }
 }
 
 function splitKey(key: string): [string, number] {

@@ -34,10 +34,13 @@ function ticketCreated(queueId: string, time?: string) {
   return time ? { ...event, time } : event;
 }
 
-async function waitUntil(condition: () => boolean, what: string, timeoutMs = 60_000) {
+async function waitUntil(condition: () => boolean, what: string, timeoutMs = 60_000, seen?: () => unknown) {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    if (Date.now() > deadline) {
+      // What had arrived by then tells a resync (the replay gave up) from a partial replay.
+      throw new Error(`timed out waiting until ${what}${seen ? `; received ${JSON.stringify(seen())}` : ''}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -129,7 +132,12 @@ describe('subscription replay read back from Kafka', () => {
 
     const hub = await gatewayReplica();
     const received = collect(hub.subscribe((update) => update.queueIds.includes(queue), since));
-    await waitUntil(() => received.length >= 3, 'the three missed updates');
+    await waitUntil(
+      () => received.length >= 3,
+      'the three missed updates',
+      60_000,
+      () => received.map(({ kind, eventId }) => ({ kind, eventId })),
+    );
 
     expect(received.map((update) => update.eventId).sort()).toEqual([future.id, past.id, ordinary.id].sort());
     expect(received.some((update) => update.kind === 'RESYNC_REQUIRED')).toBe(false);
