@@ -281,7 +281,11 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
       throw new Error('Incremental delivery is not used for subscription fetches');
     return response.body.singleResult as Awaited<ReturnType<FederatedExecutor>>;
   };
-  const fetcher = new SubscriptionTicketFetcher(execute, fetcherMetrics);
+  const fetcher = new SubscriptionTicketFetcher(
+    execute,
+    fetcherMetrics,
+    gatewayConfig.subscriptionMaxConcurrentFetches,
+  );
   // Payload resolvers read only the identity's authorization scope (the fetcher's memo key).
   const sharedExecutor = new SharedSubscriptionExecutor(
     (contextValue) => {
