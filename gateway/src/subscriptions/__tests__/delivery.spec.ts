@@ -1,5 +1,5 @@
 import type { ExecutionResult } from 'graphql';
-import { Delivery, SharedResult, type FrameSink } from '../delivery';
+import { Delivery, SEND_CHUNK, SharedResult, type FrameSink } from '../delivery';
 import { PushIterator } from '../update-hub';
 
 /** Executions whose results the test settles by hand, in any order. */
@@ -70,6 +70,27 @@ describe('Delivery', () => {
       [next('b', 'r1')],
       [next('"quoted"', 'r1')],
     ]);
+  });
+
+  it('should send a result to its subscriptions in chunks, serving the event loop between them', async () => {
+    const { execute, pending } = controlledExecutions();
+    let shared: SharedResult | null = null;
+    const once = (value: unknown) => (shared ??= execute(value));
+    const sinks = Array.from({ length: SEND_CHUNK + 1 }, (_, index) => recordingSink(`s${index}`));
+    const sources = sinks.map((sink) => {
+      const source = new PushIterator<string>(() => undefined);
+      new Delivery(source, once, sink, 10);
+      return source;
+    });
+
+    for (const source of sources) source.push('e1');
+    pending.get('e1')!.resolve(result('r1'));
+    for (let turn = 0; turn < 5; turn++) await Promise.resolve();
+
+    // The first chunk went out in the turn the result arrived; the rest waits for the next turn.
+    expect(sinks.filter((sink) => sink.frames.length === 1)).toHaveLength(SEND_CHUNK);
+    await settle();
+    expect(sinks.every((sink) => sink.frames.length === 1)).toBe(true);
   });
 
   it('should execute at most `ahead` events before the oldest is sent, leaving the rest in the source', async () => {
