@@ -7,6 +7,8 @@ import {
   runtimeModel,
 } from '@deskgraph/platform';
 
+import { DEFAULT_MAX_CONCURRENT_FETCHES } from './subscriptions/federated-fetch';
+
 const DEV_JWT_SECRET = 'deskgraph-development-jwt-secret';
 
 /** How tokens are checked: an HS256 secret in development, a JWKS URL in production. */
@@ -78,6 +80,11 @@ export const gatewayModel = z
     REPLAY_WINDOW_SECONDS: z.coerce.number().int().min(0).default(300),
     REPLAY_MAX_EVENTS: z.coerce.number().int().min(0).default(10_000),
     METRICS_PUSH_INTERVAL_MS: z.coerce.number().int().min(0).default(1_000),
+    SUBSCRIPTION_MAX_CONCURRENT_FETCHES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(DEFAULT_MAX_CONCURRENT_FETCHES),
   })
   .transform((env) => ({
     subgraphUrls: env.SUBGRAPH_URLS,
@@ -98,6 +105,7 @@ export const gatewayModel = z
     replayWindow: { maxAgeMs: env.REPLAY_WINDOW_SECONDS * 1000 },
     replayMaxRecords: env.REPLAY_MAX_EVENTS,
     metricsPushIntervalMs: env.METRICS_PUSH_INTERVAL_MS,
+    subscriptionMaxConcurrentFetches: env.SUBSCRIPTION_MAX_CONCURRENT_FETCHES,
   }));
 
 /** The offline GraphiQL page at GET /graphql: on unless NODE_ENV=production, `GRAPHIQL` overrides. */

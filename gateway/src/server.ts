@@ -16,7 +16,7 @@ import {
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { Counter } from 'prom-client';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import {
   createKafka,
   createLogger,
@@ -44,6 +44,7 @@ import { ideAssets, ideLandingPage, IDE_ASSETS_PATH } from './ide/ide-page';
 import { inputChecksPlugin } from './limits/input-checks';
 import { formatLimitError, queryLimitProtection, tokenLimitRefusal } from './limits/request-limits';
 import { memoryRateLimiter, redisRateLimiter } from './limits/rate-limiter';
+import type { FrameSink } from './subscriptions/delivery';
 import { createEventStream } from './subscriptions/event-stream';
 import { MetricsHub } from './subscriptions/metrics-hub';
 import { createReplayReader } from './subscriptions/replay-reader';
@@ -73,6 +74,23 @@ interface ConnectionState {
   identity?: Identity;
   subscriptions?: Set<string>;
   expiryTimer?: NodeJS.Timeout;
+}
+
+/** A subscription's context: whose it is, and where its frames go. */
+interface SubscriptionContext {
+  identity?: Identity;
+  sink: FrameSink;
+}
+
+/** Frames straight to the socket; a closed socket drops them (graphql-ws ends its subscriptions). */
+function socketSink(socket: WebSocket, id: string): FrameSink {
+  return {
+    id,
+    send: (frame) => {
+      if (socket.readyState === WebSocket.OPEN) socket.send(frame);
+    },
+    backlogBytes: () => socket.bufferedAmount,
+  };
 }
 
 /**
@@ -263,7 +281,11 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
       throw new Error('Incremental delivery is not used for subscription fetches');
     return response.body.singleResult as Awaited<ReturnType<FederatedExecutor>>;
   };
-  const fetcher = new SubscriptionTicketFetcher(execute, fetcherMetrics);
+  const fetcher = new SubscriptionTicketFetcher(
+    execute,
+    fetcherMetrics,
+    gatewayConfig.subscriptionMaxConcurrentFetches,
+  );
   // Payload resolvers read only the identity's authorization scope (the fetcher's memo key).
   const sharedExecutor = new SharedSubscriptionExecutor(
     (contextValue) => {
@@ -358,10 +380,16 @@ export async function startGateway(environment: GatewayEnvironment): Promise<Run
 
   const wsCleanup = useServer(
     {
-      context: (ctx) => ({ identity: stateOf(ctx.extra.socket).identity }),
+      context: (ctx, id): SubscriptionContext => ({
+        identity: stateOf(ctx.extra.socket).identity,
+        sink: socketSink(ctx.extra.socket, id),
+      }),
       subscribe: (args) =>
         withCorrelationId(undefined, () =>
-          sharedExecutor.subscribe({ ...args, fieldResolver: subscriptionFieldResolver }),
+          sharedExecutor.subscribe(
+            { ...args, fieldResolver: subscriptionFieldResolver },
+            (args.contextValue as SubscriptionContext).sink,
+          ),
         ),
       onConnect: async (ctx) => {
         if (!originAllowed(auth.allowedOrigins, ctx.extra.request.headers.origin)) {

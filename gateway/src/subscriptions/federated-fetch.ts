@@ -197,20 +197,57 @@ export interface FetcherMetrics {
   memoHits: Counter;
 }
 
+/** Runs at most `limit` tasks at once; the others wait their turn in arrival order. */
+export class ConcurrencyLimit {
+  private running = 0;
+  private readonly queue: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {
+    if (!(limit >= 1)) throw new RangeError('limit must be at least 1');
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running < this.limit) this.running++;
+    // The slot is handed over by the task that ends, so `running` stays counted.
+    else await new Promise<void>((resolve) => this.queue.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = this.queue.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+
+  /** Tasks waiting for a slot. */
+  get waiting(): number {
+    return this.queue.length;
+  }
+}
+
+/** Federated fetches for subscription payloads in flight at once, gateway-wide, by default. */
+export const DEFAULT_MAX_CONCURRENT_FETCHES = 64;
+
 /**
  * Resolves a live update's payload field (the ticket, or live metrics)
  * through the gateway, once per (event, selection, authorization scope,
  * argument): every subscriber sharing those shares the one fetch and its
- * promise.
+ * promise. At most `maxConcurrent` fetches run at once: every sharing group
+ * may execute up to 100 events ahead, and a burst across many groups must
+ * not hit the subgraphs with thousands of queries at once.
  */
 export class SubscriptionTicketFetcher {
   private readonly queries = new WeakMap<FieldNode, TicketQuery>();
   private readonly memo = new LRUCache<string, Promise<unknown>>({ max: 20_000, ttl: 60_000 });
+  private readonly limit: ConcurrencyLimit;
 
   constructor(
     private readonly execute: FederatedExecutor,
     private readonly metrics: FetcherMetrics,
-  ) {}
+    maxConcurrent = DEFAULT_MAX_CONCURRENT_FETCHES,
+  ) {
+    this.limit = new ConcurrencyLimit(maxConcurrent);
+  }
 
   fetchTicket(
     eventId: string,
@@ -251,14 +288,17 @@ export class SubscriptionTicketFetcher {
       return cached;
     }
     this.metrics.fetches.inc();
-    const pending = this.execute({ query: rootQuery.query, variables }, identity).then((response) => {
-      const value = response.data?.[spec.field];
-      if (value) return markFetched(value);
-      const first = response.errors?.[0];
-      // Not visible to this scope (e.g. transferred out of its queues): a shared, memoized null.
-      if (!first || NOT_VISIBLE_CODES.has(String(first.extensions?.code))) return null;
-      throw new GraphQLError(first.message, { extensions: first.extensions });
-    });
+    const request = { query: rootQuery.query, variables };
+    const pending = this.limit
+      .run(() => this.execute(request, identity))
+      .then((response) => {
+        const value = response.data?.[spec.field];
+        if (value) return markFetched(value);
+        const first = response.errors?.[0];
+        // Not visible to this scope (e.g. transferred out of its queues): a shared, memoized null.
+        if (!first || NOT_VISIBLE_CODES.has(String(first.extensions?.code))) return null;
+        throw new GraphQLError(first.message, { extensions: first.extensions });
+      });
     this.memo.set(key, pending);
     // A failed fetch (not a mere "not visible") is not memoized, so the next subscriber tries again.
     pending.catch(() => this.memo.delete(key));

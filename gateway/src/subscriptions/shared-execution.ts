@@ -6,14 +6,8 @@ import {
   type ExecutionResult,
 } from 'graphql';
 import type { Counter } from 'prom-client';
-import { mapAhead } from './map-ahead';
+import { Delivery, SharedResult, type FrameSink } from './delivery';
 import { PushIterator } from './update-hub';
-
-/**
- * Events one subscriber may have in execution (fetching their payload) before
- * graphql-ws has sent the earlier ones; its source buffers the rest.
- */
-export const EXECUTIONS_AHEAD = 100;
 
 /**
  * What makes two subscribers' executions of one event interchangeable: the
@@ -27,33 +21,39 @@ export type ContextSharingKey = (contextValue: unknown) => string | null;
 /**
  * graphql's `subscribe`, except that each event is executed once per sharing
  * group rather than once per subscriber: 10,000 supervisors on one queue
- * with one selection and one scope cost one execution per event, and
- * graphql-ws only serializes and sends per subscriber. Subscribers in
+ * with one selection and one scope cost one execution and one serialization
+ * per event, and one `send` per socket (`Delivery`). Subscribers in
  * different groups (another scope, selection or variables) never see each
  * other's results. Only events that are one object for every subscriber
  * (live updates) are shared; replayed updates and RESYNC_REQUIRED are built
  * per subscriber and so executed per subscriber. Each event starts executing
- * when it arrives (`mapAhead`): a slow fetch delays its own push only.
+ * when it arrives: a slow fetch delays its own push only.
  */
 export class SharedSubscriptionExecutor {
   private readonly documentIds = new WeakMap<DocumentNode, number>();
   private nextDocumentId = 0;
   /** Per event object, per group: the one execution its subscribers await. */
-  private readonly results = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
+  private readonly results = new WeakMap<object, Map<string, SharedResult>>();
 
   constructor(
     private readonly sharingKey: ContextSharingKey,
     private readonly sharedResults?: Counter,
   ) {}
 
-  async subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+  /**
+   * Sends the subscription's results to `sink` itself; the iterator it returns
+   * yields nothing and ends (or throws) when the subscription does.
+   */
+  async subscribe(
+    args: ExecutionArgs,
+    sink: FrameSink,
+  ): Promise<AsyncIterableIterator<never> | ExecutionResult> {
     // Runs the root field's `subscribe` (authorization, filter) for this subscriber alone.
     const source = await createSourceEventStream(args);
     if (!isAsyncIterable(source)) return source;
     const group = this.groupOf(args);
-    // Each event executes when it arrives, not when the previous push has been sent.
     if (!(source instanceof PushIterator)) throw new Error('Subscription sources are PushIterators');
-    return mapAhead(source, (payload) => this.execute(payload, group, args), EXECUTIONS_AHEAD);
+    return new Delivery(source, (payload) => this.execute(payload, group, args), sink);
   }
 
   private groupOf(args: ExecutionArgs): string | null {
@@ -64,8 +64,8 @@ export class SharedSubscriptionExecutor {
     return JSON.stringify([documentId, args.operationName ?? null, args.variableValues ?? {}, scope]);
   }
 
-  private execute(payload: unknown, group: string | null, args: ExecutionArgs): Promise<ExecutionResult> {
-    const run = async () => execute({ ...args, rootValue: payload });
+  private execute(payload: unknown, group: string | null, args: ExecutionArgs): SharedResult {
+    const run = () => new SharedResult((async () => execute({ ...args, rootValue: payload }))());
     if (group === null || typeof payload !== 'object' || payload === null) return run();
     let byGroup = this.results.get(payload);
     if (!byGroup) this.results.set(payload, (byGroup = new Map()));

@@ -138,4 +138,39 @@ describe('SubscriptionTicketFetcher', () => {
     expect(result.errors).toBeUndefined();
     expect(result.data).toEqual({ update: { ticket: { heading: 'Aliased', id: 't1' } } });
   });
+
+  it('should run at most the configured number of fetches at once, gateway-wide, and the rest in turn', async () => {
+    const started: string[] = [];
+    const answers = new Map<string, () => void>();
+    const fetcher = new SubscriptionTicketFetcher(
+      (request) =>
+        new Promise((resolve) => {
+          const id = String(request.variables.deskgraphRootArgument);
+          started.push(id);
+          answers.set(id, () => resolve({ data: { ticket: { id, __typename: 'Ticket' } } }));
+        }),
+      { fetches: counter(), memoHits: counter() } as never,
+      2,
+    );
+    const info = captureTicketInfo('{ update { ticket { id } } }');
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+    // Different events (or scopes) do not share a fetch: each one needs a slot.
+    const fetches = ['t1', 't2', 't3', 't4'].map((id) =>
+      fetcher.fetchTicket(`e-${id}`, id, supervisor, info),
+    );
+    await settle();
+    expect(started).toEqual(['t1', 't2']);
+
+    answers.get('t2')!();
+    await settle();
+    expect(started).toEqual(['t1', 't2', 't3']);
+    answers.get('t1')!();
+    answers.get('t3')!();
+    await settle();
+    answers.get('t4')!();
+    expect(await Promise.all(fetches)).toEqual(
+      ['t1', 't2', 't3', 't4'].map((id) => ({ id, __typename: 'Ticket' })),
+    );
+  });
 });

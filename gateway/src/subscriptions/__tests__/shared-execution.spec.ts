@@ -1,4 +1,5 @@
 import { buildSchema, parse, type DocumentNode, type ExecutionResult } from 'graphql';
+import type { FrameSink } from '../delivery';
 import { PushIterator } from '../update-hub';
 import { SharedSubscriptionExecutor } from '../shared-execution';
 
@@ -6,6 +7,36 @@ import { SharedSubscriptionExecutor } from '../shared-execution';
 // subscriber may see of a ticket depends on the queues of its identity.
 interface Context {
   scope: string | null;
+}
+
+/**
+ * A subscriber as its client sees it: the payloads of the `next` frames sent
+ * to its socket, one `next()` at a time; `return` is graphql-ws ending it.
+ */
+interface Subscriber {
+  next(): Promise<IteratorResult<ExecutionResult>>;
+  return(): Promise<unknown>;
+}
+
+function frameReader(id: string): { sink: FrameSink; next(): Promise<IteratorResult<ExecutionResult>> } {
+  const frames: ExecutionResult[] = [];
+  const waiting: ((result: IteratorResult<ExecutionResult>) => void)[] = [];
+  const sink: FrameSink = {
+    id,
+    send: (frame) => {
+      const message = JSON.parse(frame) as { id: string; type: string; payload: ExecutionResult };
+      expect(message).toMatchObject({ id, type: 'next' });
+      const waiter = waiting.shift();
+      if (waiter) waiter({ value: message.payload, done: false });
+      else frames.push(message.payload);
+    },
+    backlogBytes: () => 0,
+  };
+  const next = () =>
+    frames.length > 0
+      ? Promise.resolve({ value: frames.shift()!, done: false })
+      : new Promise<IteratorResult<ExecutionResult>>((resolve) => waiting.push(resolve));
+  return { sink, next };
 }
 
 const schema = buildSchema(`
@@ -48,16 +79,18 @@ function harness() {
   const executor = new SharedSubscriptionExecutor((context) => (context as Context).scope);
   // One document per text, as SubscriptionDocuments gives the gateway.
   const documents = new Map<string, DocumentNode>();
+  let subscriptions = 0;
   const subscribe = async (
     scope: string | null,
     query = 'subscription { updates { eventId ticket { id visibleTo } } }',
-  ) => {
+  ): Promise<Subscriber & { ending: AsyncIterableIterator<never> }> => {
     if (!documents.has(query)) documents.set(query, parse(query));
-    return (await executor.subscribe({
-      schema,
-      document: documents.get(query)!,
-      contextValue: { scope },
-    })) as AsyncIterableIterator<ExecutionResult>;
+    const reader = frameReader(`sub-${++subscriptions}`);
+    const ending = (await executor.subscribe(
+      { schema, document: documents.get(query)!, contextValue: { scope } },
+      reader.sink,
+    )) as AsyncIterableIterator<never>;
+    return { next: reader.next, return: () => ending.return!(), ending };
   };
   /** One live event: the same object for every subscriber, as UpdateHub.publish gives it. */
   const publish = (eventId: string) => {
@@ -130,12 +163,14 @@ describe('SharedSubscriptionExecutor', () => {
   });
 
   it('should end the source stream when the subscriber returns', async () => {
-    const { subscribe, publish } = harness();
+    const { subscribe, publish, resolved } = harness();
     const subscriber = await subscribe('queue-a');
-    await subscriber.return!();
+    await subscriber.return();
 
     publish('e4');
+    await new Promise((resolve) => setImmediate(resolve));
 
-    expect(await subscriber.next()).toEqual({ value: undefined, done: true });
+    expect(await subscriber.ending.next()).toEqual({ value: undefined, done: true });
+    expect(resolved).toEqual([]);
   });
 });
