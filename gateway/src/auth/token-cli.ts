@@ -58,4 +58,8 @@ signDevelopmentToken({
   queueIds: values.queues!.split(',').filter(Boolean),
   customerId: values.customer ?? null,
   expiresIn: values.expires!,
-}).then((token) => process.stdout.write(`${token}\n`));
+}).then(
+  (token) => process.stdout.write(`${token}\n`),
+  // jose refuses an --expires it cannot read (e.g. "banana"): say so, not a stack trace.
+  (error: Error) => refuse(`Cannot sign the token: ${error.message}; --expires takes e.g. 30m, 8h or 2d.`),
+);

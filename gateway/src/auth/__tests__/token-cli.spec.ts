@@ -43,6 +43,14 @@ describe('npm run token', () => {
     expect(result.stderr).not.toContain('    at ');
   });
 
+  it('answers an unreadable --expires with the usage, not a stack trace', () => {
+    const result = token('--expires', 'banana');
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('--expires takes e.g. 30m, 8h or 2d');
+    expect(result.stderr).not.toContain('    at ');
+  });
+
   it('mints a customer token with its customer id', () => {
     const result = token('--role', 'customer', '--customer', 'C-1001');
     expect(result.status).toBe(0);
