@@ -260,7 +260,9 @@ async function main() {
           (await service.search(BENCH_AGENT, { query, first: 10 })).hits.map((hit) => hit.article.id),
         ),
       );
-      process.stdout.write(`judged query set (search service in this process): ${JSON.stringify(precisionAt5)}\n`);
+      process.stdout.write(
+        `judged query set (search service in this process): ${JSON.stringify(precisionAt5)}\n`,
+      );
       const load = loadavg().map((value) => Number(value.toFixed(2)));
       process.stdout.write(`load average ${load.join(' ')}\n`);
       process.stdout.write(
