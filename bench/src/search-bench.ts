@@ -1,8 +1,8 @@
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { startTestStack, TEST_SHARED_SECRET, testToken } from '@deskgraph/infra';
+import { runMigrations, startTestStack, TEST_SHARED_SECRET, testToken } from '@deskgraph/infra';
 import { loadPublishedArticles } from '@deskgraph/knowledge/dist/src/article/bulk-insert';
 import { ArticleService } from '@deskgraph/knowledge/dist/src/article/article.service';
 import { createKnowledgeDataSource } from '@deskgraph/knowledge/dist/src/database/data-source';
@@ -34,16 +34,20 @@ import { summarize } from './stats';
 // 1 000 generated ones, and precision@5 of the judged queries (the judged
 // articles among the first five, out of min(5, relevant)) is measured
 // through the gateway among all the generated articles that match them too,
-// next to the same figure for an exact ranking of every match (ts_rank_cd),
-// the ceiling for any bounded ranking on this corpus.
+// next to the same figure for main's previous ranking (the two-phase GIN
+// statement timed below) and for an exact ranking of every match
+// (ts_rank_cd), the ceiling for any bounded ranking on this corpus.
 // Prints figures; asserts nothing.
 //   node bench/dist/src/search-bench.js [--articles 100000] [--iterations 40] [--warmup 5]
 //   node bench/dist/src/search-bench.js --database-url URL   (only the comparison without the
-//     gateway, on a database an earlier run or loadPublishedArticles filled with this corpus)
+//     gateway and the judged query set, service in this process, on a database filled with this corpus)
+//   node bench/dist/src/search-bench.js --database-url URL --load 1000000   (first migrates an empty
+//     database and loads that many articles, as a full run would, then the same; load once, rerun often)
 const { values } = parseArgs({
   options: {
     articles: { type: 'string', default: '100000' },
     'database-url': { type: 'string' },
+    load: { type: 'string' },
     iterations: { type: 'string', default: '40' },
     warmup: { type: 'string', default: '5' },
   },
@@ -103,24 +107,170 @@ function benchQueries(generator: CorpusGenerator): [QueryClass, string][] {
   ];
 }
 
+/** A stable id per judged article, so a database loaded by one run is judged by another. */
+function judgedId(key: string): string {
+  const hex = createHash('md5').update(`judged-article:${key}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+const JUDGED_BATCH = JUDGED_ARTICLES.map(({ key, ...article }) => ({
+  ...article,
+  id: judgedId(key),
+  tags: [],
+  categoryId: null,
+}));
+type DataSource = ReturnType<typeof createKnowledgeDataSource>;
+const KEY_OF = new Map(JUDGED_ARTICLES.map(({ key }) => [judgedId(key), key]));
+
+/**
+ * Loads generated articles until `corpus.loaded` reaches `level`, in batches, with the judged
+ * articles once after the first 1 000 generated ones (not first in the indexes' physical
+ * order, which would favour them on the GIN path), then analyses the tables.
+ */
+async function loadCorpus(
+  client: Client,
+  generator: CorpusGenerator,
+  corpus: { loaded: number; judgedLoaded: boolean },
+  level: number,
+): Promise<void> {
+  const batches = function* () {
+    while (corpus.loaded < level) {
+      const size = Math.min(BATCH, level - corpus.loaded);
+      yield Array.from({ length: size }, () => generator.article());
+      corpus.loaded += size;
+      if (!corpus.judgedLoaded) {
+        corpus.judgedLoaded = true;
+        yield JUDGED_BATCH;
+      }
+    }
+  };
+  await loadPublishedArticles(client, batches());
+  for (const table of ['articles', 'article_terms', 'term_frequencies'])
+    await client.query(`VACUUM ANALYZE knowledge.${table}`);
+}
+
+/**
+ * Precision@5 of the judged queries for three rankings of the same data: `now` (the
+ * service's first five ids, through the gateway or in this process), `previous` (main's
+ * statement before the postings, previousRankingSql) and `exact` (ts_rank_cd over every
+ * match: the ceiling of any bounded ranking).
+ */
+async function judgedRelevance(client: Client, rankNow: (query: string) => Promise<string[]>) {
+  const keys = (ids: string[]) => ids.slice(0, 5).map((id) => KEY_OF.get(id) ?? 'generated');
+  const rankings = ['now', 'previous', 'exact'] as const;
+  type Ranking = (typeof rankings)[number];
+  const results: {
+    query: string;
+    kind: string;
+    relevant: string[];
+    top: Record<Ranking, string[]>;
+    precision: Record<Ranking, number>;
+  }[] = [];
+  for (const judged of JUDGED_QUERIES) {
+    const sql = tsQuerySql(parseSearchQuery(judged.query), 1)!;
+    const previous = previousRankingSql(judged.query)!;
+    const top: Record<Ranking, string[]> = {
+      now: keys(await rankNow(judged.query)),
+      previous: keys((await client.query(previous.sql, previous.parameters)).rows.map((row) => row.id)),
+      exact: keys(
+        (
+          await client.query(
+            `SELECT id FROM knowledge.articles WHERE search_vector @@ ${sql.sql} AND status = 'PUBLISHED'
+              ORDER BY ts_rank_cd(search_vector, ${sql.sql}, 32) DESC, id LIMIT 5`,
+            sql.parameters,
+          )
+        ).rows.map((row: { id: string }) => row.id),
+      ),
+    };
+    results.push({
+      ...judged,
+      top,
+      precision: {
+        now: precisionAt5(top.now, judged.relevant),
+        previous: precisionAt5(top.previous, judged.relevant),
+        exact: precisionAt5(top.exact, judged.relevant),
+      },
+    });
+  }
+  const mean = (ranking: Ranking, kind?: string) => {
+    const selected = results.filter((result) => !kind || result.kind === kind);
+    const value = selected.reduce((sum, result) => sum + result.precision[ranking], 0) / selected.length;
+    return Number(value.toFixed(3));
+  };
+  const byKind = (ranking: Ranking) => ({
+    all: mean(ranking),
+    zh: mean(ranking, 'zh'),
+    en: mean(ranking, 'en'),
+    mixed: mean(ranking, 'mixed'),
+  });
+  return {
+    precisionAt5: mean('now'),
+    previousPrecisionAt5: mean('previous'),
+    exactRankingPrecisionAt5: mean('exact'),
+    byKind: { now: byKind('now'), previous: byKind('previous'), exact: byKind('exact') },
+    // Queries where any ranking misses, with each ranking's first five.
+    misses: results
+      .filter((result) => rankings.some((ranking) => result.precision[ranking] < 1))
+      .map(({ query, relevant, top, precision }) => ({ query, relevant, precision, top })),
+  };
+}
+
+/** A knowledge SearchService in this process on its own connection pool, for `use`. */
+async function withSearchService<T>(
+  databaseUrl: string,
+  use: (service: SearchService, dataSource: DataSource, articles: ArticleService) => Promise<T>,
+): Promise<T> {
+  const dataSource = createKnowledgeDataSource({ url: databaseUrl, poolSize: 4 });
+  await dataSource.initialize();
+  try {
+    const articleService = new ArticleService(dataSource, new OutboxWriter(''));
+    const service = new SearchService(
+      dataSource,
+      articleService,
+      { rankCandidates: 200 },
+      new SearchMissRecorder(dataSource),
+    );
+    return await use(service, dataSource, articleService);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
 async function main() {
   if (values['database-url']) {
-    // Only the comparison without the gateway, on articles loaded by an earlier run.
-    const client = new Client({ connectionString: values['database-url'] });
+    // Only the comparison without the gateway and the judged set, on articles loaded by an
+    // earlier run or by --load (the same corpus, judged articles after the first 1 000).
+    const databaseUrl = values['database-url'];
+    const generator = new CorpusGenerator(42);
+    const client = new Client({ connectionString: databaseUrl });
     await client.connect();
-    const [{ articles }] = (await client.query(`SELECT count(*)::int AS articles FROM knowledge.articles`))
-      .rows;
-    await client.end();
-    const withoutGateway = await compareWithoutGateway(
-      values['database-url'],
-      benchQueries(new CorpusGenerator(42)),
-      articles,
-    );
-    const load = loadavg().map((value) => Number(value.toFixed(2)));
-    process.stdout.write(`load average ${load.join(' ')}\n`);
-    process.stdout.write(
-      `${JSON.stringify({ bench: 'search', articles, iterations, withoutGateway, loadAverage: load })}\n`,
-    );
+    try {
+      if (values.load) {
+        runMigrations(databaseUrl);
+        const started = performance.now();
+        await loadCorpus(client, generator, { loaded: 0, judgedLoaded: false }, Number(values.load));
+        process.stdout.write(
+          `loaded ${Number(values.load).toLocaleString('en')} articles in ${((performance.now() - started) / 1000).toFixed(0)} s; load average ${loadavg().join(' ')}\n`,
+        );
+      }
+      const [{ articles }] = (await client.query(`SELECT count(*)::int AS articles FROM knowledge.articles`))
+        .rows;
+      const withoutGateway = await compareWithoutGateway(databaseUrl, benchQueries(generator), articles);
+      const precisionAt5 = await withSearchService(databaseUrl, (service) =>
+        judgedRelevance(client, async (query) =>
+          (await service.search(BENCH_AGENT, { query, first: 10 })).hits.map((hit) => hit.article.id),
+        ),
+      );
+      process.stdout.write(
+        `judged query set (search service in this process): ${JSON.stringify(precisionAt5)}\n`,
+      );
+      const load = loadavg().map((value) => Number(value.toFixed(2)));
+      process.stdout.write(`load average ${load.join(' ')}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ bench: 'search', articles, iterations, withoutGateway, precisionAt5, loadAverage: load })}\n`,
+      );
+    } finally {
+      await client.end();
+    }
     return;
   }
   const stack = await startTestStack({
@@ -171,83 +321,15 @@ async function main() {
       return matches as number;
     };
 
-    // The judged articles, stored once after the first 1 000 generated ones (not first in the
-    // indexes' physical order, which would favour them on the GIN path).
-    const keyOf = new Map<string, string>();
-    const judgedBatch = JUDGED_ARTICLES.map(({ key, ...article }) => {
-      const id = randomUUID();
-      keyOf.set(id, key);
-      return { ...article, id, tags: [], categoryId: null };
-    });
-    const judgedRelevance = async () => {
-      const results: {
-        query: string;
-        kind: string;
-        relevant: string[];
-        top: string[];
-        precision: number;
-        exact: number;
-      }[] = [];
-      for (const judged of JUDGED_QUERIES) {
-        const top = (await send(judged.query)).result.edges
-          .slice(0, 5)
-          .map((edge) => keyOf.get(edge.node.id) ?? 'generated');
-        // The ceiling of any bounded ranking: ts_rank_cd over every match.
-        const sql = tsQuerySql(parseSearchQuery(judged.query), 1)!;
-        const exactTop = (
-          await client.query(
-            `SELECT id FROM knowledge.articles WHERE search_vector @@ ${sql.sql} AND status = 'PUBLISHED'
-              ORDER BY ts_rank_cd(search_vector, ${sql.sql}, 32) DESC, id LIMIT 5`,
-            sql.parameters,
-          )
-        ).rows.map((row: { id: string }) => keyOf.get(row.id) ?? 'generated');
-        results.push({
-          ...judged,
-          top,
-          precision: precisionAt5(top, judged.relevant),
-          exact: precisionAt5(exactTop, judged.relevant),
-        });
-      }
-      const mean = (kind?: string, of: 'precision' | 'exact' = 'precision') => {
-        const selected = results.filter((result) => !kind || result.kind === kind);
-        const value = selected.reduce((sum, result) => sum + result[of], 0) / selected.length;
-        return Number(value.toFixed(3));
-      };
-      return {
-        precisionAt5: mean(),
-        zh: mean('zh'),
-        en: mean('en'),
-        mixed: mean('mixed'),
-        exactRankingPrecisionAt5: mean(undefined, 'exact'),
-        misses: results
-          .filter((result) => result.precision < 1)
-          .map(({ query, relevant, top }) => ({ query, relevant, top })),
-      };
-    };
-
     const report: Record<string, unknown> = {};
     const relevance: Record<string, Awaited<ReturnType<typeof judgedRelevance>>> = {};
     const loadAverages: Record<string, number[]> = {};
-    let loaded = 0;
-    let judgedLoaded = false;
+    const corpus = { loaded: 0, judgedLoaded: false };
     for (const level of LEVELS) {
       const started = performance.now();
-      const batches = function* () {
-        while (loaded < level) {
-          const size = Math.min(BATCH, level - loaded);
-          yield Array.from({ length: size }, () => generator.article());
-          loaded += size;
-          if (!judgedLoaded) {
-            judgedLoaded = true;
-            yield judgedBatch;
-          }
-        }
-      };
-      await loadPublishedArticles(client, batches());
-      for (const table of ['articles', 'article_terms', 'term_frequencies'])
-        await client.query(`VACUUM ANALYZE knowledge.${table}`);
+      await loadCorpus(client, generator, corpus, level);
       process.stdout.write(
-        `\n${level.toLocaleString('en')} articles (+${judgedBatch.length} judged; loaded in ${((performance.now() - started) / 1000).toFixed(0)} s; load average ${loadavg()
+        `\n${level.toLocaleString('en')} articles (+${JUDGED_ARTICLES.length} judged; loaded in ${((performance.now() - started) / 1000).toFixed(0)} s; load average ${loadavg()
           .map((value) => value.toFixed(2))
           .join(' ')})\n`,
       );
@@ -288,7 +370,9 @@ async function main() {
         );
       }
       report[String(level)] = classes;
-      relevance[String(level)] = await judgedRelevance();
+      relevance[String(level)] = await judgedRelevance(client, async (query) =>
+        (await send(query)).result.edges.map((edge) => edge.node.id),
+      );
       process.stdout.write(`  judged query set: ${JSON.stringify(relevance[String(level)])}\n`);
       loadAverages[String(level)] = loadavg().map((value) => Number(value.toFixed(2)));
       process.stdout.write(`  load average ${loadAverages[String(level)].join(' ')}\n`);
@@ -310,16 +394,16 @@ async function main() {
       kept[query] = Number((sum(bounded) / Math.max(1e-9, sum(exact))).toFixed(3));
     }
     process.stdout.write(
-      `\ntop-10 score kept against ranking every match, at ${loaded.toLocaleString('en')}: ${JSON.stringify(kept)}\n`,
+      `\ntop-10 score kept against ranking every match, at ${corpus.loaded.toLocaleString('en')}: ${JSON.stringify(kept)}\n`,
     );
     // Same data, same moment: the search service in this process against the statements it replaced.
-    const withoutGateway = await compareWithoutGateway(stack.databaseUrl, queries, loaded);
+    const withoutGateway = await compareWithoutGateway(stack.databaseUrl, queries, corpus.loaded);
     const load = loadavg().map((value) => Number(value.toFixed(2)));
     process.stdout.write(
       `${iterations} sequential requests per query after ${warmup} warm-up, through the gateway; load average ${load.join(' ')}\n`,
     );
     process.stdout.write(
-      `${JSON.stringify({ bench: 'search', articles: loaded, iterations, latencyMs: report, precisionAt5: relevance, topTenScoreKept: kept, withoutGateway, loadAverageAfterLevel: loadAverages, loadAverage: load })}\n`,
+      `${JSON.stringify({ bench: 'search', articles: corpus.loaded, iterations, latencyMs: report, precisionAt5: relevance, topTenScoreKept: kept, withoutGateway, loadAverageAfterLevel: loadAverages, loadAverage: load })}\n`,
     );
   } finally {
     await client.end();
@@ -332,22 +416,13 @@ async function main() {
  * the same moment (alternated per query), for every query class.
  */
 async function compareWithoutGateway(databaseUrl: string, queries: [QueryClass, string][], loaded: number) {
-  const dataSource = createKnowledgeDataSource({ url: databaseUrl, poolSize: 4 });
-  await dataSource.initialize();
   const legacy: Record<string, { p50: number; p95: number }> = {};
   const bounded: Record<string, { p50: number; p95: number }> = {};
   const byClassWithoutGateway: Record<
     string,
     { now: { p50: number; p95: number }; previous: { p50: number; p95: number } }
   > = {};
-  try {
-    const articleService = new ArticleService(dataSource, new OutboxWriter(''));
-    const service = new SearchService(
-      dataSource,
-      articleService,
-      { rankCandidates: 200 },
-      new SearchMissRecorder(dataSource),
-    );
+  await withSearchService(databaseUrl, async (service, dataSource, articleService) => {
     const agent = BENCH_AGENT;
     // Both runs of a query alternate request by request, so they see the same load.
     const timeBoth = async (first: () => Promise<unknown>, second: () => Promise<unknown>) => {
@@ -388,9 +463,7 @@ async function compareWithoutGateway(databaseUrl: string, queries: [QueryClass, 
         `  class ${kind.padEnd(10)} worst query: now p50 ${byClassWithoutGateway[kind].now.p50} / p95 ${byClassWithoutGateway[kind].now.p95} ms; previous p50 ${byClassWithoutGateway[kind].previous.p50} / p95 ${byClassWithoutGateway[kind].previous.p95} ms\n`,
       );
     }
-  } finally {
-    await dataSource.destroy();
-  }
+  });
   return { service: bounded, previous: legacy, byClass: byClassWithoutGateway };
 }
 
@@ -401,17 +474,15 @@ async function compareWithoutGateway(databaseUrl: string, queries: [QueryClass, 
  * connections in parallel, then the page's articles read, and a miss recorded when nothing matched.
  */
 async function previousSearch(
-  dataSource: ReturnType<typeof createKnowledgeDataSource>,
+  dataSource: DataSource,
   articles: ArticleService,
   query: string,
 ): Promise<void> {
   const parsed = parseSearchQuery(query);
   const sql = tsQuerySql(parsed, 1);
-  if (!sql) return;
+  const ranking = previousRankingSql(query);
+  if (!sql || !ranking) return;
   const where = `a.status = 'PUBLISHED'`;
-  const headline = parsed.englishText
-    ? `ts_headline('english', a.body, websearch_to_tsquery('english', $1), 'MaxWords=30, MinWords=12, MaxFragments=2')`
-    : 'NULL';
   const [count, page] = await Promise.all([
     dataSource.query(
       `WITH q AS MATERIALIZED (SELECT ${sql.sql} AS query)
@@ -419,8 +490,35 @@ async function previousSearch(
          SELECT 1 FROM knowledge.articles a, q WHERE a.search_vector @@ q.query AND ${where} LIMIT 1001) capped`,
       sql.parameters,
     ),
-    dataSource.query(
-      `WITH q AS MATERIALIZED (SELECT ${sql.sql} AS query),
+    dataSource.query(ranking.sql, ranking.parameters),
+  ]);
+  // The page's articles, as the service reads them.
+  await articles.findMany(BENCH_AGENT, (page as { id: string }[]).map((row) => row.id).slice(0, 10));
+  // A search that finds nothing is recorded, as the service does.
+  if (Number(count[0].matches) === 0) {
+    await dataSource.query(
+      `INSERT INTO knowledge.search_misses (query) VALUES ($1)
+       ON CONFLICT (query) DO UPDATE SET count = search_misses.count + 1, last_seen_at = now()`,
+      [parsed.normalized],
+    );
+  }
+}
+
+/**
+ * main's ranking statement before the postings (commit 4984299), for an agent with no
+ * filter: up to 200 head_vector GIN candidates, topped up from search_vector's, ranked with
+ * ts_rank_cd; the page's 11 rows with snippets. Null for a query with nothing searchable.
+ */
+function previousRankingSql(query: string): { sql: string; parameters: string[] } | null {
+  const parsed = parseSearchQuery(query);
+  const sql = tsQuerySql(parsed, 1);
+  if (!sql) return null;
+  const where = `a.status = 'PUBLISHED'`;
+  const headline = parsed.englishText
+    ? `ts_headline('english', a.body, websearch_to_tsquery('english', $1), 'MaxWords=30, MinWords=12, MaxFragments=2')`
+    : 'NULL';
+  return {
+    sql: `WITH q AS MATERIALIZED (SELECT ${sql.sql} AS query),
             head AS MATERIALIZED (
               SELECT a.id, ts_rank_cd(a.search_vector, q.query, 32) AS rank
                 FROM knowledge.articles a, q WHERE a.head_vector @@ q.query AND ${where} LIMIT 200),
@@ -434,19 +532,8 @@ async function previousSearch(
             page AS (SELECT ranked.id, ranked.score FROM ranked ORDER BY ranked.score DESC, ranked.id ASC LIMIT 11)
        SELECT page.id, page.score::text AS score, ${headline} AS headline
          FROM page JOIN knowledge.articles a ON a.id = page.id ORDER BY page.score DESC, page.id ASC`,
-      sql.parameters,
-    ),
-  ]);
-  // The page's articles, as the service reads them.
-  await articles.findMany(BENCH_AGENT, (page as { id: string }[]).map((row) => row.id).slice(0, 10));
-  // A search that finds nothing is recorded, as the service does.
-  if (Number(count[0].matches) === 0) {
-    await dataSource.query(
-      `INSERT INTO knowledge.search_misses (query) VALUES ($1)
-       ON CONFLICT (query) DO UPDATE SET count = search_misses.count + 1, last_seen_at = now()`,
-      [parsed.normalized],
-    );
-  }
+    parameters: sql.parameters,
+  };
 }
 
 main().then(

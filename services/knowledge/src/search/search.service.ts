@@ -245,23 +245,19 @@ export class SearchService {
       );
       const others = plan.required.slice(1).map((term) => term.term);
       // The probes run per posting in the postings' order until `rankCandidates` articles
-      // hold every term (a plain conjunction of terms), reading their static scores too.
-      // Only the best of them by the sum of those scores (the order ts_rank_cd mostly
-      // follows; it adds proximity) have their vectors read and ranked: all of them when
-      // fewer were found.
+      // hold every term (a plain conjunction of terms); every one of them is ranked on its
+      // vector. Not only the best by the sum of the postings' static scores: that sum counts
+      // repeats but not proximity, and with many articles tied on it (1M generated ones)
+      // the answer whose terms stand together in the title fell below the cut.
       head = `driver AS MATERIALIZED (${postings}),
             hits AS MATERIALIZED (
-              SELECT d.article_id, d.score + o.score AS score FROM driver d, LATERAL (
-                SELECT count(*) AS terms, sum(x.score) AS score FROM article_terms x
-                 WHERE x.article_id = d.article_id AND x.term = ANY (${parameter(others)}::text[])) o
-               WHERE o.terms = ${others.length}
+              SELECT d.article_id FROM driver d
+               WHERE (SELECT count(*) FROM article_terms x
+                       WHERE x.article_id = d.article_id AND x.term = ANY (${parameter(others)}::text[])) = ${others.length}
                LIMIT ${candidates}),
             head AS MATERIALIZED (
               SELECT a.id, ts_rank_cd(a.search_vector, q.query, 32) AS rank
-                FROM (SELECT article_id FROM hits ORDER BY score DESC, article_id
-                       LIMIT CASE WHEN (SELECT count(*) FROM hits) < ${candidates} THEN ${candidates}
-                                  ELSE ${parameter(this.rankedVectors())} END) h, articles a, q
-               WHERE a.id = h.article_id AND ${where})`;
+                FROM hits h, articles a, q WHERE a.id = h.article_id AND ${where})`;
       found = '(SELECT count(*) FROM hits)';
     } else if (usePostings && rarest) {
       // The best postings of the rarest required term (title, summary and tags, in
@@ -462,17 +458,6 @@ export class SearchService {
               WHERE f.term = ${parameter(term)} AND f.audience = ANY (${parameter(audiences)}::text[])
                 AND f.articles > 0 ${locale ? `AND f.locale = ${parameter(locale)}` : ''}
               ${order('p')} LIMIT ${limit}`;
-  }
-
-  /**
-   * Candidates of a several-term query found in the postings whose vectors are ranked: a
-   * quarter of `rankCandidates` (at least a full page), the best by their postings' scores.
-   */
-  private rankedVectors(): number {
-    return Math.min(
-      this.config.rankCandidates,
-      Math.max(SEARCH_LIMITS.pageSize + 1, Math.ceil(this.config.rankCandidates / 4)),
-    );
   }
 
   /**

@@ -307,6 +307,56 @@ describe('knowledge search postings on real PostgreSQL', () => {
     );
   }, 60_000);
 
+  it('should rank the answer whose terms stand together first when two common words tie on their postings scores', async () => {
+    // Two words in more than ten times 1,000 articles take the intersected postings. 100
+    // articles repeat the second word in the summary (the best sums of static scores); the
+    // answer names both words side by side in its title, first among the rest in the
+    // postings' order; 10,500 more hold both apart. ts_rank_cd puts the answer first (no
+    // word between its terms); the sums put it behind the repeats.
+    const answer = '00000000-0000-4000-8000-000000000001';
+    const runner = dataSource.createQueryRunner();
+    try {
+      await runner.connect();
+      await loadPublishedArticles(runner, [
+        [
+          article('Furnace thermostat', 'x', { id: answer }),
+          ...Array.from({ length: 100 }, (_, index) =>
+            article(`Furnace service ${index}`, 'furnace', {
+              summary: 'Thermostat: thermostat, thermostat and thermostat.',
+            }),
+          ),
+          ...Array.from({ length: 100 }, (_, index) => article(`Thermostat note ${index}`, 'x')),
+        ],
+        ...Array.from({ length: 11 }, (_, batch) =>
+          Array.from({ length: batch === 10 ? 500 : 1_000 }, (_, index) =>
+            article(`Furnace ${batch}-${index}`, 'x', { summary: 'Thermostat.' }),
+          ),
+        ),
+      ]);
+    } finally {
+      await runner.release();
+    }
+    const exact: { id: string; score: string }[] = await dataSource.query(
+      `SELECT id, round(ts_rank_cd(search_vector, to_tsquery('english', 'furnace & thermostat'), 32)::numeric, 6)::text AS score
+         FROM articles WHERE status = 'PUBLISHED' AND audience = 'PUBLIC'
+          AND search_vector @@ to_tsquery('english', 'furnace & thermostat')
+        ORDER BY 2 DESC, id LIMIT 3`,
+    );
+    expect(exact[0].id).toBe(answer);
+    // The default number of candidates, so that more of them are found than were ranked before.
+    const defaults = new SearchService(
+      dataSource,
+      articles,
+      { rankCandidates: 200 },
+      new SearchMissRecorder(dataSource),
+    );
+    const page = await defaults.search(customer, { query: 'furnace thermostat', first: 3 });
+    expect(page.totalCountCapped).toBe(true);
+    expect(page.hits.map((hit) => ({ id: hit.article.id, score: hit.score }))).toEqual(
+      exact.map((row) => ({ id: row.id, score: Number(row.score) })),
+    );
+  }, 180_000);
+
   it('should keep postings of a common word found only in bodies and take its candidates from them', async () => {
     const options = { commonArticles: 20, perTerm: 3 * RANK_CANDIDATES, maxTerms: 1_000 };
     const bodyOnly = await insertPublishedArticles(
