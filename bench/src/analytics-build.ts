@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { DeskgraphEvent } from '@deskgraph/events';
 import { dropDatabase, ensureDatabase, splitDatabaseUrl } from '@deskgraph/infra';
-import { migrateDataSource } from '@deskgraph/platform';
+import { databaseModel, migrateDataSource, parseEnvironment } from '@deskgraph/platform';
 import { Client } from 'pg';
 import { batchOf, DAY, TIME_ZONE } from './analytics-data';
 
@@ -53,12 +53,13 @@ function label(sql: string): string {
 
 async function main() {
   const root = values.analytics ?? join(require.resolve('@deskgraph/analytics'), '..');
-  const { applyEvents } = require(join(root, 'projection/projection.applier')) as { applyEvents: Apply };
-  const { createAnalyticsDataSource } = require(join(root, 'database/data-source')) as {
+  const { applyEvents } = (await import(join(root, 'projection/projection.applier.js'))) as {
+    applyEvents: Apply;
+  };
+  const { createAnalyticsDataSource } = (await import(join(root, 'database/data-source.js'))) as {
     createAnalyticsDataSource: CreateDataSource;
   };
-  const url = process.env.DATABASE_URL;
-  if (!url) throw new Error('DATABASE_URL is required');
+  const { url } = parseEnvironment({ database: databaseModel }).database;
   const { serverUrl } = splitDatabaseUrl(url);
   const databaseName = `analytics_build_${randomBytes(4).toString('hex')}`;
   const databaseUrl = await ensureDatabase(serverUrl, databaseName);

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createAnalyticsDataSource } from '@deskgraph/analytics';
+import { databaseModel, parseEnvironment } from '@deskgraph/platform';
 import { AGENTS, DAY, QUEUES, TIME_ZONE } from './analytics-data';
 import { summarize } from './stats';
 
@@ -24,11 +25,10 @@ interface Statement {
 type Service = Record<string, (...parameters: unknown[]) => Promise<unknown>>;
 
 async function main() {
-  const url = process.env.DATABASE_URL;
-  if (!url) throw new Error('DATABASE_URL is required');
+  const { url } = parseEnvironment({ database: databaseModel }).database;
   const root = join(require.resolve('@deskgraph/analytics'), '..');
-  const { MetricsService } = require(join(root, 'metrics/metrics.service'));
-  const { KpiTargetService } = require(join(root, 'targets/kpi-target.service'));
+  const { MetricsService } = await import(join(root, 'metrics/metrics.service.js'));
+  const { KpiTargetService } = await import(join(root, 'targets/kpi-target.service.js'));
   const dataSource = createAnalyticsDataSource({ url, poolSize: 10 });
   await dataSource.initialize();
   let log: Statement[] | null = null;
