@@ -19,12 +19,12 @@ import { formatMs, summarize } from './stats';
 // through the gateway at each size up to --tickets (10k, 100k, 1M), printing
 // p50/p95 and the analytics process's RSS. Prints figures; asserts nothing.
 // The last line is one JSON object.
-//   node bench/dist/src/analytics-bench.js [--tickets 1000000] [--samples 30] [--batch 400]
+//   node bench/dist/src/analytics-bench.js [--tickets 1000000] [--samples 30] [--batch 2000]
 const { values } = parseArgs({
   options: {
     tickets: { type: 'string', default: '100000' },
     samples: { type: 'string', default: '30' },
-    batch: { type: 'string', default: '400' },
+    batch: { type: 'string', default: '2000' },
   },
 });
 const maxTickets = Number(values.tickets);
