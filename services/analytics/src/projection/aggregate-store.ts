@@ -238,6 +238,20 @@ async function upsertGrain(q: Query, kind: AggregateKind, grain: Grain, rows: Ag
   const keyTypes = keys.map(([, type]) => type);
   const unnestKeys = keyTypes.map((type, index) => `$${index + 1}::${type}[]`).join(', ');
   const m = keys.length;
+  const parameters = [...keyArrays, rows.map((row) => row.n), rows.map((row) => row.total)];
+  // A stored n is never negative (a ticket counts 0 or more in each row), so only a delta with n <= 0 can
+  // leave a row at zero. A batch that only adds (new tickets: every build and creation storm) skips
+  // returning its rows and looking for zeros.
+  if (rows.every((row) => row.n > 0)) {
+    await q(
+      `INSERT INTO ${table} (${names.join(', ')}, n, total)
+       SELECT * FROM unnest(${unnestKeys}, $${m + 1}::bigint[], $${m + 2}::bigint[])
+       ON CONFLICT (${names.join(', ')})
+       DO UPDATE SET n = ${name}.n + EXCLUDED.n, total = ${name}.total + EXCLUDED.total`,
+      parameters,
+    );
+    return;
+  }
   const changed = (await q(
     `WITH changed AS (
        INSERT INTO ${table} (${names.join(', ')}, n, total)
@@ -247,7 +261,7 @@ async function upsertGrain(q: Query, kind: AggregateKind, grain: Grain, rows: Ag
        RETURNING ${names.join(', ')}, n, total)
      SELECT ${names.map((column) => (column === 'day' ? 'day::text' : column)).join(', ')} FROM changed
       WHERE n = 0 AND total = 0`,
-    [...keyArrays, rows.map((row) => row.n), rows.map((row) => row.total)],
+    parameters,
   )) as Record<string, unknown>[];
   // A ticket that left a row (transfer, reclassification, merge) leaves it at zero: purge it, so no
   // reader lists a key with nothing behind it (e.g. a type with count 0).
