@@ -37,7 +37,11 @@ export class OutboxWriter {
    * trip and a statement fewer each, on hot paths such as createTicket).
    * They run whether or not there are events.
    */
-  async enqueue(manager: EntityManager, events: DeskgraphEvent[], writes: StatementWrite[] = []): Promise<void> {
+  async enqueue(
+    manager: EntityManager,
+    events: DeskgraphEvent[],
+    writes: StatementWrite[] = [],
+  ): Promise<void> {
     if (events.length === 0) {
       if (writes.length > 0) await runWrites(manager, writes);
       return;

@@ -14,7 +14,7 @@ describe('ticket numbers', () => {
     expect(ticketMonthKey(lateNovemberUtc, 'UTC')).toBe('202611');
   });
 
-  it('should change month at the zone\'s midnight to the millisecond when keys are remembered per quarter hour', () => {
+  it("should change month at the zone's midnight to the millisecond when keys are remembered per quarter hour", () => {
     // Kolkata is UTC+5:30: its month starts half-way through a UTC hour.
     const zone = 'Asia/Kolkata';
     const instants = ['2026-11-30T18:15:00.000Z', '2026-11-30T18:29:59.999Z', '2026-11-30T18:30:00.000Z'];
