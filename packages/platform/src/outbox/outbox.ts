@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { recordingSeedHistory } from '../auth/identity';
 import { currentCorrelationId } from '../logging/logger';
 import { currentTraceCarrier } from '../telemetry/event-tracing';
+import { queryPrepared } from '../database/prepared-query';
 import { markOutboxWritten } from './outbox-commits';
 
 /**
@@ -64,7 +65,8 @@ export class OutboxWriter {
     const { bind, values } = parameterBinder();
     const ctes = writes.map((write) => write(bind));
     // One statement for all of them, sequences in array order: one aggregate's events stay in order.
-    await manager.query(
+    await queryPrepared(
+      manager,
       `${ctes.length > 0 ? `WITH ${ctes.join(', ')} ` : ''}INSERT INTO outbox (event_id, topic, message_key, event_type, payload)
        SELECT id, topic, message_key, event_type, payload
          FROM unnest(${bind(rows.map(({ event }) => event.id))}::uuid[], ${bind(rows.map(({ topic }) => topic))}::text[],
@@ -81,5 +83,5 @@ export class OutboxWriter {
 /** The writes alone, when a change has no events (PostgreSQL runs data-modifying CTEs nobody reads). */
 async function runWrites(manager: EntityManager, writes: StatementWrite[]): Promise<void> {
   const { bind, values } = parameterBinder();
-  await manager.query(`WITH ${writes.map((write) => write(bind)).join(', ')} SELECT 1`, values);
+  await queryPrepared(manager, `WITH ${writes.map((write) => write(bind)).join(', ')} SELECT 1`, values);
 }

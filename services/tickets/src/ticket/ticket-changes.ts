@@ -3,6 +3,7 @@ import {
   changeTime,
   hasRole,
   parameterBinder,
+  queryPrepared,
   type Identity,
   type OutboxWriter,
   type StatementWrite,
@@ -61,7 +62,7 @@ export async function appendTimeline(
   if (records.length === 0) return;
   const { bind, values } = parameterBinder();
   const write = timelineWrite(ticketId, actor, at, records)(bind);
-  await manager.query(`WITH ${write} SELECT 1`, values);
+  await queryPrepared(manager, `WITH ${write} SELECT 1`, values);
 }
 
 /**
