@@ -31,3 +31,4 @@ export * from './privacy';
 export * from './telemetry/tracing';
 export * from './telemetry/event-tracing';
 export * from './util/seeded-random';
+export * from './database/prepared-query';

@@ -20,6 +20,23 @@ const problemsOf = (query: string, variables?: Record<string, unknown>) => {
 };
 
 describe('inputProblems', () => {
+  it('should judge each request by its own variables when one parsed document serves many requests', () => {
+    // Apollo Server reuses a parsed document for every request with the same query text.
+    const document = parse(
+      'query($p: Period!) { ticketMetrics(period: $p) a: ticketMetrics(period: { from: "x" }) }',
+    );
+    const operation = getOperationAST(document)!;
+    const check = (from: string) => inputProblems(schema, document, operation, { p: { from } });
+
+    const bad = check('yesterday');
+    const good = check('2026-12-01T00:00:00Z');
+    const badAgain = check('tomorrow');
+
+    expect(bad).toHaveLength(2);
+    expect(good).toEqual([expect.stringMatching(/^Argument "period.from" of "ticketMetrics" \("x"\)/)]);
+    expect(badAgain).toEqual([good[0], expect.stringMatching(/^Variable "\$p.from" \("tomorrow"\)/)]);
+  });
+
   it('should name the argument and the format when a DateTime literal is malformed', () => {
     expect(
       problemsOf('{ ticketMetrics(period: { from: "yesterday", to: "2026-12-01T00:00:00Z" }) }'),

@@ -51,9 +51,21 @@ export function signIdentityHeaders(
 }
 
 /**
+ * Identities verified lately, by signature. The gateway reuses a signed
+ * header pair for up to a second (IdentitySigner), so a storm's requests
+ * mostly repeat one: checking the HMAC and parsing the payload once per pair
+ * instead of per request spared a few percent of each subgraph's CPU. An
+ * entry counts only for the exact payload it was verified with, and only
+ * until its own expiry.
+ */
+const verified = new Map<string, { payload: string; identity: Identity; expiresAtMs: number }>();
+const VERIFIED_MAX = 1_000;
+
+/**
  * Returns the identity when the headers were signed with the shared secret
  * and have not expired, null otherwise: a request that did not come through
- * the gateway, or a replayed one.
+ * the gateway, or a replayed one. Callers must not modify the identity: it
+ * is shared by the requests that carried the same headers.
  */
 export function verifyIdentityHeaders(
   headers: Record<string, string | string[] | undefined>,
@@ -63,6 +75,9 @@ export function verifyIdentityHeaders(
   const payload = headers[IDENTITY_HEADER];
   const signature = headers[IDENTITY_SIGNATURE_HEADER];
   if (typeof payload !== 'string' || typeof signature !== 'string') return null;
+  const cacheKey = `${secret.length}:${secret}:${signature}`;
+  const known = verified.get(cacheKey);
+  if (known && known.payload === payload) return known.expiresAtMs < now ? null : known.identity;
   const expected = Buffer.from(sign(payload, secret));
   const given = Buffer.from(signature);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
@@ -71,7 +86,9 @@ export function verifyIdentityHeaders(
       JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')),
     );
     if (!parsed.success || parsed.data.exp * 1000 < now) return null;
-    const { exp: _exp, ...identity } = parsed.data;
+    const { exp, ...identity } = parsed.data;
+    if (verified.size >= VERIFIED_MAX) verified.clear();
+    verified.set(cacheKey, { payload, identity, expiresAtMs: exp * 1000 });
     return identity;
   } catch {
     return null;

@@ -3,6 +3,7 @@ import type { Producer } from 'kafkajs';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../server/metrics';
 import { endSpan, startPublishSpan, type TraceCarrier } from '../telemetry/event-tracing';
+import { queryPrepared } from '../database/prepared-query';
 import { onOutboxCommitted } from './outbox-commits';
 
 export interface OutboxRelayOptions {
@@ -119,8 +120,9 @@ export class OutboxRelay {
     const { dataSource, producer, schema, batchSize = 200 } = this.options;
     return dataSource.transaction(async (manager) => {
       // Wait rather than skip: the holder may have read the outbox before our rows committed.
-      await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`${schema}.outbox`]);
-      const rows: OutboxRow[] = await manager.query(
+      await queryPrepared(manager, `SELECT pg_advisory_xact_lock(hashtext($1))`, [`${schema}.outbox`]);
+      const rows = await queryPrepared<OutboxRow>(
+        manager,
         `SELECT sequence, topic, message_key, event_type, payload FROM outbox
           WHERE published_at IS NULL ORDER BY sequence LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [batchSize],
@@ -158,9 +160,11 @@ export class OutboxRelay {
           error,
         );
       }
-      await manager.query(`UPDATE outbox SET published_at = now() WHERE sequence = ANY($1::bigint[])`, [
-        rows.map((row) => row.sequence),
-      ]);
+      await queryPrepared(
+        manager,
+        `UPDATE outbox SET published_at = now() WHERE sequence = ANY($1::bigint[])`,
+        [rows.map((row) => row.sequence)],
+      );
       this.options.metrics.outboxPublished.inc(rows.length);
       return rows.length;
     });

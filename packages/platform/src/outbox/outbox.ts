@@ -3,7 +3,26 @@ import type { EntityManager } from 'typeorm';
 import { recordingSeedHistory } from '../auth/identity';
 import { currentCorrelationId } from '../logging/logger';
 import { currentTraceCarrier } from '../telemetry/event-tracing';
+import { queryPrepared } from '../database/prepared-query';
 import { markOutboxWritten } from './outbox-commits';
+
+/**
+ * A write that rides in the outbox's statement as a data-modifying CTE,
+ * `name AS (INSERT …)`; `bind` adds a parameter and returns its `$n`.
+ */
+export type StatementWrite = (bind: (value: unknown) => string) => string;
+
+/** Binds parameters in the order a statement is written: `$1`, `$2`, … */
+export function parameterBinder(): { bind: (value: unknown) => string; values: unknown[] } {
+  const values: unknown[] = [];
+  return {
+    values,
+    bind: (value) => {
+      values.push(value);
+      return `$${values.length}`;
+    },
+  };
+}
 
 /**
  * Writes events into the outbox inside the caller's transaction, so the
@@ -14,8 +33,20 @@ import { markOutboxWritten } from './outbox-commits';
 export class OutboxWriter {
   constructor(private readonly namespace: string) {}
 
-  async enqueue(manager: EntityManager, events: DeskgraphEvent[]): Promise<void> {
-    if (events.length === 0) return;
+  /**
+   * `writes`: the change's own INSERTs, sent in the same statement (a round
+   * trip and a statement fewer each, on hot paths such as createTicket).
+   * They run whether or not there are events.
+   */
+  async enqueue(
+    manager: EntityManager,
+    events: DeskgraphEvent[],
+    writes: StatementWrite[] = [],
+  ): Promise<void> {
+    if (events.length === 0) {
+      if (writes.length > 0) await runWrites(manager, writes);
+      return;
+    }
     const rows = events.map((original) => {
       const correlationid = original.correlationid ?? currentCorrelationId();
       // The request or event span this change runs in; the relay's publish span becomes its child.
@@ -31,21 +62,26 @@ export class OutboxWriter {
       if (!definition) throw new Error(`No topic for event type ${event.type}`);
       return { event, topic: namespaced(this.namespace, definition.topic) };
     });
+    const { bind, values } = parameterBinder();
+    const ctes = writes.map((write) => write(bind));
     // One statement for all of them, sequences in array order: one aggregate's events stay in order.
-    await manager.query(
-      `INSERT INTO outbox (event_id, topic, message_key, event_type, payload)
+    await queryPrepared(
+      manager,
+      `${ctes.length > 0 ? `WITH ${ctes.join(', ')} ` : ''}INSERT INTO outbox (event_id, topic, message_key, event_type, payload)
        SELECT id, topic, message_key, event_type, payload
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[])
+         FROM unnest(${bind(rows.map(({ event }) => event.id))}::uuid[], ${bind(rows.map(({ topic }) => topic))}::text[],
+                     ${bind(rows.map(({ event }) => event.subject))}::text[], ${bind(rows.map(({ event }) => event.type))}::text[],
+                     ${bind(rows.map(({ event }) => JSON.stringify(event)))}::jsonb[])
               WITH ORDINALITY AS e(id, topic, message_key, event_type, payload, position)
         ORDER BY position`,
-      [
-        rows.map(({ event }) => event.id),
-        rows.map(({ topic }) => topic),
-        rows.map(({ event }) => event.subject),
-        rows.map(({ event }) => event.type),
-        rows.map(({ event }) => JSON.stringify(event)),
-      ],
+      values,
     );
     markOutboxWritten(manager);
   }
+}
+
+/** The writes alone, when a change has no events (PostgreSQL runs data-modifying CTEs nobody reads). */
+async function runWrites(manager: EntityManager, writes: StatementWrite[]): Promise<void> {
+  const { bind, values } = parameterBinder();
+  await queryPrepared(manager, `WITH ${writes.map((write) => write(bind)).join(', ')} SELECT 1`, values);
 }

@@ -1,3 +1,4 @@
+import { queryPrepared } from '@deskgraph/platform';
 import type { EntityManager } from 'typeorm';
 import type { ClassificationRule } from '../classification/classification-rules';
 import { toClassificationRule } from '../classification/classification-rule.service';
@@ -39,7 +40,8 @@ interface ContextRow {
  * creation with no cache to invalidate.
  */
 export async function readIntakeContext(manager: EntityManager, customerId: string): Promise<IntakeContext> {
-  const [row]: ContextRow[] = await manager.query(
+  const [row] = await queryPrepared<ContextRow>(
+    manager,
     `SELECT
        (SELECT coalesce(json_agg(r ORDER BY r.position), '[]') FROM classification_rules r) AS rules,
        (SELECT coalesce(json_agg(r ORDER BY r.position), '[]') FROM routing_rules r) AS routing,

@@ -1,7 +1,14 @@
 import type { Actor, DeskgraphEvent } from '@deskgraph/events';
-import { changeTime, hasRole, type Identity, type OutboxWriter } from '@deskgraph/platform';
+import {
+  changeTime,
+  hasRole,
+  parameterBinder,
+  queryPrepared,
+  type Identity,
+  type OutboxWriter,
+  type StatementWrite,
+} from '@deskgraph/platform';
 import type { DataSource, EntityManager } from 'typeorm';
-import { TimelineEntryEntity } from '../timeline/timeline.entity';
 import { assertAuthenticated, canReadTicket } from './ticket-access';
 import { assertUuid } from './ticket-input';
 import { TicketEntity } from './ticket.entity';
@@ -53,20 +60,33 @@ export async function appendTimeline(
   records: TimelineRecord[],
 ): Promise<void> {
   if (records.length === 0) return;
-  await manager.save(
-    TimelineEntryEntity,
-    records.map((record) => ({
-      ticketId,
-      at,
-      actorId: actor.id,
-      actorRole: actor.role,
-      action: record.action,
-      before: record.before ?? null,
-      after: record.after ?? null,
-      result: record.result ?? null,
-      note: record.note ?? null,
-    })) as TimelineEntryEntity[],
-  );
+  const { bind, values } = parameterBinder();
+  const write = timelineWrite(ticketId, actor, at, records)(bind);
+  await queryPrepared(manager, `WITH ${write} SELECT 1`, values);
+}
+
+/**
+ * The timeline rows as one INSERT, to ride in another statement (see
+ * OutboxWriter.enqueue). Plain SQL: TypeORM's save of new rows cost more CPU
+ * than the statement itself on the storm's hot path.
+ */
+export function timelineWrite(
+  ticketId: string,
+  actor: Actor,
+  at: Date,
+  records: TimelineRecord[],
+): StatementWrite {
+  const json = (value: Record<string, unknown> | null | undefined) => (value ? JSON.stringify(value) : null);
+  return (bind) => `timeline_rows AS (
+    INSERT INTO timeline (ticket_id, at, actor_id, actor_role, action, before, after, result, note)
+    SELECT ${bind(ticketId)}::uuid, ${bind(at)}::timestamptz, ${bind(actor.id)}, ${bind(actor.role)}, action, before, after, result, note
+      FROM unnest(${bind(records.map((record) => record.action))}::text[],
+                  ${bind(records.map((record) => json(record.before)))}::jsonb[],
+                  ${bind(records.map((record) => json(record.after)))}::jsonb[],
+                  ${bind(records.map((record) => record.result ?? null))}::text[],
+                  ${bind(records.map((record) => record.note ?? null))}::text[])
+           WITH ORDINALITY AS r(action, before, after, result, note, position)
+     ORDER BY position)`;
 }
 
 export interface ChangerInTransaction {

@@ -1,3 +1,4 @@
+import { queryPrepared } from '@deskgraph/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import { TICKETS_SCHEMA } from '../database/data-source';
 import { formatTicketNumber, ticketMonthKey } from './ticket-number';
@@ -42,9 +43,11 @@ export class TicketNumberAllocator {
   async allocate(manager: EntityManager, at: Date): Promise<string> {
     const monthKey = ticketMonthKey(at, this.timeZone);
     await this.ensure(monthKey);
-    const [{ value }] = await manager.query(`SELECT nextval($1::regclass) AS value`, [
-      ticketNumberSequence(monthKey),
-    ]);
+    const [{ value }] = await queryPrepared<{ value: string }>(
+      manager,
+      `SELECT nextval($1::regclass) AS value`,
+      [ticketNumberSequence(monthKey)],
+    );
     return formatTicketNumber(monthKey, Number(value));
   }
 

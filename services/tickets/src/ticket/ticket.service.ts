@@ -14,7 +14,8 @@ import { matchRoutingRule } from '../queue/queue.service';
 import { findLikelyDuplicate } from './duplicate-detection';
 import { readIntakeContext } from './intake-context';
 import { assertAuthenticated, assertCanCreate, canReadTicket, isCustomerOnly } from './ticket-access';
-import { actorOf, appendTimeline, EVENT_SOURCE } from './ticket-changes';
+import { actorOf, EVENT_SOURCE, timelineWrite } from './ticket-changes';
+import { newTicketEntity, ticketInsert } from './ticket-insert';
 import { assertUuid, createTicketInputSchema, parseInput, type CreateTicketInput } from './ticket-input';
 import { TicketNumberAllocator } from './ticket-number-allocator';
 import { TicketEntity } from './ticket.entity';
@@ -87,7 +88,7 @@ export class TicketService {
     const known = context.known;
     // The number is taken after every read, so numbers follow the order creations reach this point.
     const now = changeTime(identity);
-    const ticket = manager.create(TicketEntity, {
+    const ticket = newTicketEntity({
       id: randomUUID(),
       number: await this.numbers.allocate(manager, now),
       title,
@@ -96,7 +97,6 @@ export class TicketService {
       type,
       category,
       priority,
-      status: 'NEW',
       queueId,
       customerId,
       customerName: input.customer.name,
@@ -107,7 +107,6 @@ export class TicketService {
       // later tickets of the customer (from any channel) keep what was recorded last.
       customerTier: (!isCustomer && input.customer.tier) || known.tier,
       customerRegion: input.customer.region || known.region,
-      assigneeId: null,
       occurredAt: input.occurredAt ?? null,
       expectedOutcome: input.expectedOutcome || null,
       expectedBy: input.expectedBy ?? null,
@@ -115,16 +114,12 @@ export class TicketService {
       attachments: input.attachments ?? [],
       tags: input.tags ?? [],
       suggestion: { type: suggestion.type, category: suggestion.category, priority: suggestion.priority },
-      helperQueueIds: [],
       possibleDuplicateOf: duplicate?.id ?? null,
       createdAt: now,
-      updatedAt: now,
     });
-    // insert, not save: save would first look the new id up.
-    await manager.insert(TicketEntity, ticket);
     const saved = ticket;
     const actor = actorOf(identity);
-    await appendTimeline(manager, saved.id, actor, now, [
+    const timeline = timelineWrite(saved.id, actor, now, [
       {
         action: 'CREATED',
         after: {
@@ -181,7 +176,8 @@ export class TicketService {
           ]
         : []),
     ];
-    await this.outbox.enqueue(manager, events);
+    // The ticket, its timeline entry and its events in one statement.
+    await this.outbox.enqueue(manager, events, [ticketInsert(saved), timeline]);
     return saved;
   }
 

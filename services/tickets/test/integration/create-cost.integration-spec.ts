@@ -12,7 +12,9 @@ import type { DataSource } from 'typeorm';
 import { createTicketsDataSource, TICKETS_SCHEMA } from '../../src/database/data-source';
 import { deskModel } from '../../src/environment';
 import { IdempotencyKeys } from '../../src/idempotency/idempotency-keys';
+import { TicketEntity } from '../../src/ticket/ticket.entity';
 import { TicketService } from '../../src/ticket/ticket.service';
+import { TimelineEntryEntity } from '../../src/timeline/timeline.entity';
 
 // What accepting a ticket costs in round trips to PostgreSQL: during a storm
 // the accept path waits on round trips, not on CPU. The service on a
@@ -57,15 +59,16 @@ describe('tickets: what createTicket costs', () => {
     return { ticket, statements: statements - from };
   };
 
-  it('should accept a ticket in seven statements, its duty-manager notice included, and write both events', async () => {
+  it('should accept a ticket in five statements, its duty-manager notice included, and write both events', async () => {
     // The first creation of a month also makes sure the month's number sequence exists.
     await create('warm-up', 'P3');
 
     const routine = await create('App crashes on payment', 'P3');
     const urgent = await create('Payments are down for everyone', 'P0');
 
-    expect(routine.statements).toBe(7);
-    expect(urgent.statements).toBe(7);
+    // BEGIN, the intake context, the number, the ticket with its timeline entry and events, COMMIT.
+    expect(routine.statements).toBe(5);
+    expect(urgent.statements).toBe(5);
     const events = await dataSource.query(
       `SELECT event_type FROM outbox WHERE message_key = $1 ORDER BY sequence`,
       [urgent.ticket.id],
@@ -75,5 +78,30 @@ describe('tickets: what createTicket costs', () => {
       'deskgraph.ticket.duty_manager_notified.v1',
     ]);
     expect(urgent.ticket).toMatchObject({ version: 1, status: 'NEW', priority: 'P0', queueId: 'general' });
+  });
+
+  it('should return the ticket as its stored row reads back when written in plain SQL', async () => {
+    const { ticket } = await create('Refund not received', 'P3');
+
+    const stored = await dataSource.getRepository(TicketEntity).findOneByOrFail({ id: ticket.id });
+    const timeline = await dataSource.getRepository(TimelineEntryEntity).findBy({ ticketId: ticket.id });
+    expect(ticket).toStrictEqual(stored);
+    expect(timeline).toEqual([
+      expect.objectContaining({
+        action: 'CREATED',
+        actorId: 'a1',
+        actorRole: 'agent',
+        at: ticket.createdAt,
+        after: {
+          status: 'NEW',
+          type: ticket.type,
+          category: ticket.category,
+          priority: 'P3',
+          queueId: 'general',
+          channel: 'APP',
+        },
+        result: 'routed to general',
+      }),
+    ]);
   });
 });

@@ -14,6 +14,20 @@ describe('ticket numbers', () => {
     expect(ticketMonthKey(lateNovemberUtc, 'UTC')).toBe('202611');
   });
 
+  it("should change month at the zone's midnight to the millisecond when keys are remembered per quarter hour", () => {
+    // Kolkata is UTC+5:30: its month starts half-way through a UTC hour.
+    const zone = 'Asia/Kolkata';
+    const instants = ['2026-11-30T18:15:00.000Z', '2026-11-30T18:29:59.999Z', '2026-11-30T18:30:00.000Z'];
+    // Twice: the first call computes, the second reads what was remembered.
+    for (let round = 0; round < 2; round++) {
+      expect(instants.map((instant) => ticketMonthKey(new Date(instant), zone))).toEqual([
+        '202611',
+        '202611',
+        '202612',
+      ]);
+    }
+  });
+
   it('should refuse sequences and months that cannot form a number', () => {
     expect(() => formatTicketNumber('202611', 0)).toThrow(RangeError);
     expect(() => formatTicketNumber('202611', 1.5)).toThrow(RangeError);
