@@ -86,7 +86,9 @@ export function verifyIdentityHeaders(
       JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')),
     );
     if (!parsed.success || parsed.data.exp * 1000 < now) return null;
-    const { exp, ...identity } = parsed.data;
+    const { exp, ...rest } = parsed.data;
+    // Shared by every request that carries these headers: frozen so none can change it for the others.
+    const identity = Object.freeze(rest);
     if (verified.size >= VERIFIED_MAX) verified.clear();
     verified.set(cacheKey, { payload, identity, expiresAtMs: exp * 1000 });
     return identity;
