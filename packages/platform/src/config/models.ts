@@ -29,8 +29,17 @@ export const databaseModel = z
       .string({ required_error: 'is required (e.g. postgres://postgres@127.0.0.1:5432/deskgraph)' })
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    /**
+     * How long a query waits for a pooled connection (all busy, or PostgreSQL not answering a
+     * connect) before it fails as SERVICE_UNAVAILABLE instead of hanging.
+     */
+    DATABASE_CONNECT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   })
-  .transform((env) => ({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }));
+  .transform((env) => ({
+    url: env.DATABASE_URL,
+    poolSize: env.DATABASE_POOL_SIZE,
+    connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_SECONDS * 1000,
+  }));
 
 export const kafkaModel = z
   .object({
@@ -104,7 +113,8 @@ export const deskFields = {
 };
 
 export type RuntimeConfig = z.output<typeof runtimeModel>;
-export type DatabaseConfig = z.output<typeof databaseModel>;
+/** connectTimeoutMs is optional for callers that build a config by hand (tests, benches): 30 s then. */
+export type DatabaseConfig = Omit<z.output<typeof databaseModel>, 'connectTimeoutMs'> & { connectTimeoutMs?: number };
 export type KafkaConfig = z.output<typeof kafkaModel>;
 export type HttpConfig = z.output<ReturnType<typeof httpModel>>;
 export type GatewayTrustConfig = z.output<typeof gatewayTrustModel>;

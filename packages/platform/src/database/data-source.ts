@@ -14,6 +14,8 @@ export interface ServiceDataSourceOptions {
   settings?: Record<string, string>;
 }
 
+const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+
 export function createServiceDataSource(options: ServiceDataSourceOptions): DataSource {
   return new DataSource({
     type: 'postgres',
@@ -29,6 +31,9 @@ export function createServiceDataSource(options: ServiceDataSourceOptions): Data
     // search_path makes raw SQL (outbox, migrations) land in the service's own schema.
     extra: {
       max: options.database.poolSize,
+      // Without it node-postgres waits forever for a connection: a hung server or an exhausted
+      // pool would hold requests instead of answering SERVICE_UNAVAILABLE.
+      connectionTimeoutMillis: options.database.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       options: [
         `-c search_path=${options.schema},public`,
         ...Object.entries(options.settings ?? {}).map(([name, value]) => `-c ${name}=${value}`),
