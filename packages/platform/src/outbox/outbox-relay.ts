@@ -30,6 +30,11 @@ class OutboxPublishError extends Error {
   }
 }
 
+/** Orders bigint sequences as PostgreSQL returns them (decimal strings). */
+function compareSequences(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+
 type PublishedEvent = { id: string; type: string } & TraceCarrier;
 
 interface OutboxRow {
@@ -121,15 +126,24 @@ export class OutboxRelay {
     return dataSource.transaction(async (manager) => {
       // Wait rather than skip: the holder may have read the outbox before our rows committed.
       await queryPrepared(manager, `SELECT pg_advisory_xact_lock(hashtext($1))`, [`${schema}.outbox`]);
+      // Claimed and marked sent in one statement: a failed send rolls the mark back with the rest.
       const rows = await queryPrepared<OutboxRow>(
         manager,
-        `SELECT sequence, topic, message_key, event_type, payload FROM outbox
-          WHERE published_at IS NULL ORDER BY sequence LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        `UPDATE outbox SET published_at = now()
+          WHERE sequence IN (SELECT sequence FROM outbox WHERE published_at IS NULL
+                              ORDER BY sequence LIMIT $1 FOR UPDATE SKIP LOCKED)
+          RETURNING sequence, topic, message_key, event_type, payload`,
         [batchSize],
       );
       if (rows.length === 0) return 0;
+      // RETURNING promises no order; commit order is what consumers must see.
+      rows.sort((a, b) => compareSequences(a.sequence, b.sequence));
       const byTopic = new Map<string, OutboxRow[]>();
-      for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
+      for (const row of rows) {
+        const topicRows = byTopic.get(row.topic);
+        if (topicRows) topicRows.push(row);
+        else byTopic.set(row.topic, [row]);
+      }
       const spans = rows.map((row) => startPublishSpan(row.payload as PublishedEvent, row.topic));
       const traced = new Map(rows.map((row, index) => [row, spans[index]?.carrier ?? {}]));
       try {
@@ -160,11 +174,6 @@ export class OutboxRelay {
           error,
         );
       }
-      await queryPrepared(
-        manager,
-        `UPDATE outbox SET published_at = now() WHERE sequence = ANY($1::bigint[])`,
-        [rows.map((row) => row.sequence)],
-      );
       this.options.metrics.outboxPublished.inc(rows.length);
       return rows.length;
     });

@@ -241,7 +241,13 @@ export class WebhookService {
    * consumer's transaction. Robots get their message text rendered now,
    * from the ticket as channels knows it at this event.
    */
-  async fanOut(manager: EntityManager, event: DeskgraphEvent, batch: BatchScope): Promise<number> {
+  async fanOut(
+    manager: EntityManager,
+    event: DeskgraphEvent,
+    batch: BatchScope,
+    /** Runs before the ticket's facts are read, e.g. to write the batch's deferred ones. */
+    beforeFactsRead?: () => Promise<void>,
+  ): Promise<number> {
     const endpoints = await batch.once<EndpointRow[]>('webhook-endpoints', () =>
       manager.query(`SELECT * FROM webhook_endpoints WHERE enabled`),
     );
@@ -249,6 +255,7 @@ export class WebhookService {
     const ticketId = ticketIdOf(event);
     let facts: (TicketFacts & { ticketId: string }) | null = null;
     if (ticketId) {
+      await beforeFactsRead?.();
       const [row]: { number: string; title: string; priority: string; queue_id: string }[] =
         await manager.query(
           `SELECT number, title, priority, queue_id FROM ticket_facts WHERE ticket_id = $1`,

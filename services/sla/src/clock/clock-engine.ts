@@ -20,6 +20,7 @@ import {
   type SlaPolicyDefinition,
   type SlaTarget,
 } from '../policy/sla-policy';
+import { clockInserts } from './clock-insert';
 import { dueAt, elapsedMs, warningAt, type ClockInput } from './clock-math';
 import {
   SlaClockEntity,
@@ -99,8 +100,8 @@ export class ClockEngine {
 
   /**
    * Starts the first-response and resolution clocks of tickets new to the
-   * service (so without clocks yet): three statements for all of them, which
-   * is what a consumer batch of creations costs.
+   * service (so without clocks yet): one statement for all of them (clocks,
+   * timers and events), which is what a consumer batch of creations costs.
    */
   async startNewTickets(manager: EntityManager, tickets: TrackedTicketEntity[]): Promise<void> {
     const planned: PlannedStart[] = [];
@@ -111,15 +112,13 @@ export class ClockEngine {
       }
     }
     if (planned.length === 0) return;
-    await manager.insert(
-      SlaClockEntity,
-      planned.map(({ clock }) => clock),
-    );
-    const timers = planned.flatMap(({ timers }) => timers);
-    if (timers.length) await manager.insert(SlaTimerEntity, timers);
-    await this.emit(
+    await this.outbox.enqueue(
       manager,
       planned.map(({ event }) => event),
+      clockInserts(
+        planned.map(({ clock }) => clock),
+        planned.flatMap(({ timers }) => timers),
+      ),
     );
   }
 

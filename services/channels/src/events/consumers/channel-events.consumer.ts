@@ -1,7 +1,10 @@
 import { TOPICS, type DeskgraphEvent } from '@deskgraph/events';
 import {
+  deferredWrites,
   maskSensitive,
+  queryPrepared,
   type ConsumerDefinition,
+  type DeferredWrites,
   type EventHandlerContext,
   type HandlerOutcome,
 } from '@deskgraph/platform';
@@ -17,26 +20,61 @@ export interface ChannelEventDependencies {
   wakeWebhooks: () => void;
 }
 
-/** Number, title, priority and queue of each ticket, for robot messages and queue filters. */
-async function keepTicketFacts(manager: EntityManager, event: DeskgraphEvent): Promise<void> {
+interface TicketFactRow {
+  ticketId: string;
+  number: string;
+  title: string;
+  priority: string;
+  queueId: string;
+  channel: string;
+  customerId: string;
+}
+
+/** A batch's new tickets in one INSERT; one already known (a creation sent again) is skipped by it. */
+async function insertTicketFacts(manager: EntityManager, facts: TicketFactRow[]): Promise<void> {
+  await queryPrepared(
+    manager,
+    `INSERT INTO ticket_facts (ticket_id, number, title, priority, queue_id, channel, customer_id)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+     ON CONFLICT (ticket_id) DO NOTHING`,
+    [
+      facts.map((fact) => fact.ticketId),
+      facts.map((fact) => fact.number),
+      facts.map((fact) => fact.title),
+      facts.map((fact) => fact.priority),
+      facts.map((fact) => fact.queueId),
+      facts.map((fact) => fact.channel),
+      facts.map((fact) => fact.customerId),
+    ],
+  );
+}
+
+/**
+ * Number, title, priority and queue of each ticket, for robot messages and
+ * queue filters. Creations are written once per batch; a later event of the
+ * same ticket in the batch writes them first, so it finds its row.
+ */
+async function keepTicketFacts(
+  manager: EntityManager,
+  event: DeskgraphEvent,
+  creations: DeferredWrites<TicketFactRow>,
+): Promise<void> {
   if (event.type === 'deskgraph.ticket.created.v1') {
     const { data } = event;
-    await manager.query(
-      `INSERT INTO ticket_facts (ticket_id, number, title, priority, queue_id, channel, customer_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (ticket_id) DO NOTHING`,
+    creations.add(data.ticketId, {
+      ticketId: data.ticketId,
+      number: data.number,
       // Free text from a public topic: mask it again rather than trust every producer did.
-      [
-        data.ticketId,
-        data.number,
-        maskSensitive(data.title),
-        data.priority,
-        data.queueId,
-        data.channel,
-        data.customerId,
-      ],
-    );
+      title: maskSensitive(data.title),
+      priority: data.priority,
+      queueId: data.queueId,
+      channel: data.channel,
+      customerId: data.customerId,
+    });
     return;
   }
+  const ticketId = (event.data as { ticketId?: unknown }).ticketId;
+  if (typeof ticketId === 'string') await creations.writeBefore(ticketId);
   if (event.type === 'deskgraph.ticket.classified.v1') {
     await manager.query(`UPDATE ticket_facts SET priority = $2, queue_id = $3 WHERE ticket_id = $1`, [
       event.data.ticketId,
@@ -66,7 +104,8 @@ export async function applyChannelEvent(
 ): Promise<HandlerOutcome> {
   const { manager, batch } = context;
   let applied = false;
-  await keepTicketFacts(manager, event);
+  const creations = await deferredWrites<TicketFactRow>(context, 'channels:facts', insertTicketFacts);
+  await keepTicketFacts(manager, event, creations);
   if (
     event.type === 'deskgraph.ticket.replied.v1' &&
     event.data.author === 'AGENT' &&
@@ -94,7 +133,10 @@ export async function applyChannelEvent(
     batch.afterCommit(dependencies.wakeMail);
     applied = true;
   }
-  if ((await dependencies.webhooks.fanOut(manager, event, batch)) > 0) {
+  // A webhook about a new ticket reads its facts: written first when an endpoint will.
+  const ticketId = (event.data as { ticketId?: unknown }).ticketId;
+  const beforeFactsRead = typeof ticketId === 'string' ? () => creations.writeBefore(ticketId) : undefined;
+  if ((await dependencies.webhooks.fanOut(manager, event, batch, beforeFactsRead)) > 0) {
     batch.afterCommit(dependencies.wakeWebhooks);
     applied = true;
   }

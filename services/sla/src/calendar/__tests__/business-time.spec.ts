@@ -121,6 +121,31 @@ describe('business time across the daylight-saving night itself (America/New_Yor
   });
 });
 
+describe('business time when daylight saving starts at midnight (America/Havana, every hour worked)', () => {
+  const allDay = [{ start: '00:00', end: '24:00' }];
+  const havana: BusinessCalendar = {
+    timeZone: 'America/Havana',
+    weekly: { 1: allDay, 2: allDay, 3: allDay, 4: allDay, 5: allDay, 6: allDay, 7: allDay },
+    holidays: [],
+    extraWorkingDays: [],
+  };
+
+  // 2024-03-10 has no 00:00 in Havana (clocks go to 01:00): the days after it still start at midnight.
+  it('should count the first minutes after the next midnight when a span ends in them', () => {
+    const from = at('2024-03-09T12:00:00Z');
+    const to = at('2024-03-11T00:30:00-04:00');
+    expect(businessTimeBetween(havana, from, to)).toBe(to.getTime() - from.getTime());
+  });
+
+  it('should add and subtract across that night as elapsed time', () => {
+    const from = at('2024-03-09T23:30:00-05:00');
+    expect(addBusinessTime(havana, from, 26 * HOUR)).toEqual(new Date(from.getTime() + 26 * HOUR));
+    expect(subtractBusinessTime(havana, at('2024-03-11T00:30:00-04:00'), 26 * HOUR)).toEqual(
+      new Date(at('2024-03-11T00:30:00-04:00').getTime() - 26 * HOUR),
+    );
+  });
+});
+
 describe('business time with overnight shifts (22:00–06:00 every day, Asia/Shanghai)', () => {
   const NIGHT = [
     { start: '00:00', end: '06:00' },

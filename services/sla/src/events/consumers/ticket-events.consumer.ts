@@ -8,6 +8,7 @@ import {
 } from '@deskgraph/platform';
 import type { EntityManager } from 'typeorm';
 import type { ClockEngine } from '../../clock/clock-engine';
+import { insertTrackedTickets } from '../../clock/clock-insert';
 import { TrackedTicketEntity } from '../../clock/sla-clock.entity';
 
 const PENDING = new Set(['PENDING_CUSTOMER', 'PENDING_THIRD_PARTY']);
@@ -67,21 +68,11 @@ const DUPLICATE_CREATE: Anomaly = { kind: 'duplicate_create', eventType: 'deskgr
 
 /**
  * Writes the tickets a batch creates together: one INSERT of tracked
- * tickets, one of clocks, one of timers and one of outbox rows for the whole
+ * tickets, and one statement of clocks, timers and outbox rows for the whole
  * batch, instead of about eighteen statements per ticket.
  */
 async function writeCreations(engine: ClockEngine, manager: EntityManager, tickets: TrackedTicketEntity[]) {
-  const inserted = await manager
-    .createQueryBuilder()
-    .insert()
-    .into(TrackedTicketEntity)
-    .values(tickets)
-    .orIgnore()
-    .returning('ticket_id')
-    // TypeORM would copy the returned rows onto the entities by position, and skipped ones return none.
-    .updateEntity(false)
-    .execute();
-  const fresh = new Set(inserted.raw.map((row: { ticket_id: string }) => row.ticket_id));
+  const fresh = await insertTrackedTickets(manager, tickets);
   await engine.startNewTickets(
     manager,
     tickets.filter((ticket) => fresh.has(ticket.ticketId)),

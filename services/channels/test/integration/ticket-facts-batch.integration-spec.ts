@@ -1,0 +1,155 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
+import { buildEvent, TicketClassifiedV1, TicketCreatedV1, type DeskgraphEvent } from '@deskgraph/events';
+import { ensureDatabase, splitDatabaseUrl } from '@deskgraph/infra';
+import {
+  applyEventsInBatch,
+  countStatements,
+  createLogger,
+  databaseModel,
+  migrateDataSource,
+  OutboxWriter,
+  parseEnvironment,
+} from '@deskgraph/platform';
+import { createChannelsDataSource, CHANNELS_SCHEMA } from '../../src/database/data-source';
+import { mailModel, webhookModel } from '../../src/environment';
+import { applyChannelEvent } from '../../src/events/consumers/channel-events.consumer';
+import { TicketsClient } from '../../src/graph/tickets-client';
+import { OutboundMailService } from '../../src/mail/outbound-mail.service';
+import { WebhookService } from '../../src/webhook/webhook.service';
+
+// The ticket facts channels keeps are written once per consumer batch, in a
+// migrated channels schema in real PostgreSQL: a storm of creations must not
+// cost a statement per ticket, and a later change of a ticket created in the
+// same batch must find its row.
+
+jest.setTimeout(120_000);
+
+let databaseName: string;
+let serverUrl: string;
+let dataSource: DataSource;
+let client: Client;
+let statements = 0;
+
+const logger = createLogger('channels-test', 'silent');
+const outbox = new OutboxWriter('');
+
+function created(ticketId: string, number: string): DeskgraphEvent {
+  return buildEvent(TicketCreatedV1, {
+    source: '/test',
+    subject: ticketId,
+    data: {
+      ticketId,
+      number,
+      version: 1,
+      title: `ticket ${number}`,
+      channel: 'EMAIL',
+      type: 'COMPLAINT',
+      category: null,
+      priority: 'P3',
+      queueId: 'general',
+      customerId: 'EM-1',
+      createdAt: new Date().toISOString(),
+    },
+  }) as DeskgraphEvent;
+}
+
+/** Applies events in one transaction the way the consumer applies a batch; returns the statements it took. */
+async function applyBatch(events: DeskgraphEvent[]): Promise<number> {
+  const env = parseEnvironment({ mail: mailModel, webhook: webhookModel }, {});
+  const mail = new OutboundMailService(
+    dataSource,
+    outbox,
+    new TicketsClient('http://127.0.0.1:9/graphql', 'unused-secret-unused-secret'),
+    env.mail,
+    logger,
+  );
+  const webhooks = new WebhookService(dataSource, env.webhook);
+  const from = statements;
+  await dataSource.transaction((manager) =>
+    applyEventsInBatch(
+      manager,
+      events,
+      (event, context) =>
+        applyChannelEvent(event, context, {
+          mail,
+          webhooks,
+          wakeMail: () => undefined,
+          wakeWebhooks: () => undefined,
+        }),
+      { outbox, logger },
+    ),
+  );
+  return statements - from;
+}
+
+async function facts(ticketIds: string[]) {
+  const { rows } = await client.query(
+    `SELECT ticket_id, number, priority, queue_id FROM channels.ticket_facts
+      WHERE ticket_id = ANY($1::uuid[]) ORDER BY number`,
+    [ticketIds],
+  );
+  return rows;
+}
+
+beforeAll(async () => {
+  const { database } = parseEnvironment({ database: databaseModel });
+  serverUrl = splitDatabaseUrl(database.url).serverUrl;
+  databaseName = `deskgraph_chfacts_${randomBytes(4).toString('hex')}`;
+  const url = await ensureDatabase(serverUrl, databaseName);
+  dataSource = createChannelsDataSource({ url, poolSize: 4 });
+  await migrateDataSource(dataSource, CHANNELS_SCHEMA);
+  await dataSource.initialize();
+  countStatements(dataSource, () => statements++);
+  client = new Client({ connectionString: url });
+  await client.connect();
+});
+
+afterAll(async () => {
+  await client?.end();
+  await dataSource?.destroy();
+  const admin = new Client({ connectionString: `${serverUrl}/postgres` });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
+  await admin.end();
+});
+
+describe('ticket facts kept by channels', () => {
+  it('should write a batch of creations in as many statements as a batch of two', async () => {
+    const small = Array.from({ length: 2 }, (_, index) => created(randomUUID(), `202611-2${index}`));
+    const large = Array.from({ length: 40 }, (_, index) => created(randomUUID(), `202611-3${index}`));
+    const smallStatements = await applyBatch(small);
+    const largeStatements = await applyBatch(large);
+    expect(largeStatements).toBe(smallStatements);
+    const ids = large.map((event) => event.subject!);
+    expect(await facts(ids)).toHaveLength(40);
+  });
+
+  it('should apply a later change to a ticket created in the same batch, and skip a creation sent again', async () => {
+    const ticketId = randomUUID();
+    const other = randomUUID();
+    const classified = buildEvent(TicketClassifiedV1, {
+      source: '/test',
+      subject: ticketId,
+      data: {
+        ticketId,
+        version: 2,
+        queueId: 'vip',
+        actor: { id: 'agent-1', role: 'agent' },
+        at: new Date().toISOString(),
+        type: 'COMPLAINT',
+        category: null,
+        priority: 'P0',
+        previous: { type: 'COMPLAINT', category: null, priority: 'P3' },
+        reason: 'outage reported',
+      },
+    }) as DeskgraphEvent;
+    await applyBatch([created(ticketId, '202611-401'), created(other, '202611-402'), classified]);
+    await applyBatch([created(ticketId, '202611-401')]);
+    expect(await facts([ticketId, other])).toEqual([
+      { ticket_id: ticketId, number: '202611-401', priority: 'P0', queue_id: 'vip' },
+      { ticket_id: other, number: '202611-402', priority: 'P3', queue_id: 'general' },
+    ]);
+  });
+});
