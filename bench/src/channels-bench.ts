@@ -75,7 +75,12 @@ async function readStatements(stack: TestStack): Promise<Record<string, number>>
 }
 
 /** Per mail: CPU milliseconds and SQL statements of each process, from the phase's totals. */
-function perMail(cpu: Record<string, number>, before: Record<string, number>, after: Record<string, number>, count: number): string {
+function perMail(
+  cpu: Record<string, number>,
+  before: Record<string, number>,
+  after: Record<string, number>,
+  count: number,
+): string {
   const cpuPart = Object.entries(cpu)
     .map(([name, seconds]) => `${name} ${((seconds * 1000) / count).toFixed(1)}`)
     .join(', ');
