@@ -90,9 +90,11 @@ class GroupWriter {
           ignored_reason, received_at)
        SELECT id, message_id, from_address, from_name, subject, body, attachment_names, in_reply_to, "references", state,
               ignored_reason, now() + (position - 1) * interval '1 microsecond'
-         FROM jsonb_to_recordset($1::jsonb) WITH ORDINALITY AS mail(
+         FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (
            id uuid, message_id text, from_address text, from_name text, subject text, body text, attachment_names text[],
-           in_reply_to text, "references" text[], state text, ignored_reason text, position bigint)
+           in_reply_to text, "references" text[], state text, ignored_reason text)) WITH ORDINALITY AS mail(
+           id, message_id, from_address, from_name, subject, body, attachment_names, in_reply_to, "references", state,
+           ignored_reason, position)
         ORDER BY position
        ON CONFLICT (message_id) DO NOTHING RETURNING id`,
       [JSON.stringify(rows)],
