@@ -35,6 +35,8 @@ const { values } = parseArgs({
     'queued-deliveries': { type: 'string', default: '3000' },
     /** A directory: the channels process writes a V8 CPU profile there when it stops (node --cpu-prof). */
     'channels-cpu-prof': { type: 'string' },
+    /** Only the email phases (SMTP end to end, stored mail): shorter runs when profiling mail intake. */
+    'email-only': { type: 'boolean', default: false },
   },
 });
 const mails = Number(values.mails);
@@ -58,6 +60,35 @@ async function cpuOf<T>(stack: TestStack, during: () => Promise<T>): Promise<[T,
     if (after !== null && before[index] !== null) used[name] = Number((after - before[index]!).toFixed(2));
   });
   return [value, used];
+}
+
+/** Every subgraph's SQL statement counter (its /metrics); the difference of two reads is what ran between them. */
+async function readStatements(stack: TestStack): Promise<Record<string, number>> {
+  const entries = await Promise.all(
+    Object.entries(stack.subgraphUrls).map(async ([name, url]) => {
+      const response = await fetch(new URL('/metrics', url));
+      const match = /^deskgraph_database_statements_total(?:\{[^}]*\})? (\d+)/m.exec(await response.text());
+      return [name, match ? Number(match[1]) : NaN] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
+/** Per mail: CPU milliseconds and SQL statements of each process, from the phase's totals. */
+function perMail(
+  cpu: Record<string, number>,
+  before: Record<string, number>,
+  after: Record<string, number>,
+  count: number,
+): string {
+  const cpuPart = Object.entries(cpu)
+    .map(([name, seconds]) => `${name} ${((seconds * 1000) / count).toFixed(1)}`)
+    .join(', ');
+  const total = Object.values(cpu).reduce((sum, seconds) => sum + seconds, 0);
+  const statements = Object.keys(after)
+    .map((name) => `${name} ${((after[name] - before[name]) / count).toFixed(1)}`)
+    .join(', ');
+  return `per mail: CPU ms ${cpuPart} (sum ${((total * 1000) / count).toFixed(1)}); SQL statements ${statements}`;
 }
 
 const formatCpu = (used: Record<string, number>) =>
@@ -143,6 +174,7 @@ async function main(): Promise<void> {
       maxMessages: Infinity,
       ignoreTLS: true,
     });
+    const intakeStatementsBefore = await readStatements(stack);
     const started = Date.now();
     const [acceptedMs, intakeCpu] = await cpuOf(stack, async () => {
       await Promise.all(
@@ -167,6 +199,7 @@ async function main(): Promise<void> {
       });
       return accepted;
     });
+    const intakeStatementsAfter = await readStatements(stack);
     // Every mail exactly one ticket: stored once, DONE, and one EMAIL ticket per mail in tickets' own table.
     const { rows: mailRows } = await db.query(
       `SELECT count(*)::int AS stored, count(*) FILTER (WHERE state = 'DONE')::int AS done,
@@ -195,9 +228,11 @@ async function main(): Promise<void> {
     );
     out(`  counts ${JSON.stringify(mailCheck)}: ${mailExact ? 'every mail exactly one ticket' : 'MISMATCH'}`);
     out(`  CPU: ${formatCpu(intakeCpu)}`);
+    out(`  ${perMail(intakeCpu, intakeStatementsBefore, intakeStatementsAfter, mails)}`);
 
     // 1b. The mail processor alone: stored mail, all due at once (before any endpoint exists).
     const storedMails = Number(values['stored-mails']);
+    const storedStatementsBefore = await readStatements(stack);
     const storedStart = Date.now();
     const [storedMs, storedCpu] = await cpuOf(stack, async () => {
       await db.query(
@@ -216,6 +251,7 @@ async function main(): Promise<void> {
         return rows[0].done >= storedMails ? new Date(rows[0].last).getTime() - storedStart : null;
       });
     });
+    const storedStatementsAfter = await readStatements(stack);
     const { rows: storedTickets } = await db.query(
       `SELECT count(*)::int AS tickets FROM tickets.tickets WHERE channel = 'EMAIL' AND title LIKE $1`,
       [`stored-${run} %`],
@@ -226,6 +262,24 @@ async function main(): Promise<void> {
       `stored mail only: ${storedMails} mails into tickets in ${storedMs} ms = ${storedPerSecond.toFixed(1)}/s (${storedTickets[0].tickets} EMAIL tickets: ${storedExact ? 'exactly one each' : 'MISMATCH'}); load ${load()}`,
     );
     out(`  CPU: ${formatCpu(storedCpu)}`);
+    out(`  ${perMail(storedCpu, storedStatementsBefore, storedStatementsAfter, storedMails)}`);
+    if (values['email-only']) {
+      out(
+        JSON.stringify({
+          bench: 'channels',
+          mails,
+          emailAcceptedPerSecond: Number(acceptedPerSecond.toFixed(1)),
+          emailIntakePerSecond: Number(intakePerSecond.toFixed(1)),
+          emailExactlyOnce: mailExact,
+          emailCpuSeconds: intakeCpu,
+          storedMailIntakePerSecond: Number(storedPerSecond.toFixed(1)),
+          storedMailExactlyOnce: storedExact,
+          storedMailCpuSeconds: storedCpu,
+          loadAverage: loadavg().map((value) => Number(value.toFixed(2))),
+        }),
+      );
+      return;
+    }
 
     // 2. Webhook fan-out. It starts once channels has consumed the mail tickets' own ticket.created
     // events: endpoints created while those were still queued would get deliveries for them too.

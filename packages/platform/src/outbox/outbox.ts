@@ -12,6 +12,16 @@ import { markOutboxWritten } from './outbox-commits';
  */
 export type StatementWrite = (bind: (value: unknown) => string) => string;
 
+/** Options of `OutboxWriter.enqueue`. */
+export interface EnqueueOptions {
+  /**
+   * A SQL condition over the `writes`' CTEs, e.g. `EXISTS (SELECT 1 FROM taken)`: the events are
+   * written only when it holds, so a change guarded by its own UPDATE … RETURNING writes its
+   * events once, in one statement, with no transaction around it.
+   */
+  onlyIf?: string;
+}
+
 /** Binds parameters in the order a statement is written: `$1`, `$2`, … */
 export function parameterBinder(): { bind: (value: unknown) => string; values: unknown[] } {
   const values: unknown[] = [];
@@ -42,6 +52,7 @@ export class OutboxWriter {
     manager: EntityManager,
     events: DeskgraphEvent[],
     writes: StatementWrite[] = [],
+    options: EnqueueOptions = {},
   ): Promise<void> {
     if (events.length === 0) {
       if (writes.length > 0) await runWrites(manager, writes);
@@ -73,6 +84,7 @@ export class OutboxWriter {
                      ${bind(rows.map(({ event }) => event.subject))}::text[], ${bind(rows.map(({ event }) => event.type))}::text[],
                      ${bind(rows.map(({ event }) => JSON.stringify(event)))}::jsonb[])
               WITH ORDINALITY AS e(id, topic, message_key, event_type, payload, position)
+        ${options.onlyIf ? `WHERE ${options.onlyIf}` : ''}
         ORDER BY position`,
       values,
     );

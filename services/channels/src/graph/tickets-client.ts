@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { signIdentityHeaders, type Identity } from '@deskgraph/platform';
 
 /**
@@ -45,17 +47,50 @@ export class TicketsGraphError extends Error {
 
 const RETRYABLE_CODES = new Set(['SERVICE_UNAVAILABLE', 'INTERNAL_SERVER_ERROR', 'RATE_LIMITED']);
 
+interface RawAnswer {
+  status: number;
+  body: string;
+}
+
+function parseAnswer<T>(text: string): { data?: T; errors?: GraphErrorShape[] } | null {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed && typeof parsed === 'object' ? (parsed as { data?: T; errors?: GraphErrorShape[] }) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A pooled connection the server closed as it was reused: the request never reached it. */
+function resetOnReuse(error: unknown, request: ClientRequest, answered: boolean): boolean {
+  return !answered && request.reusedSocket && (error as NodeJS.ErrnoException).code === 'ECONNRESET';
+}
+
 /**
  * Calls the tickets subgraph the way the gateway does: identity headers
  * signed with the shared secret. Channels never writes tickets' tables; every
  * change goes through tickets' own mutations and rules.
+ *
+ * Over `node:http` with keep-alive connections rather than `fetch`: every
+ * mail is one call, and fetch's web streams cost about three times the CPU
+ * of a plain request for these small JSON answers. Idle pooled connections
+ * do not keep the process alive.
  */
 export class TicketsClient {
+  private readonly target: URL;
+  private readonly agent: HttpAgent;
+
   constructor(
-    private readonly url: string,
+    url: string,
     private readonly sharedSecret: string,
     private readonly timeoutMs = 15_000,
-  ) {}
+  ) {
+    this.target = new URL(url);
+    this.agent =
+      this.target.protocol === 'https:'
+        ? new HttpsAgent({ keepAlive: true })
+        : new HttpAgent({ keepAlive: true });
+  }
 
   async request<T>(
     identity: Identity,
@@ -63,18 +98,18 @@ export class TicketsClient {
     variables: Record<string, unknown>,
     idempotencyKey?: string,
   ): Promise<T> {
-    let response: Response;
+    const payload = JSON.stringify({ query, variables });
+    const headers: Record<string, string | number> = {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(payload),
+      ...signIdentityHeaders(identity, this.sharedSecret),
+      ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+    };
+    // Sent again after a reset only when doing it twice is harmless: a query, or a mutation with its key.
+    const repeatable = Boolean(idempotencyKey) || !/^\s*mutation\b/.test(query);
+    let answer: RawAnswer;
     try {
-      response = await fetch(this.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...signIdentityHeaders(identity, this.sharedSecret),
-          ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
-        },
-        body: JSON.stringify({ query, variables }),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
+      answer = await this.send(headers, payload, repeatable);
     } catch (error) {
       throw new TicketsGraphError(
         [
@@ -86,19 +121,56 @@ export class TicketsClient {
         true,
       );
     }
-    const body = (await response.json().catch(() => null)) as {
-      data?: T;
-      errors?: GraphErrorShape[];
-    } | null;
+    const body = parseAnswer<T>(answer.body);
     if (!body || (body.errors && body.errors.length > 0) || !body.data) {
       const errors = body?.errors ?? [
-        { message: `tickets answered HTTP ${response.status}`, extensions: { code: 'SERVICE_UNAVAILABLE' } },
+        { message: `tickets answered HTTP ${answer.status}`, extensions: { code: 'SERVICE_UNAVAILABLE' } },
       ];
       const retryable =
-        response.status >= 500 || errors.some((error) => RETRYABLE_CODES.has(error.extensions?.code ?? ''));
+        answer.status >= 500 || errors.some((error) => RETRYABLE_CODES.has(error.extensions?.code ?? ''));
       throw new TicketsGraphError(errors, retryable);
     }
     return body.data;
+  }
+
+  /** One POST, bounded by the timeout from connect to the last byte of the answer. */
+  private send(
+    headers: Record<string, string | number>,
+    payload: string,
+    repeatable: boolean,
+  ): Promise<RawAnswer> {
+    const started = Date.now();
+    const attempt = (retry: boolean): Promise<RawAnswer> =>
+      new Promise<RawAnswer>((resolve, reject) => {
+        let answered = false;
+        const request = (this.target.protocol === 'https:' ? httpsRequest : httpRequest)(this.target, {
+          method: 'POST',
+          agent: this.agent,
+          headers,
+        });
+        const timer = setTimeout(
+          () => request.destroy(new Error(`no answer within ${this.timeoutMs} ms`)),
+          Math.max(1, this.timeoutMs - (Date.now() - started)),
+        );
+        const fail = (error: Error) => {
+          clearTimeout(timer);
+          if (retry && resetOnReuse(error, request, answered)) resolve(attempt(false));
+          else reject(error);
+        };
+        request.on('error', fail);
+        request.on('response', (response) => {
+          answered = true;
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('error', fail);
+          response.on('end', () => {
+            clearTimeout(timer);
+            resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+          });
+        });
+        request.end(payload);
+      });
+    return attempt(repeatable);
   }
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { maskSensitive, type Logger, type OutboxWriter } from '@deskgraph/platform';
+import { maskSensitive, type Logger, type OutboxWriter, type StatementWrite } from '@deskgraph/platform';
 import { channelEvents } from '../events/channel-events';
 import {
   CREATE_TICKET,
@@ -213,6 +213,12 @@ export class InboundMailProcessor {
     );
   }
 
+  /**
+   * Records the outcome in one statement (its own transaction): the thread,
+   * the Message-ID, the mail DONE and its `mail_received` event. The event is
+   * written only if this worker's UPDATE took the mail from PENDING, so a
+   * worker whose lease ran out and whose mail another finished adds nothing.
+   */
   private async finish(
     row: InboundRow,
     thread: Thread,
@@ -221,33 +227,27 @@ export class InboundMailProcessor {
     newThread: boolean,
     title?: string,
   ): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      if (newThread) {
-        await manager.query(
-          `INSERT INTO mail_threads (ticket_id, ticket_number, customer_id, address, name, subject)
-           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (ticket_id) DO NOTHING`,
-          [
-            thread.ticket_id,
-            thread.ticket_number,
-            thread.customer_id,
-            row.from_address,
-            row.from_name,
-            title ?? row.subject,
-          ],
-        );
-      }
-      await manager.query(
-        `INSERT INTO mail_message_ids (message_id, ticket_id) VALUES ($1, $2) ON CONFLICT (message_id) DO NOTHING`,
-        [row.message_id, thread.ticket_id],
+    const writes: StatementWrite[] = [];
+    if (newThread) {
+      writes.push(
+        (bind) => `new_thread AS (
+          INSERT INTO mail_threads (ticket_id, ticket_number, customer_id, address, name, subject)
+          VALUES (${bind(thread.ticket_id)}::uuid, ${bind(thread.ticket_number)}, ${bind(thread.customer_id)},
+                  ${bind(row.from_address)}, ${bind(row.from_name)}::text, ${bind(title ?? row.subject)})
+          ON CONFLICT (ticket_id) DO NOTHING)`,
       );
-      const updated = await updateReturning(
-        manager,
-        `UPDATE inbound_mail SET state = 'DONE', ticket_id = $2, processed_at = now(), last_error = NULL
-         WHERE id = $1 AND state = 'PENDING' RETURNING id`,
-        [row.id, thread.ticket_id],
-      );
-      if (updated.length === 0) return;
-      await this.outbox.enqueue(manager, [
+    }
+    writes.push(
+      (bind) => `thread_message AS (
+        INSERT INTO mail_message_ids (message_id, ticket_id) VALUES (${bind(row.message_id)}, ${bind(thread.ticket_id)}::uuid)
+        ON CONFLICT (message_id) DO NOTHING)`,
+      (bind) => `taken AS (
+        UPDATE inbound_mail SET state = 'DONE', ticket_id = ${bind(thread.ticket_id)}::uuid, processed_at = now(), last_error = NULL
+        WHERE id = ${bind(row.id)}::uuid AND state = 'PENDING' RETURNING id)`,
+    );
+    await this.outbox.enqueue(
+      this.dataSource.manager,
+      [
         channelEvents.mailReceived({
           mailId: row.id,
           ticketId: thread.ticket_id,
@@ -257,8 +257,10 @@ export class InboundMailProcessor {
           attachmentNames: row.attachment_names,
           receivedAt: new Date(row.received_at).toISOString(),
         }),
-      ]);
-    });
+      ],
+      writes,
+      { onlyIf: 'EXISTS (SELECT 1 FROM taken)' },
+    );
     this.logger.info({ mailId: row.id, ticketId: thread.ticket_id, outcome, threadedBy }, 'mail taken in');
   }
 }
