@@ -139,6 +139,11 @@ export function targetScope(filter: EffectiveFilter): string | null {
 }
 const MAX_LIVE_QUEUES = 100;
 
+/** What a call's figures are about, the root of their drill scopes (cursors are bound to it). */
+function callScope(call: string, period: ResolvedPeriod, filter: EffectiveFilter | null): string {
+  return `${call}:${JSON.stringify([period.from, period.to, filter])}`;
+}
+
 /** Cohort rows: tickets whose created event arrived (filterConditions), so their classification is known. */
 function toFact(row: TicketRow): TicketFact {
   return ticketFieldsOf(row) as TicketFact;
@@ -378,18 +383,20 @@ export class MetricsService {
     });
     // Deprecated id arrays resolve from the rows; every paginated connection pages in PostgreSQL.
     const rows = memo(() => this.rowMetrics(schema, period, filter));
-    attachDrills(metrics, rows);
+    const root = callScope('ticketMetrics', period, filter);
+    attachDrills(metrics, rows, root);
     const drills = new CohortDrills(this.run(schema), period, filter);
     drills.attach(metrics, this.config.keyCustomerTiers);
     // The backlog's tickets are those open at the moment, not the cohort's.
     attachDrills(
       metrics.backlog,
       memo(async () => backlogAt(await this.openTicketsAt(schema, backlogMoment, filter), backlogMoment)),
+      `${root}.backlog@${backlogMoment.toISOString()}`,
     );
     drills.attachBacklog(metrics.backlog, backlogMoment);
     const statuses = evaluateTargets(metrics, allTargets, targetScope(filter));
     for (const status of statuses) {
-      attachDrills(status, async () => (await rows())[status.kpi]);
+      attachDrills(status, async () => (await rows())[status.kpi], `${root}.targets[${status.kpi}]`);
       attachRateKeysets(status, metrics[status.kpi]);
     }
     return { ...metrics, targets: statuses };
@@ -423,11 +430,15 @@ export class MetricsService {
       const metrics = metricsFromCounters(day, scoped, { valueAt: () => null }, empty, [], options);
       const statuses = evaluateTargets(metrics, targets, scope);
       for (const status of statuses) {
-        attachDrills(status, async () => {
-          const cohort = await rows();
-          const own = scope === null ? cohort : cohortOfQueue(cohort, scope);
-          return this.compute(day, own, empty)[status.kpi];
-        });
+        attachDrills(
+          status,
+          async () => {
+            const cohort = await rows();
+            const own = scope === null ? cohort : cohortOfQueue(cohort, scope);
+            return this.compute(day, own, empty)[status.kpi];
+          },
+          `${callScope('todayTargets', day, null)}[${JSON.stringify(scope)}].targets[${status.kpi}]`,
+        );
       }
       return statuses;
     });
@@ -453,6 +464,7 @@ export class MetricsService {
     attachDrills(
       agents,
       memo(async () => computeAgentMetrics(await this.loadCohort(schema, resolved, effective))),
+      callScope('agentMetrics', resolved, effective),
     );
     return agents;
   }
@@ -477,13 +489,18 @@ export class MetricsService {
       const metrics = metricsFromCounters(resolved, own, { valueAt: () => null }, empty, [], options);
       const statuses = evaluateTargets(metrics, targets, queue.queueId);
       const result = { ...queue, targets: statuses };
-      attachDrills(result, async () => (await drill()).find((q) => q.queueId === queue.queueId));
+      const scope = `${callScope('queueMetrics', resolved, effective)}[${JSON.stringify(queue.queueId)}]`;
+      attachDrills(result, async () => (await drill()).find((q) => q.queueId === queue.queueId), scope);
       // Each target's drill-down is its queue's rate, computed from the rows.
       for (const status of statuses) {
-        attachDrills(status, async () => {
-          const rows = cohortOfQueue(await cohort(), queue.queueId);
-          return this.compute(resolved, rows, empty)[status.kpi];
-        });
+        attachDrills(
+          status,
+          async () => {
+            const rows = cohortOfQueue(await cohort(), queue.queueId);
+            return this.compute(resolved, rows, empty)[status.kpi];
+          },
+          `${scope}.targets[${status.kpi}]`,
+        );
       }
       return result;
     });
