@@ -96,7 +96,11 @@ export class CohortDrills {
       );
       return conditions.join(' AND ');
     };
+    // The condition with its period, filter and values: what the tickets are, to bind the cursors to.
+    const probe: unknown[] = [];
+    const scope = `cohort:${where(probe)}:${JSON.stringify(probe)}`;
     return {
+      scope,
       count:
         count ??
         (async () => {
@@ -230,7 +234,10 @@ export class CohortDrills {
 
   /** The backlog's tickets: open at the moment, by age bucket. */
   attachBacklog(backlog: TicketMetrics['backlog'], at: Date): void {
+    const scopeParameters: unknown[] = [];
+    const scopeSql = openAtSql(at, this.filter, scopeParameters);
     const open = (bucket: string | null, count: number): KeysetDrill => ({
+      scope: `backlog:${bucket}:${scopeSql}:${JSON.stringify(scopeParameters)}`,
       count,
       ids: async (after, limit) => {
         const parameters: unknown[] = [];

@@ -3,7 +3,7 @@ import type { AnalyticsContext } from '../server';
 import type { MetricsFilter } from './metrics-filter';
 import type { LiveMetrics } from './metrics.service';
 import type { PeriodInput } from './period';
-import { drillIds, KEYSET, keysetOf, keysetPage, page, type KeysetDrill } from './drill-down';
+import { drillIds, KEYSET, keysetOf, keysetPage, page, scopeOf, type KeysetDrill } from './drill-down';
 
 interface PageArgs {
   first?: number | null;
@@ -25,7 +25,7 @@ function pages(connections: Record<string, string>) {
       async (parent: Figure, args: PageArgs) => {
         const keyset = keysetOf(parent, field);
         if (keyset) return keysetPage(keyset, args.first, args.after);
-        return page(await drillIds(parent, field), args.first, args.after);
+        return page(await drillIds(parent, field), args.first, args.after, scopeOf(parent, field));
       },
     ]),
   );
@@ -62,7 +62,12 @@ export const metricsResolvers = {
         tickets: async (args: PageArgs) => {
           const keyset = (volume as unknown as Figure)[KEYSET] as KeysetDrill | undefined;
           if (keyset) return keysetPage(keyset, args.first, args.after);
-          return page(await drillIds(volume as unknown as Figure, 'ticketIds'), args.first, args.after);
+          return page(
+            await drillIds(volume as unknown as Figure, 'ticketIds'),
+            args.first,
+            args.after,
+            scopeOf(volume, 'ticketIds'),
+          );
         },
       };
     },

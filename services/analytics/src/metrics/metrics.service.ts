@@ -58,6 +58,7 @@ import {
   openAtSql,
 } from './cohort-queries';
 import { attachDrills, memo } from './drill-down';
+import { foldingRun } from './folded-run';
 import { attachRateKeysets, CohortDrills } from './cohort-drills';
 import type { KpiTargetService } from '../targets/kpi-target.service';
 
@@ -91,6 +92,15 @@ interface FigureSource {
   agentCounters(): Promise<Counters>;
   quantiles(group: QuantileGroup): Promise<Quantiles>;
   keywords(): Promise<MetricBucket[]>;
+}
+
+/** A generation and the runs reading it for one call (see fold()). */
+interface Fold {
+  schema: string;
+  /** Folds the light statements of a turn into one (counters, keywords, targets). */
+  run: Run;
+  /** One statement each, concurrently on the pool: the heavy ones (quantiles, backlog, row path). */
+  direct: Run;
 }
 
 const WEEK_MS = 7 * 86_400_000;
@@ -128,6 +138,11 @@ export function targetScope(filter: EffectiveFilter): string | null {
   return filter.queueIds?.length === 1 ? filter.queueIds[0] : null;
 }
 const MAX_LIVE_QUEUES = 100;
+
+/** What a call's figures are about, the root of their drill scopes (cursors are bound to it). */
+function callScope(call: string, period: ResolvedPeriod, filter: EffectiveFilter | null): string {
+  return `${call}:${JSON.stringify([period.from, period.to, filter])}`;
+}
 
 /** Cohort rows: tickets whose created event arrived (filterConditions), so their classification is known. */
 function toFact(row: TicketRow): TicketFact {
@@ -263,6 +278,21 @@ export class MetricsService {
   }
 
   /**
+   * The active generation, a run that folds the light statements issued in one
+   * turn into one round trip (folded-run.ts), and a direct run for the heavy
+   * ones. A folded statement runs in one backend, one part after the other:
+   * folding the quantile windows and the backlog sums too made calls slower
+   * on the 2-core box (they no longer ran side by side), so those keep their
+   * own connection and run concurrently with the fold. A call costs the
+   * generation read, then at most one fold plus its heavy statements at once.
+   */
+  private async fold(): Promise<Fold> {
+    const schema = await this.activeSchema();
+    const direct = this.run(schema);
+    return { schema, run: foldingRun(direct), direct };
+  }
+
+  /**
    * The daily aggregates answer periods of whole desk days whose filter names
    * at most queues, or only one of priority, channel and type (the dimension
    * grains); other filters (agents, categories, combinations …) and ranges that
@@ -273,17 +303,17 @@ export class MetricsService {
     return dayRange(period.from, period.to, this.timeZone);
   }
 
-  private source(schema: string, period: ResolvedPeriod, filter: EffectiveFilter): FigureSource {
-    const run = this.run(schema);
+  private source({ run, direct }: Fold, period: ResolvedPeriod, filter: EffectiveFilter): FigureSource {
     const days = this.aggregateDays(period, filter);
     const cohort = { from: period.from, to: period.to, filter };
     // One statement gives every counter of the cohort, per queue and summed.
-    const counters = memo(() => loadCohortCounters(run, cohort));
+    // Each row-path statement scans the cohort: one connection each, side by side.
+    const counters = memo(() => loadCohortCounters(direct, cohort));
     const rows: FigureSource = {
       counters,
       agentCounters: async () => (await counters()).all,
-      quantiles: (group) => loadCohortQuantiles(run, cohort, group),
-      keywords: () => loadCohortKeywords(run, cohort),
+      quantiles: (group) => loadCohortQuantiles(direct, cohort, group),
+      keywords: () => loadCohortKeywords(direct, cohort),
     };
     if (!days) return rows;
     const dimension = singleDimension(filter);
@@ -297,14 +327,14 @@ export class MetricsService {
             : rows.counters(perQueue),
         agentCounters: () => loadAgentCounters(run, days, null, dimension),
         quantiles: (group) =>
-          group === 'queue' ? rows.quantiles(group) : loadQuantiles(run, days, null, group, dimension),
+          group === 'queue' ? rows.quantiles(group) : loadQuantiles(direct, days, null, group, dimension),
         keywords: () => loadTopKeywords(run, days, null, dimension),
       };
     }
     return {
       counters: (perQueue) => loadScopeCounters(run, days, filter.queueIds, perQueue),
       agentCounters: () => loadAgentCounters(run, days, filter.queueIds),
-      quantiles: (group) => loadQuantiles(run, days, filter.queueIds, group),
+      quantiles: (group) => loadQuantiles(direct, days, filter.queueIds, group),
       keywords: () => loadTopKeywords(run, days, filter.queueIds),
     };
   }
@@ -316,12 +346,11 @@ export class MetricsService {
 
   /** The backlog at a moment: from the open/close counters when the filter names at most queues. */
   private async backlog(
-    schema: string,
+    run: Run,
     moment: Date,
     now: Date,
     filter: EffectiveFilter,
   ): Promise<TicketMetrics['backlog']> {
-    const run = this.run(schema);
     if (queuesOnly(filter) && moment.getTime() === now.getTime()) {
       return backlogNow(run, now, filter.queueIds, this.timeZone);
     }
@@ -335,35 +364,39 @@ export class MetricsService {
     period: ResolvedPeriod,
     filter: EffectiveFilter,
     now = new Date(),
-    targets?: KpiTarget[],
+    targets?: KpiTarget[] | Promise<KpiTarget[]>,
+    folded?: Fold,
   ): Promise<TicketMetricsWithTargets> {
     const backlogMoment = new Date(Math.min(period.to.getTime(), now.getTime()));
-    const schema = await this.activeSchema();
-    const source = this.source(schema, period, filter);
+    const fold = folded ?? (await this.fold());
+    const { schema, run } = fold;
+    const source = this.source(fold, period, filter);
     const [counters, quantiles, keywords, backlog, allTargets] = await Promise.all([
       source.counters('breakdowns'),
       source.quantiles('none'),
       source.keywords(),
-      this.backlog(schema, backlogMoment, now, filter),
-      targets ?? this.targets.all(),
+      this.backlog(fold.direct, backlogMoment, now, filter),
+      targets ?? this.targets.allVia(run),
     ]);
     const metrics = metricsFromCounters(period, counters, quantiles, backlog, keywords, {
       keyCustomerTiers: this.config.keyCustomerTiers,
     });
     // Deprecated id arrays resolve from the rows; every paginated connection pages in PostgreSQL.
     const rows = memo(() => this.rowMetrics(schema, period, filter));
-    attachDrills(metrics, rows);
+    const root = callScope('ticketMetrics', period, filter);
+    attachDrills(metrics, rows, root);
     const drills = new CohortDrills(this.run(schema), period, filter);
     drills.attach(metrics, this.config.keyCustomerTiers);
     // The backlog's tickets are those open at the moment, not the cohort's.
     attachDrills(
       metrics.backlog,
       memo(async () => backlogAt(await this.openTicketsAt(schema, backlogMoment, filter), backlogMoment)),
+      `${root}.backlog@${backlogMoment.toISOString()}`,
     );
     drills.attachBacklog(metrics.backlog, backlogMoment);
     const statuses = evaluateTargets(metrics, allTargets, targetScope(filter));
     for (const status of statuses) {
-      attachDrills(status, async () => (await rows())[status.kpi]);
+      attachDrills(status, async () => (await rows())[status.kpi], `${root}.targets[${status.kpi}]`);
       attachRateKeysets(status, metrics[status.kpi]);
     }
     return { ...metrics, targets: statuses };
@@ -381,11 +414,11 @@ export class MetricsService {
     const queues = scopes.filter((scope): scope is string => scope !== null);
     const desk = scopes.includes(null);
     const filter = { ...ALL_TICKETS, queueIds: desk ? null : queues };
-    const schema = await this.activeSchema();
+    const { schema, run } = await this.fold();
     const days = dayRange(day.from, day.to, this.timeZone)!;
     const [counters, targets] = await Promise.all([
-      loadScopeCounters(this.run(schema), days, filter.queueIds),
-      this.targets.all(),
+      loadScopeCounters(run, days, filter.queueIds),
+      this.targets.allVia(run),
     ]);
     const empty = emptyBacklog();
     const options = { keyCustomerTiers: this.config.keyCustomerTiers };
@@ -397,11 +430,15 @@ export class MetricsService {
       const metrics = metricsFromCounters(day, scoped, { valueAt: () => null }, empty, [], options);
       const statuses = evaluateTargets(metrics, targets, scope);
       for (const status of statuses) {
-        attachDrills(status, async () => {
-          const cohort = await rows();
-          const own = scope === null ? cohort : cohortOfQueue(cohort, scope);
-          return this.compute(day, own, empty)[status.kpi];
-        });
+        attachDrills(
+          status,
+          async () => {
+            const cohort = await rows();
+            const own = scope === null ? cohort : cohortOfQueue(cohort, scope);
+            return this.compute(day, own, empty)[status.kpi];
+          },
+          `${callScope('todayTargets', day, null)}[${JSON.stringify(scope)}].targets[${status.kpi}]`,
+        );
       }
       return statuses;
     });
@@ -415,8 +452,9 @@ export class MetricsService {
   async agentMetrics(identity: Identity, period: PeriodInput, filter?: MetricsFilter | null) {
     const effective = effectiveFilter(identity, filter);
     const resolved = resolvePeriod(period, this.timeZone);
-    const schema = await this.activeSchema();
-    const source = this.source(schema, resolved, effective);
+    const fold = await this.fold();
+    const { schema } = fold;
+    const source = this.source(fold, resolved, effective);
     const [counters, quantiles] = await Promise.all([source.agentCounters(), source.quantiles('agent')]);
     // An agent filter picks the tickets those agents worked; the other agents on them are not asked for.
     const agents = agentFiguresFromCounters(counters, quantiles).filter(
@@ -426,6 +464,7 @@ export class MetricsService {
     attachDrills(
       agents,
       memo(async () => computeAgentMetrics(await this.loadCohort(schema, resolved, effective))),
+      callScope('agentMetrics', resolved, effective),
     );
     return agents;
   }
@@ -433,13 +472,14 @@ export class MetricsService {
   async queueMetrics(identity: Identity, period: PeriodInput, filter?: MetricsFilter | null) {
     const effective = effectiveFilter(identity, filter);
     const resolved = resolvePeriod(period, this.timeZone);
-    const schema = await this.activeSchema();
+    const fold = await this.fold();
+    const { schema, run } = fold;
     const empty = backlogAt([], resolved.to);
-    const source = this.source(schema, resolved, effective);
+    const source = this.source(fold, resolved, effective);
     const [counters, quantiles, targets] = await Promise.all([
       source.counters('all'),
       source.quantiles('queue'),
-      this.targets.all(),
+      this.targets.allVia(run),
     ]);
     const options = { keyCustomerTiers: this.config.keyCustomerTiers };
     const cohort = memo(() => this.loadCohort(schema, resolved, effective));
@@ -449,13 +489,18 @@ export class MetricsService {
       const metrics = metricsFromCounters(resolved, own, { valueAt: () => null }, empty, [], options);
       const statuses = evaluateTargets(metrics, targets, queue.queueId);
       const result = { ...queue, targets: statuses };
-      attachDrills(result, async () => (await drill()).find((q) => q.queueId === queue.queueId));
+      const scope = `${callScope('queueMetrics', resolved, effective)}[${JSON.stringify(queue.queueId)}]`;
+      attachDrills(result, async () => (await drill()).find((q) => q.queueId === queue.queueId), scope);
       // Each target's drill-down is its queue's rate, computed from the rows.
       for (const status of statuses) {
-        attachDrills(status, async () => {
-          const rows = cohortOfQueue(await cohort(), queue.queueId);
-          return this.compute(resolved, rows, empty)[status.kpi];
-        });
+        attachDrills(
+          status,
+          async () => {
+            const rows = cohortOfQueue(await cohort(), queue.queueId);
+            return this.compute(resolved, rows, empty)[status.kpi];
+          },
+          `${scope}.targets[${status.kpi}]`,
+        );
       }
       return result;
     });
@@ -475,10 +520,12 @@ export class MetricsService {
       this.timeZone,
     );
     const previous = previousWeek(week);
-    const targets = await this.targets.all();
+    // Both weeks and the targets in one folded statement, on one generation.
+    const folded = await this.fold();
+    const targets = this.targets.allVia(folded.run);
     const [current, before] = await Promise.all([
-      this.metricsFor(week, effective, now, targets),
-      this.metricsFor(previous, effective, now, targets),
+      this.metricsFor(week, effective, now, targets, folded),
+      this.metricsFor(previous, effective, now, targets, folded),
     ]);
     return buildWeeklyReview(current, before, current.targets);
   }
@@ -494,27 +541,24 @@ export class MetricsService {
     const queues = readableQueues(identity, [...new Set(queueIds)]) as string[];
     const day = today(this.timeZone, now);
     const range = [day.from, day.to, queues];
-    const schema = await this.activeSchema();
+    const { run } = await this.fold();
     // Medians by percentile_cont (kpi-math's quantile is the same interpolation): a busy day's rows stay in PostgreSQL.
     const [[counts], [firstResponses], [resolutions], [clocks], [ratings], overdue] = await Promise.all([
-      this.query<{ open: number; created: number }>(
-        schema,
+      run<{ open: number; created: number }>(
         // Open now from the open/close counters (every change so far); created today by the creation index.
         `SELECT (SELECT COALESCE(sum(b.delta), 0) FROM §.agg_backlog b WHERE b.queue_id = ANY($3::text[]))::int AS open,
                 (SELECT count(*) FROM §.tickets t WHERE t.created_at >= $1 AND t.created_at < $2
                     AND t.number IS NOT NULL AND t.merged_into IS NULL AND t.queue_id = ANY($3::text[]))::int AS created`,
         range,
       ),
-      this.query<{ median: number | null }>(
-        schema,
+      run<{ median: number | null }>(
         `SELECT percentile_cont(0.5) WITHIN GROUP
                   (ORDER BY (EXTRACT(EPOCH FROM (t.first_response_at - t.created_at)) * 1000)::float8) AS median
            FROM §.tickets t WHERE t.number IS NOT NULL AND t.merged_into IS NULL AND t.queue_id = ANY($3::text[])
             AND t.first_response_at >= $1 AND t.first_response_at < $2`,
         range,
       ),
-      this.query<{ resolved: number; median: number | null }>(
-        schema,
+      run<{ resolved: number; median: number | null }>(
         `SELECT count(DISTINCT tr.ticket_id)::int AS resolved,
                 percentile_cont(0.5) WITHIN GROUP (ORDER BY (EXTRACT(EPOCH FROM (tr.at - t.created_at)) * 1000)::float8)
                   AS median
@@ -523,8 +567,7 @@ export class MetricsService {
             AND tr.to_status = 'RESOLVED' AND tr.at >= $1 AND tr.at < $2`,
         range,
       ),
-      this.query<{ achieved: number; breached: number; breaches_today: number; running: number }>(
-        schema,
+      run<{ achieved: number; breached: number; breaches_today: number; running: number }>(
         `SELECT count(*) FILTER (WHERE c.state = 'ACHIEVED' AND c.ended_at >= $1 AND c.ended_at < $2)::int AS achieved,
                 count(*) FILTER (WHERE c.state = 'BREACHED' AND c.ended_at >= $1 AND c.ended_at < $2)::int AS breached,
                 count(*) FILTER (WHERE c.breached_at >= $1 AND c.breached_at < $2)::int AS breaches_today,
@@ -533,8 +576,7 @@ export class MetricsService {
           WHERE COALESCE(t.queue_id, c.queue_id) = ANY($3::text[]) AND t.merged_into IS NULL`,
         range,
       ),
-      this.query<{ positive: number; total: number }>(
-        schema,
+      run<{ positive: number; total: number }>(
         `SELECT count(*) FILTER (WHERE r.satisfaction IN ('VERY_SATISFIED', 'SATISFIED'))::int AS positive,
                 count(*)::int AS total
            FROM §.ratings r JOIN §.tickets t ON t.ticket_id = r.ticket_id
@@ -542,8 +584,7 @@ export class MetricsService {
         range,
       ),
       // A visit counts in the ticket's current queue (the visit's own queue if the ticket is unknown).
-      this.query<{ queue_id: string; ticket_id: string }>(
-        schema,
+      run<{ queue_id: string; ticket_id: string }>(
         `SELECT COALESCE(t.queue_id, v.queue_id) AS queue_id, v.ticket_id
            FROM §.visits v LEFT JOIN §.tickets t ON t.ticket_id = v.ticket_id
           WHERE v.overdue_at IS NOT NULL AND v.completed_at IS NULL

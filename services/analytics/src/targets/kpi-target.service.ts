@@ -19,7 +19,7 @@ interface TargetRow {
   target: number;
   direction: KpiTarget['direction'];
   updated_by: string;
-  updated_at: Date;
+  updated_at: Date | string;
 }
 
 function toTarget(row: TargetRow): KpiTarget {
@@ -29,7 +29,8 @@ function toTarget(row: TargetRow): KpiTarget {
     target: Number(row.target),
     direction: row.direction,
     updatedBy: row.updated_by,
-    updatedAt: row.updated_at,
+    // A Date from the driver, an ISO string when read through a folded statement (foldingRun).
+    updatedAt: new Date(row.updated_at),
   };
 }
 
@@ -39,9 +40,15 @@ export class KpiTargetService {
 
   /** Every target (for evaluation; no access control). */
   async all(manager: EntityManager = this.dataSource.manager): Promise<KpiTarget[]> {
-    const rows: TargetRow[] = await manager.query(
+    return this.allVia((sql, parameters) => manager.query(sql, parameters));
+  }
+
+  /** Every target, read by `run` (a figure's folded statement, metrics.service.ts). */
+  async allVia(run: <T>(sql: string, parameters: unknown[]) => Promise<T[]>): Promise<KpiTarget[]> {
+    const rows = await run<TargetRow>(
       `SELECT kpi, queue_id, target, direction, updated_by, updated_at FROM analytics.kpi_targets
         ORDER BY queue_id NULLS FIRST, kpi`,
+      [],
     );
     // A KPI this version no longer knows is skipped rather than failing every figure.
     return rows.filter((row) => isKpiName(row.kpi)).map(toTarget);

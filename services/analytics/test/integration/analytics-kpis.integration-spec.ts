@@ -24,7 +24,6 @@ import {
 import { type Identity } from '@deskgraph/platform';
 import { eventually } from '@deskgraph/infra';
 import { PROJECTION_GROUP } from '../../src/events/consumers/projection.consumer';
-import { encodeDrillCursor } from '../../src/metrics/drill-down';
 import { AnalyticsHarness } from './analytics-harness';
 import { aggregateTables } from '../../src/projection/aggregate-grains';
 
@@ -642,7 +641,8 @@ describe('analytics: KPIs rebuilt from the event streams', () => {
       tickets: {
         ticketIds: all.slice(0, 3),
         totalCount: 4,
-        endCursor: encodeDrillCursor(all[2]),
+        // Opaque, bound to this figure, period and filter.
+        endCursor: expect.any(String),
         hasNextPage: true,
       },
     });
@@ -658,7 +658,7 @@ describe('analytics: KPIs rebuilt from the event streams', () => {
     expect(next.volume.tickets).toEqual({
       ticketIds: all.slice(3),
       totalCount: 4,
-      endCursor: encodeDrillCursor(all[3]),
+      endCursor: expect.any(String),
       hasNextPage: false,
     });
     const malformed = await harness.graphql(
@@ -675,6 +675,47 @@ describe('analytics: KPIs rebuilt from the event streams', () => {
     );
     expect(refused.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     expect(refused.errors[0].message).toBe('first must be between 1 and 1000.');
+  }, 60_000);
+
+  it('should refuse a cursor reused on another figure, period or filter with BAD_USER_INPUT', async () => {
+    const volumePage = `query ($period: PeriodInput!, $filter: MetricsFilter, $after: String) {
+        ticketMetrics(period: $period, filter: $filter) { volume { tickets(first: 1, after: $after) { ticketIds endCursor } } } }`;
+    const first = (await harness.ok(volumePage, { period: WEEK })).ticketMetrics.volume.tickets;
+    const mismatch = {
+      message: expect.stringContaining('belongs to another figure, period or filter'),
+      extensions: { code: 'BAD_USER_INPUT' },
+    };
+    // Another figure of the same call: the volume's cursor on the satisfaction rate's base tickets.
+    const otherFigure = await harness.graphql(
+      `query ($period: PeriodInput!, $after: String) {
+        ticketMetrics(period: $period) { satisfactionRate { baseTickets(first: 1, after: $after) { ticketIds } } } }`,
+      { period: WEEK, after: first.endCursor },
+    );
+    expect(otherFigure.errors?.[0]).toMatchObject(mismatch);
+    // The same figure under another filter, and over another period.
+    const otherFilter = await harness.graphql(volumePage, {
+      period: WEEK,
+      filter: { queueIds: ['q-b'] },
+      after: first.endCursor,
+    });
+    expect(otherFilter.errors?.[0]).toMatchObject(mismatch);
+    const otherPeriod = await harness.graphql(volumePage, {
+      period: { from: WEEK.anchor, to: new Date(Date.parse(WEEK.anchor) + 86_400_000 * 30).toISOString() },
+      after: first.endCursor,
+    });
+    expect(otherPeriod.errors?.[0]).toMatchObject(mismatch);
+    // A per-agent figure (paged from the rows): one agent's cursor on another agent's tickets.
+    const agentPage = `query ($period: PeriodInput!, $after: String) {
+        agentMetrics(period: $period) { agentId tickets(first: 1, after: $after) { ticketIds endCursor } } }`;
+    const agents = (await harness.ok(agentPage, { period: WEEK })).agentMetrics;
+    expect(agents.length).toBeGreaterThan(1);
+    const reused = await harness.graphql(agentPage, { period: WEEK, after: agents[0].tickets.endCursor });
+    expect(reused.errors?.[0]).toMatchObject(mismatch);
+    // The same figure, period and filter still follows its own cursor.
+    const next = (await harness.ok(volumePage, { period: WEEK, after: first.endCursor })).ticketMetrics.volume
+      .tickets;
+    expect(next.ticketIds).toHaveLength(1);
+    expect(next.ticketIds[0] > first.ticketIds[0]).toBe(true);
   }, 60_000);
 
   it('should narrow every figure when a filter is given', async () => {

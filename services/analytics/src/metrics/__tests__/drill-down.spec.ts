@@ -45,6 +45,24 @@ describe('drill-down pages', () => {
     }
   });
 
+  it('should refuse a cursor of another scope with BAD_USER_INPUT when a figure cursor is reused on another', () => {
+    const own = page(ids, 2, null, 'ticketMetrics:week.volume#ticketIds');
+    expect(page(ids, 2, own.endCursor, 'ticketMetrics:week.volume#ticketIds').ticketIds).toEqual(['c', 'd']);
+    for (const other of [
+      'ticketMetrics:week.replyRate#ticketIds',
+      'ticketMetrics:month.volume#ticketIds',
+      '',
+    ]) {
+      expect(() => page(ids, 2, own.endCursor, other)).toThrow(
+        new AnalyticsError(
+          AnalyticsErrorCode.InvalidFilter,
+          'after belongs to another figure, period or filter: a cursor only continues the connection whose ' +
+            'endCursor it was, with the same period and filter. Omit after to start from the first page.',
+        ),
+      );
+    }
+  });
+
   it('should refuse a page size outside 1–1000 when asked for one', () => {
     expect(() => page(ids, 0, null)).toThrow(AnalyticsError);
     expect(() => page(ids, 1001, null)).toThrow(/first must be between 1 and 1000/);
@@ -66,7 +84,7 @@ describe('drill-down pages', () => {
         ],
       };
     });
-    attachDrills(aggregated, rows);
+    attachDrills(aggregated, rows, 'call');
     expect(await drillIds(aggregated.rate as never, 'ticketIds')).toEqual(['t1']);
     expect(await drillIds(aggregated.buckets[0] as never, 'ticketIds')).toEqual(['t2']);
     expect(loads).toBe(1);
