@@ -1,6 +1,14 @@
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { GraphQLError, type GraphQLFieldConfig, type GraphQLSchema } from 'graphql';
-import { canSeeQueue, hasRole, type Identity, type Role } from '@deskgraph/platform';
+import {
+  canSeeQueue,
+  CLOCK_SKEW_MS,
+  DATE_TIME_FORMAT,
+  hasRole,
+  parseIsoDateTime,
+  type Identity,
+  type Role,
+} from '@deskgraph/platform';
 import type { FederatedExecutor, SubscriptionTicketFetcher } from './federated-fetch';
 import type { MetricsHub, MetricsPush } from './metrics-hub';
 import type { TicketUpdate } from './ticket-update';
@@ -63,15 +71,22 @@ async function authorizeTicket(
 
 /**
  * The supergraph's DateTime scalar has no parser at the gateway, so `since`
- * arrives as the client sent it.
+ * arrives as the client sent it. It is an `at` the client saw, so it cannot be
+ * later than now: a future one would replay nothing and hide the gap.
  */
 function parseSince(value: unknown): Date | null {
   if (value === undefined || value === null) return null;
-  const date = value instanceof Date ? value : new Date(String(value));
-  if (Number.isNaN(date.getTime())) {
-    throw new GraphQLError('since must be an ISO-8601 date-time, e.g. the `at` of the last update you saw.', {
-      extensions: { code: 'BAD_USER_INPUT' },
+  const date = value instanceof Date ? value : parseIsoDateTime(String(value));
+  if (!date) {
+    throw new GraphQLError(`since must be ${DATE_TIME_FORMAT}: the \`at\` of the last update you saw.`, {
+      extensions: { code: 'BAD_USER_INPUT', field: 'since' },
     });
+  }
+  if (date.getTime() > Date.now() + CLOCK_SKEW_MS) {
+    throw new GraphQLError(
+      `since (${date.toISOString()}) is in the future: pass the \`at\` of the last update you saw, or leave it out.`,
+      { extensions: { code: 'BAD_USER_INPUT', field: 'since' } },
+    );
   }
   return date;
 }

@@ -416,6 +416,19 @@ describe('live subscriptions through the gateway', () => {
     expect(refusals(bad)).toMatch(/"code":"BAD_USER_INPUT"/);
   });
 
+  it('should refuse since when it is in the future, naming it', async () => {
+    const future = await track(
+      stack,
+      { userId: 'sup-future', roles: ['supervisor'], queueIds: ['general'] },
+      `subscription { queueUpdates(queueIds: ["general"], since: "9999-01-01T00:00:00Z") { kind } }`,
+      'queueUpdates',
+    );
+
+    await eventually(async () => refusals(future) !== '[]', { what: 'the refusal' });
+    expect(refusals(future)).toMatch(/"code":"BAD_USER_INPUT"/);
+    expect(refusals(future)).toContain('since (9999-01-01T00:00:00.000Z) is in the future');
+  });
+
   it('should push live metrics at most once a second to subscribers of the changed queues', async () => {
     const query = `subscription { metricsUpdated(queueIds: ["general"]) { at queueIds metrics { queueIds createdToday openBacklog } } }`;
     const received: {

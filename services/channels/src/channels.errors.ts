@@ -1,4 +1,4 @@
-import { DomainError, toGraphQLError, type DomainErrorMapping } from '@deskgraph/platform';
+import { DomainError, toGraphQLError, type DomainErrorMapping, type InputProblem } from '@deskgraph/platform';
 
 export enum ChannelsErrorCode {
   InvalidInput = 'INVALID_CHANNELS_INPUT',
@@ -18,8 +18,13 @@ const mapping: DomainErrorMapping<ChannelsErrorCode> = {
 
 export class ChannelsError extends DomainError<ChannelsErrorCode> {}
 
-export function invalidInput(problems: string[]): ChannelsError {
-  return new ChannelsError(ChannelsErrorCode.InvalidInput, problems.join('; '), { problems });
+/** BAD_USER_INPUT with every problem in `extensions.problems`, shaped as in every subgraph. */
+export function invalidInput(problems: InputProblem[]): ChannelsError {
+  return new ChannelsError(
+    ChannelsErrorCode.InvalidInput,
+    problems.map((problem) => problem.message).join('; '),
+    { problems },
+  );
 }
 
 export function mapChannelsError(error: DomainError) {

@@ -4,6 +4,13 @@ import { GraphQLScalarType, Kind, print } from 'graphql';
 export const DATE_TIME_FORMAT =
   'an ISO 8601 date-time with a UTC offset, e.g. 2026-11-20T09:00:00Z or 2026-11-20T17:00:00+08:00';
 
+/**
+ * How far ahead of the server's clock an instant that should be past or
+ * present (when something happened, the last update a client saw) may be:
+ * clients' and brokers' clocks drift a little.
+ */
+export const CLOCK_SKEW_MS = 5 * 60_000;
+
 const ISO_DATE_TIME =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 

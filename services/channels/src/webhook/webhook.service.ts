@@ -56,12 +56,22 @@ const eventTypes = z
   .max(100);
 const queueIds = z.array(z.string().min(1).max(64)).max(100);
 
+function isHttpUrl(value: string): boolean {
+  try {
+    return ['http:', 'https:'].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
+// One check, so a bad URL is one problem (z.string().url().refine() reported "not a URL" twice).
+const httpUrl = z
+  .string()
+  .refine(isHttpUrl, 'url must be an absolute http or https URL, e.g. https://hooks.example.com/deskgraph');
+
 const endpointInput = z.object({
   name: z.string().trim().min(1, 'name must not be empty').max(100),
-  url: z
-    .string()
-    .url('url must be an absolute http(s) URL')
-    .refine((value) => /^https?:\/\//.test(value), 'url must be http or https'),
+  url: httpUrl,
   format: z.enum(ENDPOINT_FORMATS).default('GENERIC'),
   /** Robots: the signing secret DingTalk (SEC…) or Feishu shows; GENERIC endpoints get a generated one. */
   secret: z.string().max(200).nullish(),
@@ -72,22 +82,22 @@ const endpointInput = z.object({
 const endpointUpdate = z.object({
   id: z.string().uuid('id must be an endpoint id'),
   name: z.string().trim().min(1).max(100).optional(),
-  url: z
-    .string()
-    .url()
-    .refine((value) => /^https?:\/\//.test(value), 'url must be http or https')
-    .optional(),
+  url: httpUrl.optional(),
   secret: z.string().max(200).nullish(),
   eventTypes: eventTypes.optional(),
   queueIds: queueIds.optional(),
   enabled: z.boolean().optional(),
 });
 
+/** Parses a mutation's input; every problem is reported in one BAD_USER_INPUT error. */
 function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, input: unknown): T {
   const result = schema.safeParse(input);
   if (!result.success) {
     throw invalidInput(
-      result.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`),
+      result.error.issues.map((issue) => ({
+        field: issue.path.join('.') || 'input',
+        message: issue.message,
+      })),
     );
   }
   return result.data;
@@ -198,9 +208,11 @@ export class WebhookService {
   }): Promise<DeliveryRow[]> {
     await this.get(rawArgs.endpointId);
     const first = rawArgs.first ?? 50;
-    if (first < 1 || first > 500) throw invalidInput(['first must be between 1 and 500']);
+    if (first < 1 || first > 500)
+      throw invalidInput([{ field: 'first', message: 'first must be between 1 and 500' }]);
     const before = rawArgs.before ? new Date(rawArgs.before) : null;
-    if (before && Number.isNaN(before.getTime())) throw invalidInput(['before must be an ISO-8601 instant']);
+    if (before && Number.isNaN(before.getTime()))
+      throw invalidInput([{ field: 'before', message: 'before must be an ISO-8601 instant' }]);
     return this.dataSource.query(
       `SELECT * FROM webhook_deliveries WHERE endpoint_id = $1
          AND ($2::text[] IS NULL OR state = ANY($2)) AND ($3::timestamptz IS NULL OR created_at < $3)

@@ -1,3 +1,4 @@
+import type { InputProblem } from '@deskgraph/platform';
 import { DateTime, IANAZone } from 'luxon';
 
 /** A working period of one local day, 'HH:mm' (24 h); '24:00' may end a day. */
@@ -55,29 +56,33 @@ function shiftProblems(label: string, shifts: WorkingShift[]): string[] {
   return problems;
 }
 
-/** Every problem of a calendar as a sentence; [] when it is valid. */
-export function validateCalendar(calendar: BusinessCalendar): string[] {
-  const problems: string[] = [];
-  if (!IANAZone.isValidZone(calendar.timeZone)) problems.push(`unknown time zone "${calendar.timeZone}"`);
+/** Every problem of a calendar, with the input field it is about; [] when it is valid. */
+export function validateCalendar(calendar: BusinessCalendar): InputProblem[] {
+  const problems: InputProblem[] = [];
+  const add = (field: string, message: string) => problems.push({ field, message });
+  if (!IANAZone.isValidZone(calendar.timeZone)) add('timeZone', `unknown time zone "${calendar.timeZone}"`);
   for (const [weekday, shifts] of Object.entries(calendar.weekly ?? {})) {
-    if (!/^[1-7]$/.test(weekday)) problems.push(`weekday ${weekday} must be 1 (Monday) to 7 (Sunday)`);
-    problems.push(...shiftProblems(`weekday ${weekday}`, shifts ?? []));
+    if (!/^[1-7]$/.test(weekday)) add('weekly', `weekday ${weekday} must be 1 (Monday) to 7 (Sunday)`);
+    for (const message of shiftProblems(`weekday ${weekday}`, shifts ?? [])) add('weekly', message);
   }
   for (const holiday of calendar.holidays ?? []) {
-    if (!validDate(holiday)) problems.push(`holiday "${holiday}" is not a YYYY-MM-DD date`);
+    if (!validDate(holiday)) add('holidays', `holiday "${holiday}" is not a YYYY-MM-DD date`);
   }
   for (const extra of calendar.extraWorkingDays ?? []) {
-    if (!validDate(extra.date)) problems.push(`extra working day "${extra.date}" is not a YYYY-MM-DD date`);
+    if (!validDate(extra.date))
+      add('extraWorkingDays', `extra working day "${extra.date}" is not a YYYY-MM-DD date`);
     if ((calendar.holidays ?? []).includes(extra.date)) {
-      problems.push(`${extra.date} is both a holiday and an extra working day`);
+      add('extraWorkingDays', `${extra.date} is both a holiday and an extra working day`);
     }
-    if (!extra.shifts?.length) problems.push(`extra working day ${extra.date} has no shifts`);
-    problems.push(...shiftProblems(`extra working day ${extra.date}`, extra.shifts ?? []));
+    if (!extra.shifts?.length) add('extraWorkingDays', `extra working day ${extra.date} has no shifts`);
+    for (const message of shiftProblems(`extra working day ${extra.date}`, extra.shifts ?? [])) {
+      add('extraWorkingDays', message);
+    }
   }
   const hasWork =
     Object.values(calendar.weekly ?? {}).some((shifts) => (shifts ?? []).length > 0) ||
     (calendar.extraWorkingDays ?? []).length > 0;
-  if (!hasWork) problems.push('the calendar has no working time at all');
+  if (!hasWork) add('weekly', 'the calendar has no working time at all');
   return problems;
 }
 
@@ -90,17 +95,26 @@ export interface CalendarInput {
 }
 
 /** Builds a calendar from its input shape; a weekday or date given twice is a problem, not an overwrite. */
-export function calendarFromInput(input: CalendarInput): { calendar: BusinessCalendar; problems: string[] } {
-  const problems: string[] = [];
+export function calendarFromInput(input: CalendarInput): {
+  calendar: BusinessCalendar;
+  problems: InputProblem[];
+} {
+  const problems: InputProblem[] = [];
   const weekly: BusinessCalendar['weekly'] = {};
   for (const day of input.weekly) {
     const weekday = day.weekday as keyof BusinessCalendar['weekly'];
-    if (weekly[weekday]) problems.push(`weekday ${day.weekday} is listed more than once`);
+    if (weekly[weekday])
+      problems.push({ field: 'weekly', message: `weekday ${day.weekday} is listed more than once` });
     weekly[weekday] = [...(weekly[weekday] ?? []), ...day.shifts];
   }
   const seen = new Set<string>();
   for (const extra of input.extraWorkingDays) {
-    if (seen.has(extra.date)) problems.push(`extra working day ${extra.date} is listed more than once`);
+    if (seen.has(extra.date)) {
+      problems.push({
+        field: 'extraWorkingDays',
+        message: `extra working day ${extra.date} is listed more than once`,
+      });
+    }
     seen.add(extra.date);
   }
   return {

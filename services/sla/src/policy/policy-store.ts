@@ -1,4 +1,4 @@
-import { changeTime, hasRole, isStaff, type Identity } from '@deskgraph/platform';
+import { changeTime, hasRole, isStaff, type Identity, type InputProblem } from '@deskgraph/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   calendarFromInput,
@@ -137,7 +137,7 @@ export class PolicyStore {
     assertAdmin(identity);
     const problems = validatePolicy(definition);
     if (problems.length) {
-      throw new SlaError(SlaErrorCode.InvalidPolicy, `Invalid SLA policy: ${problems.join('; ')}.`, {
+      throw new SlaError(SlaErrorCode.InvalidPolicy, `Invalid SLA policy: ${sentences(problems)}.`, {
         problems,
       });
     }
@@ -151,7 +151,7 @@ export class PolicyStore {
         throw new SlaError(
           SlaErrorCode.InvalidPolicy,
           `Invalid SLA policy: unknown calendar "${definition.calendarId}" (or not yet in force at the policy's effectiveFrom); create it with setBusinessCalendar first.`,
-          { problems: [`unknown calendar "${definition.calendarId}"`] },
+          { problems: [{ field: 'calendarId', message: `unknown calendar "${definition.calendarId}"` }] },
         );
       }
       return this.append<SlaPolicyDefinition>(
@@ -169,11 +169,14 @@ export class PolicyStore {
     assertAdmin(identity);
     const { calendar, problems } = calendarFromInput(input);
     if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(id)) {
-      problems.unshift(`calendar id "${id}" must be 1-64 lowercase letters, digits, _ or -`);
+      problems.unshift({
+        field: 'id',
+        message: `calendar id "${id}" must be 1-64 lowercase letters, digits, _ or -`,
+      });
     }
     problems.push(...validateCalendar(calendar));
     if (problems.length) {
-      throw new SlaError(SlaErrorCode.InvalidCalendar, `Invalid business calendar: ${problems.join('; ')}.`, {
+      throw new SlaError(SlaErrorCode.InvalidCalendar, `Invalid business calendar: ${sentences(problems)}.`, {
         problems,
       });
     }
@@ -196,7 +199,7 @@ export class PolicyStore {
       throw new SlaError(
         table === 'policies' ? SlaErrorCode.InvalidPolicy : SlaErrorCode.InvalidCalendar,
         'effectiveFrom cannot be in the past: what was measured is never rewritten.',
-        { problems: ['effectiveFrom is in the past'] },
+        { problems: [{ field: 'effectiveFrom', message: 'effectiveFrom is in the past' }] },
       );
     }
     // Serialise writers of one id so versions stay dense.
@@ -211,6 +214,10 @@ export class PolicyStore {
     );
     return toVersioned<T>(row);
   }
+}
+
+function sentences(problems: InputProblem[]): string {
+  return problems.map((problem) => problem.message).join('; ');
 }
 
 function assertAdmin(identity: Identity): void {

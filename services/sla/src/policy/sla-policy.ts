@@ -1,4 +1,5 @@
 import type { Priority, SlaTargetName } from '@deskgraph/events';
+import type { InputProblem } from '@deskgraph/platform';
 
 export type { Priority };
 export type SlaTarget = SlaTargetName;
@@ -75,26 +76,31 @@ export const DEFAULT_POLICY: SlaPolicyDefinition = {
   ],
 };
 
-/** Every problem of a policy as a sentence; [] when valid. */
-export function validatePolicy(policy: SlaPolicyDefinition): string[] {
-  const problems: string[] = [];
+/** Every problem of a policy, with the input field it is about; [] when valid. */
+export function validatePolicy(policy: SlaPolicyDefinition): InputProblem[] {
+  const problems: InputProblem[] = [];
+  const add = (field: string, message: string) => problems.push({ field, message });
   if (!(policy.warningShare > 0 && policy.warningShare < 1))
-    problems.push('warningShare must be between 0 and 1 (e.g. 0.8)');
-  if (!policy.calendarId) problems.push('calendarId is required');
-  if (policy.rules.length === 0) problems.push('rules must not be empty');
+    add('warningShare', 'warningShare must be between 0 and 1 (e.g. 0.8)');
+  if (!policy.calendarId) add('calendarId', 'calendarId is required');
+  if (policy.rules.length === 0) add('rules', 'rules must not be empty');
   policy.rules.forEach((rule, index) => {
     const label = `rule ${index + 1} (${rule.target}${rule.priority ? ` ${rule.priority}` : ''})`;
-    if (!SLA_TARGETS.includes(rule.target)) problems.push(`${label}: unknown target ${rule.target}`);
+    const field = `rules.${index}`;
+    if (!SLA_TARGETS.includes(rule.target)) add(`${field}.target`, `${label}: unknown target ${rule.target}`);
     if (rule.priority && !PRIORITY_LEVELS.includes(rule.priority)) {
-      problems.push(`${label}: unknown priority "${rule.priority}" (use P0, P1, P2 or P3)`);
+      add(`${field}.priority`, `${label}: unknown priority "${rule.priority}" (use P0, P1, P2 or P3)`);
     }
     if (rule.ticketType && !(TICKET_TYPES as readonly string[]).includes(rule.ticketType)) {
-      problems.push(`${label}: unknown ticket type "${rule.ticketType}" (use ${TICKET_TYPES.join(', ')})`);
+      add(
+        `${field}.ticketType`,
+        `${label}: unknown ticket type "${rule.ticketType}" (use ${TICKET_TYPES.join(', ')})`,
+      );
     }
     if (!Number.isFinite(rule.minutes) || rule.minutes <= 0) {
-      problems.push(`${label}: minutes must be a positive number, got ${rule.minutes}`);
+      add(`${field}.minutes`, `${label}: minutes must be a positive number, got ${rule.minutes}`);
     } else if (rule.minutes > MAX_TARGET_MINUTES) {
-      problems.push(`${label}: minutes must be at most 90 days (${MAX_TARGET_MINUTES})`);
+      add(`${field}.minutes`, `${label}: minutes must be at most 90 days (${MAX_TARGET_MINUTES})`);
     }
   });
   // A default: every target needs a rule for every priority that filters on nothing else.
@@ -108,7 +114,7 @@ export function validatePolicy(policy: SlaPolicyDefinition): string[] {
           !rule.customerType,
       );
       if (!covered) {
-        problems.push(`no default ${target} rule for ${priority} (one without ticketType or customerType)`);
+        add('rules', `no default ${target} rule for ${priority} (one without ticketType or customerType)`);
       }
     }
   }

@@ -447,10 +447,22 @@ describe('sla: durable clocks driven by ticket events', () => {
     expect(policyError?.message).toContain('minutes must be a positive number, got 0');
     expect(policyError?.extensions?.problems).toEqual(
       expect.arrayContaining([
-        'rule 1 (FIRST_RESPONSE P0): minutes must be a positive number, got 0',
-        'rule 2 (RESOLUTION P1): minutes must be a positive number, got -5',
-        'rule 3 (RESOLUTION P7): unknown priority "P7" (use P0, P1, P2 or P3)',
-        'no default NEXT_RESPONSE rule for P2 (one without ticketType or customerType)',
+        {
+          field: 'rules.0.minutes',
+          message: 'rule 1 (FIRST_RESPONSE P0): minutes must be a positive number, got 0',
+        },
+        {
+          field: 'rules.1.minutes',
+          message: 'rule 2 (RESOLUTION P1): minutes must be a positive number, got -5',
+        },
+        {
+          field: 'rules.2.priority',
+          message: 'rule 3 (RESOLUTION P7): unknown priority "P7" (use P0, P1, P2 or P3)',
+        },
+        {
+          field: 'rules',
+          message: 'no default NEXT_RESPONSE rule for P2 (one without ticketType or customerType)',
+        },
       ]),
     );
     const unknownCalendar = await graphqlRequest(
@@ -487,9 +499,9 @@ describe('sla: durable clocks driven by ticket events', () => {
     const calendarError = invalidCalendar.errors?.[0];
     expect(calendarError?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(calendarError?.extensions?.problems).toEqual([
-      'unknown time zone "Mars/Olympus"',
-      'weekday 1: shifts 09:00–12:00 and 11:00–14:00 overlap',
-      'weekday 2: shift 18:00–09:00 ends before it starts',
+      { field: 'timeZone', message: 'unknown time zone "Mars/Olympus"' },
+      { field: 'weekly', message: 'weekday 1: shifts 09:00–12:00 and 11:00–14:00 overlap' },
+      { field: 'weekly', message: 'weekday 2: shift 18:00–09:00 ends before it starts' },
     ]);
 
     const agentAttempt = await graphqlRequest(

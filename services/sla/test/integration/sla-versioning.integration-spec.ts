@@ -121,7 +121,7 @@ describe('sla policy and calendar versions', () => {
 
     await expect(db.policies.setPolicy(ADMIN, policy, null)).rejects.toMatchObject({
       code: SlaErrorCode.InvalidPolicy,
-      details: { problems: ['unknown calendar "from-2031"'] },
+      details: { problems: [{ field: 'calendarId', message: 'unknown calendar "from-2031"' }] },
     });
     await expect(db.policies.setPolicy(ADMIN, policy, future)).resolves.toMatchObject({
       effectiveFrom: future,

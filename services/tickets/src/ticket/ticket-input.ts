@@ -1,4 +1,4 @@
-import type { InputProblem } from '@deskgraph/platform';
+import { CLOCK_SKEW_MS, type InputProblem } from '@deskgraph/platform';
 import { z } from 'zod';
 import { PRIORITIES, TICKET_TYPES } from '../classification/classification-rules';
 import { CHANNELS, CUSTOMER_TYPES } from '../customer/customer.entity';
@@ -55,7 +55,14 @@ export const createTicketInputSchema = z.object({
     .nullish(),
   priority: z.enum(PRIORITIES).nullish(),
   queueId: z.string().trim().min(1).max(64).nullish(),
-  occurredAt: z.date().nullish(),
+  // What already happened cannot be later than now (a client's clock may be a few minutes fast).
+  occurredAt: z
+    .date()
+    .refine(
+      (date) => date.getTime() <= Date.now() + CLOCK_SKEW_MS,
+      'occurredAt cannot be in the future (at most 5 minutes ahead of the server clock)',
+    )
+    .nullish(),
   expectedOutcome: z.string().trim().max(TICKET_LIMITS.reason).nullish(),
   expectedBy: z.date().nullish(),
   customerMood: z.enum(CUSTOMER_MOODS).nullish(),

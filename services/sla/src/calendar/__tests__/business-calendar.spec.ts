@@ -21,19 +21,22 @@ describe('calendar validation', () => {
 
     expect(problems).toEqual(
       expect.arrayContaining([
-        'unknown time zone "Mars/Olympus"',
-        'weekday 1: shifts 09:00–12:00 and 11:00–13:00 overlap',
-        'weekday 2: shift 18:00–09:00 ends before it starts',
-        'holiday "2026-13-40" is not a YYYY-MM-DD date',
-        'extra working day 2026-10-10 has no shifts',
+        { field: 'timeZone', message: 'unknown time zone "Mars/Olympus"' },
+        { field: 'weekly', message: 'weekday 1: shifts 09:00–12:00 and 11:00–13:00 overlap' },
+        { field: 'weekly', message: 'weekday 2: shift 18:00–09:00 ends before it starts' },
+        { field: 'holidays', message: 'holiday "2026-13-40" is not a YYYY-MM-DD date' },
+        { field: 'extraWorkingDays', message: 'extra working day 2026-10-10 has no shifts' },
       ]),
     );
   });
 
   it('should refuse a calendar with no working time', () => {
-    expect(validateCalendar({ timeZone: 'UTC', weekly: {}, holidays: [], extraWorkingDays: [] })).toContain(
-      'the calendar has no working time at all',
-    );
+    expect(
+      validateCalendar({ timeZone: 'UTC', weekly: {}, holidays: [], extraWorkingDays: [] }),
+    ).toContainEqual({
+      field: 'weekly',
+      message: 'the calendar has no working time at all',
+    });
   });
 
   it('should report a weekday or make-up date given twice instead of silently overwriting it', () => {
@@ -51,11 +54,14 @@ describe('calendar validation', () => {
     });
 
     expect(problems).toEqual([
-      'weekday 1 is listed more than once',
-      'extra working day 2026-10-11 is listed more than once',
+      { field: 'weekly', message: 'weekday 1 is listed more than once' },
+      { field: 'extraWorkingDays', message: 'extra working day 2026-10-11 is listed more than once' },
     ]);
     // Both lists of shifts are kept, so validation also reports their overlap.
-    expect(validateCalendar(calendar)).toContain('weekday 1: shifts 09:00–12:00 and 11:00–18:00 overlap');
+    expect(validateCalendar(calendar)).toContainEqual({
+      field: 'weekly',
+      message: 'weekday 1: shifts 09:00–12:00 and 11:00–18:00 overlap',
+    });
     expect(calendar.holidays).toEqual(['2026-10-01']);
   });
 
@@ -69,9 +75,9 @@ describe('calendar validation', () => {
 
     expect(problems).toEqual(
       expect.arrayContaining([
-        'weekday 1: 24:00–24:00 must be HH:mm times (end may be 24:00)',
-        'weekday 8 must be 1 (Monday) to 7 (Sunday)',
-        '2026-10-11 is both a holiday and an extra working day',
+        { field: 'weekly', message: 'weekday 1: 24:00–24:00 must be HH:mm times (end may be 24:00)' },
+        { field: 'weekly', message: 'weekday 8 must be 1 (Monday) to 7 (Sunday)' },
+        { field: 'extraWorkingDays', message: '2026-10-11 is both a holiday and an extra working day' },
       ]),
     );
   });

@@ -109,12 +109,27 @@ describe('policy validation', () => {
 
     expect(problems).toEqual(
       expect.arrayContaining([
-        'warningShare must be between 0 and 1 (e.g. 0.8)',
-        'rule 1 (FIRST_RESPONSE P0): minutes must be a positive number, got 0',
-        'rule 2 (RESOLUTION P1): minutes must be a positive number, got -5',
-        'rule 3 (RESOLUTION P9): unknown priority "P9" (use P0, P1, P2 or P3)',
-        expect.stringContaining('rule 4 (RESOLUTION): unknown ticket type "RANT"'),
-        'no default NEXT_RESPONSE rule for P0 (one without ticketType or customerType)',
+        { field: 'warningShare', message: 'warningShare must be between 0 and 1 (e.g. 0.8)' },
+        {
+          field: 'rules.0.minutes',
+          message: 'rule 1 (FIRST_RESPONSE P0): minutes must be a positive number, got 0',
+        },
+        {
+          field: 'rules.1.minutes',
+          message: 'rule 2 (RESOLUTION P1): minutes must be a positive number, got -5',
+        },
+        {
+          field: 'rules.2.priority',
+          message: 'rule 3 (RESOLUTION P9): unknown priority "P9" (use P0, P1, P2 or P3)',
+        },
+        {
+          field: 'rules.3.ticketType',
+          message: expect.stringContaining('rule 4 (RESOLUTION): unknown ticket type "RANT"'),
+        },
+        {
+          field: 'rules',
+          message: 'no default NEXT_RESPONSE rule for P0 (one without ticketType or customerType)',
+        },
       ]),
     );
   });
@@ -124,18 +139,27 @@ describe('policy validation', () => {
       rule.target === 'RESOLUTION' && rule.priority === 'P2' ? { ...rule, customerType: 'VIP' } : rule,
     );
     expect(validatePolicy({ ...DEFAULT_POLICY, rules })).toEqual([
-      'no default RESOLUTION rule for P2 (one without ticketType or customerType)',
+      {
+        field: 'rules',
+        message: 'no default RESOLUTION rule for P2 (one without ticketType or customerType)',
+      },
     ]);
   });
 
   it('should refuse an empty rule list and targets longer than 90 days', () => {
-    expect(validatePolicy({ ...DEFAULT_POLICY, rules: [] })).toContain('rules must not be empty');
+    expect(validatePolicy({ ...DEFAULT_POLICY, rules: [] })).toContainEqual({
+      field: 'rules',
+      message: 'rules must not be empty',
+    });
     const rules = [
       ...DEFAULT_POLICY.rules,
       { target: 'RESOLUTION' as const, minutes: 91 * 24 * 60, businessTime: true },
     ];
     expect(validatePolicy({ ...DEFAULT_POLICY, rules })).toEqual([
-      `rule ${rules.length} (RESOLUTION): minutes must be at most 90 days (129600)`,
+      {
+        field: `rules.${rules.length - 1}.minutes`,
+        message: `rule ${rules.length} (RESOLUTION): minutes must be at most 90 days (129600)`,
+      },
     ]);
   });
 });
