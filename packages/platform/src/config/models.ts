@@ -114,7 +114,9 @@ export const deskFields = {
 
 export type RuntimeConfig = z.output<typeof runtimeModel>;
 /** connectTimeoutMs is optional for callers that build a config by hand (tests, benches): 30 s then. */
-export type DatabaseConfig = Omit<z.output<typeof databaseModel>, 'connectTimeoutMs'> & { connectTimeoutMs?: number };
+export type DatabaseConfig = Omit<z.output<typeof databaseModel>, 'connectTimeoutMs'> & {
+  connectTimeoutMs?: number;
+};
 export type KafkaConfig = z.output<typeof kafkaModel>;
 export type HttpConfig = z.output<ReturnType<typeof httpModel>>;
 export type GatewayTrustConfig = z.output<typeof gatewayTrustModel>;

@@ -27,12 +27,14 @@ async function failureOf(work: Promise<unknown>): Promise<{ error: unknown; ms: 
 describe('database connect timeout', () => {
   it('should read DATABASE_CONNECT_TIMEOUT_SECONDS, 30 s by default', () => {
     const url = 'postgres://postgres@127.0.0.1:5432/postgres';
-    expect(parseEnvironment({ database: databaseModel }, { DATABASE_URL: url }).database.connectTimeoutMs).toBe(
-      30_000,
-    );
     expect(
-      parseEnvironment({ database: databaseModel }, { DATABASE_URL: url, DATABASE_CONNECT_TIMEOUT_SECONDS: '3' })
-        .database.connectTimeoutMs,
+      parseEnvironment({ database: databaseModel }, { DATABASE_URL: url }).database.connectTimeoutMs,
+    ).toBe(30_000);
+    expect(
+      parseEnvironment(
+        { database: databaseModel },
+        { DATABASE_URL: url, DATABASE_CONNECT_TIMEOUT_SECONDS: '3' },
+      ).database.connectTimeoutMs,
     ).toBe(3_000);
   });
 
