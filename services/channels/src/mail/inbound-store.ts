@@ -3,6 +3,7 @@ import { simpleParser } from 'mailparser';
 import type { DataSource } from 'typeorm';
 import { maskSensitive, type Logger } from '@deskgraph/platform';
 import type { MailConfig } from '../environment';
+import type { InboundRow } from './inbound-processor';
 import { automaticMailReason, MalformedMailError, normalizeMessageId, toInboundMail } from './mail-content';
 
 export interface InboundStoreDependencies {
@@ -18,19 +19,10 @@ export interface StoredMail {
   answer: string;
 }
 
-interface InboundInsert {
-  id: string;
-  message_id: string;
-  from_address: string;
-  from_name: string | null;
-  subject: string;
-  body: string;
-  attachment_names: string[];
-  in_reply_to: string | null;
-  references: string[];
+/** A new `inbound_mail` row: the processor's row before it is claimed (no attempts, received now). */
+type InboundInsert = Omit<InboundRow, 'state' | 'attempts' | 'received_at'> & {
   state: 'PENDING' | 'IGNORED';
-  ignored_reason: string | null;
-}
+};
 
 /**
  * Writes accepted mail in groups: the mails that arrive while a write runs

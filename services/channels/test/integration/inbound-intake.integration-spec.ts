@@ -1,19 +1,12 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import { ensureDatabase, splitDatabaseUrl } from '@deskgraph/infra';
-import {
-  createLogger,
-  databaseModel,
-  migrateDataSource,
-  OutboxWriter,
-  parseEnvironment,
-} from '@deskgraph/platform';
-import { createChannelsDataSource, CHANNELS_SCHEMA } from '../../src/database/data-source';
+import { createLogger, OutboxWriter } from '@deskgraph/platform';
 import type { TicketsClient } from '../../src/graph/tickets-client';
 import { InboundMailProcessor } from '../../src/mail/inbound-processor';
 import { storeInboundMail } from '../../src/mail/inbound-store';
 import type { OutboundMailService } from '../../src/mail/outbound-mail.service';
+import { openChannelsDatabase, type ChannelsDatabase } from './channels-database';
 
 // The intake's own writes against a migrated channels schema in real
 // PostgreSQL: mail arriving at once is stored in group writes (each mail
@@ -23,8 +16,7 @@ import type { OutboundMailService } from '../../src/mail/outbound-mail.service';
 
 jest.setTimeout(120_000);
 
-let databaseName: string;
-let serverUrl: string;
+let database: ChannelsDatabase | undefined;
 let dataSource: DataSource;
 let client: Client;
 const logger = createLogger('channels-test', 'silent');
@@ -46,25 +38,11 @@ function rawMail(messageId: string, from: string, subject: string, body: string)
 }
 
 beforeAll(async () => {
-  const { database } = parseEnvironment({ database: databaseModel });
-  serverUrl = splitDatabaseUrl(database.url).serverUrl;
-  databaseName = `deskgraph_chintake_${randomBytes(4).toString('hex')}`;
-  const url = await ensureDatabase(serverUrl, databaseName);
-  dataSource = createChannelsDataSource({ url, poolSize: 4 });
-  await migrateDataSource(dataSource, CHANNELS_SCHEMA);
-  await dataSource.initialize();
-  client = new Client({ connectionString: url });
-  await client.connect();
+  database = await openChannelsDatabase('chintake');
+  ({ dataSource, client } = database);
 });
 
-afterAll(async () => {
-  await client?.end();
-  await dataSource?.destroy();
-  const admin = new Client({ connectionString: `${serverUrl}/postgres` });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
-  await admin.end();
-});
+afterAll(() => database?.close());
 
 describe('storing accepted mail', () => {
   it('should store each of many mails arriving at once exactly once, in arrival order, when they share group writes', async () => {

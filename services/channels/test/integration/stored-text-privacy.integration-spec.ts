@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import {
@@ -8,21 +8,13 @@ import {
   TicketRepliedV1,
   type DeskgraphEvent,
 } from '@deskgraph/events';
-import { ensureDatabase, splitDatabaseUrl } from '@deskgraph/infra';
-import {
-  createLogger,
-  databaseModel,
-  migrateDataSource,
-  OutboxWriter,
-  parseEnvironment,
-  type BatchScope,
-} from '@deskgraph/platform';
-import { createChannelsDataSource, CHANNELS_SCHEMA } from '../../src/database/data-source';
+import { createLogger, OutboxWriter, parseEnvironment, type BatchScope } from '@deskgraph/platform';
 import { mailModel, webhookModel } from '../../src/environment';
 import { applyChannelEvent } from '../../src/events/consumers/channel-events.consumer';
 import { TicketsClient } from '../../src/graph/tickets-client';
 import { OutboundMailService } from '../../src/mail/outbound-mail.service';
 import { WebhookService } from '../../src/webhook/webhook.service';
+import { openChannelsDatabase, type ChannelsDatabase } from './channels-database';
 
 // Free text that reaches channels on the public topics (a reply's body, an
 // escalation reason, a whole event) is masked on the way into channels' own
@@ -37,8 +29,7 @@ const CARD = '6228480428370453';
 const MASKED_ID = '**************002X';
 const MASKED_CARD = '************0453';
 
-let databaseName: string;
-let serverUrl: string;
+let database: ChannelsDatabase | undefined;
 let dataSource: DataSource;
 let client: Client;
 
@@ -78,15 +69,8 @@ async function apply(event: DeskgraphEvent): Promise<void> {
 }
 
 beforeAll(async () => {
-  const { database } = parseEnvironment({ database: databaseModel });
-  serverUrl = splitDatabaseUrl(database.url).serverUrl;
-  databaseName = `deskgraph_chpriv_${randomBytes(4).toString('hex')}`;
-  const url = await ensureDatabase(serverUrl, databaseName);
-  dataSource = createChannelsDataSource({ url, poolSize: 4 });
-  await migrateDataSource(dataSource, CHANNELS_SCHEMA);
-  await dataSource.initialize();
-  client = new Client({ connectionString: url });
-  await client.connect();
+  database = await openChannelsDatabase('chpriv');
+  ({ dataSource, client } = database);
   for (const [name, format, secret] of [
     ['generic', 'GENERIC', 'whsec_test'],
     ['robot', 'WECOM', ''],
@@ -106,14 +90,7 @@ beforeAll(async () => {
   }
 });
 
-afterAll(async () => {
-  await client?.end();
-  await dataSource?.destroy();
-  const admin = new Client({ connectionString: `${serverUrl}/postgres` });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
-  await admin.end();
-});
+afterAll(() => database?.close());
 
 describe('free text from events, stored by channels', () => {
   beforeAll(async () => {

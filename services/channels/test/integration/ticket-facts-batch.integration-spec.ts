@@ -1,23 +1,20 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { buildEvent, TicketClassifiedV1, TicketCreatedV1, type DeskgraphEvent } from '@deskgraph/events';
-import { ensureDatabase, splitDatabaseUrl } from '@deskgraph/infra';
 import {
   applyEventsInBatch,
   countStatements,
   createLogger,
-  databaseModel,
-  migrateDataSource,
   OutboxWriter,
   parseEnvironment,
 } from '@deskgraph/platform';
-import { createChannelsDataSource, CHANNELS_SCHEMA } from '../../src/database/data-source';
 import { mailModel, webhookModel } from '../../src/environment';
 import { applyChannelEvent } from '../../src/events/consumers/channel-events.consumer';
 import { TicketsClient } from '../../src/graph/tickets-client';
 import { OutboundMailService } from '../../src/mail/outbound-mail.service';
 import { WebhookService } from '../../src/webhook/webhook.service';
+import { openChannelsDatabase, type ChannelsDatabase } from './channels-database';
 
 // The ticket facts channels keeps are written once per consumer batch, in a
 // migrated channels schema in real PostgreSQL: a storm of creations must not
@@ -26,8 +23,7 @@ import { WebhookService } from '../../src/webhook/webhook.service';
 
 jest.setTimeout(120_000);
 
-let databaseName: string;
-let serverUrl: string;
+let database: ChannelsDatabase | undefined;
 let dataSource: DataSource;
 let client: Client;
 let statements = 0;
@@ -94,26 +90,12 @@ async function facts(ticketIds: string[]) {
 }
 
 beforeAll(async () => {
-  const { database } = parseEnvironment({ database: databaseModel });
-  serverUrl = splitDatabaseUrl(database.url).serverUrl;
-  databaseName = `deskgraph_chfacts_${randomBytes(4).toString('hex')}`;
-  const url = await ensureDatabase(serverUrl, databaseName);
-  dataSource = createChannelsDataSource({ url, poolSize: 4 });
-  await migrateDataSource(dataSource, CHANNELS_SCHEMA);
-  await dataSource.initialize();
+  database = await openChannelsDatabase('chfacts');
+  ({ dataSource, client } = database);
   countStatements(dataSource, () => statements++);
-  client = new Client({ connectionString: url });
-  await client.connect();
 });
 
-afterAll(async () => {
-  await client?.end();
-  await dataSource?.destroy();
-  const admin = new Client({ connectionString: `${serverUrl}/postgres` });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
-  await admin.end();
-});
+afterAll(() => database?.close());
 
 describe('ticket facts kept by channels', () => {
   it('should write a batch of creations in as many statements as a batch of two', async () => {
