@@ -67,6 +67,8 @@ export function createReplayReader(options: ReplayReaderOptions): ReplayReader {
   let supervised: SupervisedConsumer | null = null;
   let consumer: Consumer | null = null;
   let admin: Admin | null = null;
+  // One admin renewal at a time: a crowd of subscribers failing together needs one new admin.
+  let renewing: Promise<void> | null = null;
   const queued: Request[] = [];
   let pass: {
     requests: Request[];
@@ -233,10 +235,46 @@ export function createReplayReader(options: ReplayReaderOptions): ReplayReader {
     },
   };
 
+  /**
+   * offsets(), retried with fresh metadata. kafkajs' admin retries an offsets
+   * lookup only for an unknown topic: a partition whose leader just moved (a
+   * broker restart, or a topic created a moment ago) answers
+   * NOT_LEADER_FOR_PARTITION or LEADER_NOT_AVAILABLE at once, and the admin's
+   * cached metadata stays stale for metadataMaxAge (5 min), so every replay
+   * would answer RESYNC_REQUIRED until then. A new admin reads fresh metadata.
+   */
+  async function offsetsWithFreshMetadata(sinceMs: number) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await offsets(sinceMs);
+      } catch (error) {
+        if (attempt >= OFFSET_LOOKUP_ATTEMPTS || (error as { retriable?: unknown }).retriable !== true)
+          throw error;
+        logger.info({ err: error, attempt }, 'replay offsets lookup failed: retrying with fresh metadata');
+        await renewAdmin();
+        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+      }
+    }
+  }
+
+  function renewAdmin(): Promise<void> {
+    renewing ??= (async () => {
+      const stale = admin;
+      if (!stale) return; // stopped meanwhile
+      const fresh = options.kafka.admin();
+      await fresh.connect();
+      admin = fresh;
+      await stale.disconnect().catch(() => undefined);
+    })().finally(() => {
+      renewing = null;
+    });
+    return renewing;
+  }
+
   async function replayOnce(sinceMs: number): Promise<Replay | null | 'timed out'> {
     if (!admin || !consumer) return null;
     try {
-      const { starts, ends } = await offsets(sinceMs);
+      const { starts, ends } = await offsetsWithFreshMetadata(sinceMs);
       const ranges = new Map<string, Range>();
       let records = 0n;
       for (const [key, end] of ends) {
@@ -260,6 +298,9 @@ export function createReplayReader(options: ReplayReaderOptions): ReplayReader {
     }
   }
 }
+
+/** Lookups of a replay's offsets before it gives up (RESYNC_REQUIRED): ~1.5 s of backoff in all. */
+const OFFSET_LOOKUP_ATTEMPTS = 4;
 
 function splitKey(key: string): [string, number] {
   const at = key.lastIndexOf(':');

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { buildEvent, namespaced, TicketCreatedV1, TOPICS } from '@deskgraph/events';
 import { createLogger, ensureTopics, kafkaModel, parseEnvironment } from '@deskgraph/platform';
-import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { Kafka, KafkaJSProtocolError, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { createEventStream, type EventStream } from '../../src/subscriptions/event-stream';
 import { MetricsHub } from '../../src/subscriptions/metrics-hub';
 import { createReplayReader, type ReplayReader } from '../../src/subscriptions/replay-reader';
@@ -67,9 +67,11 @@ describe('subscription replay read back from Kafka', () => {
   const started: { stop(): Promise<void> }[] = [];
 
   /** A gateway's subscription side, started now: a fresh replica knows nothing from before. */
-  async function gatewayReplica(options: { maxAgeMs?: number; maxRecords?: number } = {}) {
+  async function gatewayReplica(
+    options: { maxAgeMs?: number; maxRecords?: number; readerKafka?: Kafka } = {},
+  ) {
     const reader: ReplayReader = createReplayReader({
-      kafka,
+      kafka: options.readerKafka ?? kafka,
       namespace,
       logger,
       maxRecords: options.maxRecords ?? 10_000,
@@ -86,6 +88,36 @@ describe('subscription replay read back from Kafka', () => {
     started.push(reader, stream);
     await waitUntil(() => reader.ready() && stream.ready(), 'the replica has joined its groups');
     return hub;
+  }
+
+  /**
+   * The test's Kafka, except that the first timestamp lookup of its admins is
+   * answered the way a partition whose leader just moved answers (a broker
+   * restart, a topic created a moment ago); kafkajs' admin does not retry it.
+   */
+  function kafkaWithMovedLeader(): { kafka: Kafka; faults: () => number } {
+    let faults = 0;
+    const wrapped = Object.assign(Object.create(kafka) as Kafka, {
+      admin: (...args: Parameters<Kafka['admin']>) => {
+        const admin = kafka.admin(...args);
+        const lookup = admin.fetchTopicOffsetsByTimestamp.bind(admin);
+        admin.fetchTopicOffsetsByTimestamp = async (topic, timestamp) => {
+          if (faults === 0) {
+            faults++;
+            throw new KafkaJSProtocolError(
+              Object.assign(new Error('This server is not the leader for that topic-partition'), {
+                type: 'NOT_LEADER_FOR_PARTITION',
+                code: 6,
+                retriable: true,
+              }),
+            );
+          }
+          return lookup(topic, timestamp);
+        };
+        return admin;
+      },
+    });
+    return { kafka: wrapped, faults: () => faults };
   }
 
   const send = (event: object, timestamp?: number) =>
@@ -149,6 +181,27 @@ describe('subscription replay read back from Kafka', () => {
       expect(Math.abs(Date.parse(update.at) - Date.now())).toBeLessThan(5 * 60_000);
     }
   }, 90_000);
+
+  it('should replay, not answer RESYNC_REQUIRED, when the offsets lookup first meets a partition whose leader moved', async () => {
+    const queue = `q-${randomUUID()}`;
+    const since = new Date(Date.now() - 5_000);
+    const missed = [ticketCreated(queue), ticketCreated(queue)];
+    for (const event of missed) await send(event);
+    const moved = kafkaWithMovedLeader();
+
+    const hub = await gatewayReplica({ readerKafka: moved.kafka });
+    const received = collect(hub.subscribe((update) => update.queueIds.includes(queue), since));
+    await waitUntil(
+      () => received.length >= 2,
+      'the two missed updates',
+      30_000,
+      () => received.map(({ kind, eventId }) => ({ kind, eventId })),
+    );
+
+    expect(moved.faults()).toBe(1);
+    expect(received.map((update) => update.kind)).toEqual(['CREATED', 'CREATED']);
+    expect(received.map((update) => update.eventId).sort()).toEqual(missed.map((event) => event.id).sort());
+  });
 
   it('should keep replaying when a future-dated event has aged past the window', async () => {
     const queue = `q-${randomUUID()}`;
