@@ -8,13 +8,7 @@ import {
   TicketRepliedV1,
   type DeskgraphEvent,
 } from '@deskgraph/events';
-import { createLogger, OutboxWriter, parseEnvironment, type BatchScope } from '@deskgraph/platform';
-import { mailModel, webhookModel } from '../../src/environment';
-import { applyChannelEvent } from '../../src/events/consumers/channel-events.consumer';
-import { TicketsClient } from '../../src/graph/tickets-client';
-import { OutboundMailService } from '../../src/mail/outbound-mail.service';
-import { WebhookService } from '../../src/webhook/webhook.service';
-import { openChannelsDatabase, type ChannelsDatabase } from './channels-database';
+import { applyChannelBatch, openChannelsDatabase, type ChannelsDatabase } from './channels-database';
 
 // Free text that reaches channels on the public topics (a reply's body, an
 // escalation reason, a whole event) is masked on the way into channels' own
@@ -33,39 +27,13 @@ let database: ChannelsDatabase | undefined;
 let dataSource: DataSource;
 let client: Client;
 
-const logger = createLogger('channels-test', 'silent');
 const ticketId = randomUUID();
 const actor = { id: 'agent-1', role: 'agent' as const };
 const change = { ticketId, version: 2, queueId: 'general', actor, at: new Date().toISOString() };
 
-/** Applies one event the way the channels consumer does: in one transaction, with a batch scope. */
-async function apply(event: DeskgraphEvent): Promise<void> {
-  const env = parseEnvironment({ mail: mailModel, webhook: webhookModel }, {});
-  const outbox = new OutboxWriter('');
-  const mail = new OutboundMailService(
-    dataSource,
-    outbox,
-    new TicketsClient('http://127.0.0.1:9/graphql', 'unused-secret-unused-secret'),
-    env.mail,
-    logger,
-  );
-  const webhooks = new WebhookService(dataSource, env.webhook);
-  const cache = new Map<string, Promise<unknown>>();
-  await dataSource.transaction(async (manager) => {
-    const batch: BatchScope = {
-      add: () => undefined,
-      once: <T>(key: string, compute: () => Promise<T>) => {
-        if (!cache.has(key)) cache.set(key, compute());
-        return cache.get(key) as Promise<T>;
-      },
-      afterCommit: () => undefined,
-    };
-    await applyChannelEvent(
-      event,
-      { manager, outbox, logger, batch },
-      { mail, webhooks, wakeMail: () => undefined, wakeWebhooks: () => undefined },
-    );
-  });
+/** Applies one event the way the channels consumer does: as a batch of its own. */
+function apply(event: DeskgraphEvent): Promise<void> {
+  return applyChannelBatch(dataSource, [event]);
 }
 
 beforeAll(async () => {

@@ -2,19 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { buildEvent, TicketClassifiedV1, TicketCreatedV1, type DeskgraphEvent } from '@deskgraph/events';
-import {
-  applyEventsInBatch,
-  countStatements,
-  createLogger,
-  OutboxWriter,
-  parseEnvironment,
-} from '@deskgraph/platform';
-import { mailModel, webhookModel } from '../../src/environment';
-import { applyChannelEvent } from '../../src/events/consumers/channel-events.consumer';
-import { TicketsClient } from '../../src/graph/tickets-client';
-import { OutboundMailService } from '../../src/mail/outbound-mail.service';
-import { WebhookService } from '../../src/webhook/webhook.service';
-import { openChannelsDatabase, type ChannelsDatabase } from './channels-database';
+import { countStatements } from '@deskgraph/platform';
+import { applyChannelBatch, openChannelsDatabase, type ChannelsDatabase } from './channels-database';
 
 // The ticket facts channels keeps are written once per consumer batch, in a
 // migrated channels schema in real PostgreSQL: a storm of creations must not
@@ -27,9 +16,6 @@ let database: ChannelsDatabase | undefined;
 let dataSource: DataSource;
 let client: Client;
 let statements = 0;
-
-const logger = createLogger('channels-test', 'silent');
-const outbox = new OutboxWriter('');
 
 function created(ticketId: string, number: string): DeskgraphEvent {
   return buildEvent(TicketCreatedV1, {
@@ -51,32 +37,10 @@ function created(ticketId: string, number: string): DeskgraphEvent {
   }) as DeskgraphEvent;
 }
 
-/** Applies events in one transaction the way the consumer applies a batch; returns the statements it took. */
+/** Applies events as one consumer batch; returns the statements it took. */
 async function applyBatch(events: DeskgraphEvent[]): Promise<number> {
-  const env = parseEnvironment({ mail: mailModel, webhook: webhookModel }, {});
-  const mail = new OutboundMailService(
-    dataSource,
-    outbox,
-    new TicketsClient('http://127.0.0.1:9/graphql', 'unused-secret-unused-secret'),
-    env.mail,
-    logger,
-  );
-  const webhooks = new WebhookService(dataSource, env.webhook);
   const from = statements;
-  await dataSource.transaction((manager) =>
-    applyEventsInBatch(
-      manager,
-      events,
-      (event, context) =>
-        applyChannelEvent(event, context, {
-          mail,
-          webhooks,
-          wakeMail: () => undefined,
-          wakeWebhooks: () => undefined,
-        }),
-      { outbox, logger },
-    ),
-  );
+  await applyChannelBatch(dataSource, events);
   return statements - from;
 }
 

@@ -1,4 +1,4 @@
-import { queryPrepared, type StatementWrite } from '@deskgraph/platform';
+import { parameterBinder, queryPrepared, type StatementWrite } from '@deskgraph/platform';
 import type { EntityManager } from 'typeorm';
 import type { SlaClockEntity, SlaTimerEntity, TrackedTicketEntity } from './sla-clock.entity';
 
@@ -35,8 +35,7 @@ export async function insertTrackedTickets(
   manager: EntityManager,
   tickets: TrackedTicketEntity[],
 ): Promise<Set<string>> {
-  const values: unknown[] = [];
-  const bind = (value: unknown) => `$${values.push(value)}`;
+  const { bind, values } = parameterBinder();
   const rows = await queryPrepared<{ ticket_id: string }>(
     manager,
     `${unnestInsert('tracked_tickets', TRACKED_TICKET_COLUMNS, tickets, bind)}
