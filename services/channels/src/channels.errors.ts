@@ -1,4 +1,10 @@
-import { DomainError, toGraphQLError, type DomainErrorMapping, type InputProblem } from '@deskgraph/platform';
+import {
+  DomainError,
+  toGraphQLError,
+  type DomainErrorMapping,
+  type InputProblem,
+  describeProblems,
+} from '@deskgraph/platform';
 
 export enum ChannelsErrorCode {
   InvalidInput = 'INVALID_CHANNELS_INPUT',
@@ -20,11 +26,7 @@ export class ChannelsError extends DomainError<ChannelsErrorCode> {}
 
 /** BAD_USER_INPUT with every problem in `extensions.problems`, shaped as in every subgraph. */
 export function invalidInput(problems: InputProblem[]): ChannelsError {
-  return new ChannelsError(
-    ChannelsErrorCode.InvalidInput,
-    problems.map((problem) => problem.message).join('; '),
-    { problems },
-  );
+  return new ChannelsError(ChannelsErrorCode.InvalidInput, describeProblems(problems), { problems });
 }
 
 export function mapChannelsError(error: DomainError) {

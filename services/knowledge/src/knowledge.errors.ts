@@ -1,4 +1,10 @@
-import { DomainError, toGraphQLError, type DomainErrorMapping, type InputProblem } from '@deskgraph/platform';
+import {
+  DomainError,
+  toGraphQLError,
+  type DomainErrorMapping,
+  type InputProblem,
+  describeProblems,
+} from '@deskgraph/platform';
 
 export type { InputProblem };
 
@@ -23,13 +29,9 @@ const mapping: DomainErrorMapping<KnowledgeErrorCode> = {
 export class KnowledgeError extends DomainError<KnowledgeErrorCode> {}
 
 export function invalidInput(problems: InputProblem[]): KnowledgeError {
-  return new KnowledgeError(
-    KnowledgeErrorCode.InvalidInput,
-    problems.map((problem) => problem.message).join('; '),
-    {
-      problems,
-    },
-  );
+  return new KnowledgeError(KnowledgeErrorCode.InvalidInput, describeProblems(problems), {
+    problems,
+  });
 }
 
 export function mapKnowledgeError(error: DomainError) {

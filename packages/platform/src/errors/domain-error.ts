@@ -65,3 +65,8 @@ export interface InputProblem {
   field: string;
   message: string;
 }
+
+/** The error message for a list of input problems: their messages, in order, joined by "; ". */
+export function describeProblems(problems: InputProblem[]): string {
+  return problems.map((problem) => problem.message).join('; ');
+}

@@ -1,4 +1,4 @@
-import { changeTime, hasRole, isStaff, type Identity, type InputProblem } from '@deskgraph/platform';
+import { changeTime, hasRole, isStaff, type Identity, describeProblems } from '@deskgraph/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   calendarFromInput,
@@ -137,7 +137,7 @@ export class PolicyStore {
     assertAdmin(identity);
     const problems = validatePolicy(definition);
     if (problems.length) {
-      throw new SlaError(SlaErrorCode.InvalidPolicy, `Invalid SLA policy: ${sentences(problems)}.`, {
+      throw new SlaError(SlaErrorCode.InvalidPolicy, `Invalid SLA policy: ${describeProblems(problems)}.`, {
         problems,
       });
     }
@@ -176,9 +176,13 @@ export class PolicyStore {
     }
     problems.push(...validateCalendar(calendar));
     if (problems.length) {
-      throw new SlaError(SlaErrorCode.InvalidCalendar, `Invalid business calendar: ${sentences(problems)}.`, {
-        problems,
-      });
+      throw new SlaError(
+        SlaErrorCode.InvalidCalendar,
+        `Invalid business calendar: ${describeProblems(problems)}.`,
+        {
+          problems,
+        },
+      );
     }
     return this.dataSource.transaction((manager) =>
       this.append<BusinessCalendar>(manager, 'calendars', id, calendar, effectiveFrom, identity),
@@ -214,10 +218,6 @@ export class PolicyStore {
     );
     return toVersioned<T>(row);
   }
-}
-
-function sentences(problems: InputProblem[]): string {
-  return problems.map((problem) => problem.message).join('; ');
 }
 
 function assertAdmin(identity: Identity): void {

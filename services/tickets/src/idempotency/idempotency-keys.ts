@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Identity } from '@deskgraph/platform';
+import { describeProblems } from '@deskgraph/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import { TicketError, TicketErrorCode } from '../ticket/ticket.errors';
 
@@ -61,13 +62,9 @@ export function requestIdempotencyKey(headerKey: string | null | undefined, inpu
     });
   }
   if (problems.length > 0) {
-    throw new TicketError(
-      TicketErrorCode.InvalidInput,
-      problems.map((problem) => problem.message).join('; '),
-      {
-        problems,
-      },
-    );
+    throw new TicketError(TicketErrorCode.InvalidInput, describeProblems(problems), {
+      problems,
+    });
   }
   return key;
 }

@@ -1,4 +1,4 @@
-import { CLOCK_SKEW_MS, type InputProblem } from '@deskgraph/platform';
+import { CLOCK_SKEW_MS, type InputProblem, describeProblems } from '@deskgraph/platform';
 import { z } from 'zod';
 import { PRIORITIES, TICKET_TYPES } from '../classification/classification-rules';
 import { CHANNELS, CUSTOMER_TYPES } from '../customer/customer.entity';
@@ -121,7 +121,7 @@ export function parseInput<T>(schema: z.ZodType<T>, input: unknown): T {
     field: issue.path.join('.'),
     message: issue.message,
   }));
-  throw new TicketError(TicketErrorCode.InvalidInput, problems.map((problem) => problem.message).join('; '), {
+  throw new TicketError(TicketErrorCode.InvalidInput, describeProblems(problems), {
     problems,
   });
 }
